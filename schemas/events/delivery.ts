@@ -1,0 +1,2 @@
+// placeholder until the delivery schemas land
+export const deliveryEvents = [] as const;

@@ -1,0 +1,2 @@
+// placeholder until the directory schemas land
+export const directoryEvents = [] as const;

@@ -1,0 +1,2 @@
+// placeholder until the document schemas land
+export const documentEvents = [] as const;

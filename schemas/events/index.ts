@@ -1,0 +1,10 @@
+import { createEventRegistry } from '../registry.ts';
+import { deliveryEvents } from './delivery.ts';
+import { directoryEvents } from './directory.ts';
+import { documentEvents } from './document.ts';
+import { numberingEvents } from './numbering.ts';
+import { sealEvents } from './seal.ts';
+
+export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents];
+
+export const eventRegistry = createEventRegistry(allEventDefinitions);

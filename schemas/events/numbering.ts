@@ -1,0 +1,2 @@
+// placeholder until the numbering schemas land
+export const numberingEvents = [] as const;

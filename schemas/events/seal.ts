@@ -1,0 +1,2 @@
+// placeholder until the seal schemas land
+export const sealEvents = [] as const;

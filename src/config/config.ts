@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * Configuration comes from the environment only, and is validated once at start-up so a bad value
+ * stops the ledger with a message naming the variable instead of failing later mid-request.
+ */
+const intFromEnv = (min: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`);
+
+export const ConfigSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  GONGWEN_DATA_DIR: z.string().min(1).default('./data'),
+  GONGWEN_MODE: z.enum(['development', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: intFromEnv(0).max(65535, 'must be at most 65535').default(4000),
+  /** Total size of all attachments of one document; the 3 MB default is the exchange network's rule. */
+  GONGWEN_ATTACHMENT_LIMIT_BYTES: intFromEnv(1).default(3 * 1024 * 1024),
+  /** How often a command is retried after an optimistic-concurrency conflict before CONFLICT is reported. */
+  GONGWEN_COMMAND_MAX_ATTEMPTS: intFromEnv(1).max(1000, 'must be at most 1000').default(30),
+  /** The time zone in which years (for document numbers) and working hours are reckoned. */
+  GONGWEN_TIMEZONE: z
+    .string()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai')
+    .default('Asia/Shanghai'),
+  /**
+   * The ledger's SM2 private key (64 hex digits) that signs Merkle checkpoints and seals every event.
+   * In development it is generated once and kept in the data folder; production must supply it.
+   */
+  GONGWEN_LEDGER_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits (an SM2 private key)')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置错误 (invalid configuration):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables count as unset, as a shell user expects from `FOO= gongwen serve`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(present[String(i.path[0])])})`));
+  }
+  const config = parsed.data;
+  if (config.GONGWEN_MODE === 'production' && !config.GONGWEN_LEDGER_KEY) {
+    throw new ConfigError(['GONGWEN_LEDGER_KEY: required in production mode (the key that signs the ledger checkpoints)']);
+  }
+  return config;
+}

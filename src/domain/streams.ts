@@ -1,0 +1,11 @@
+/** Stream names, `<category>-<id>`: the one place they are spelled. */
+export const streams = {
+  document: (documentId: string) => `document-${documentId}`,
+  delivery: (documentId: string, unitId: string) => `delivery-${documentId}.${unitId}`,
+  seal: (sealId: string) => `seal-${sealId}`,
+  numbering: (unitId: string, prefix: string, year: number) => `numbering-${unitId}.${prefix}.${year}`,
+  unit: (unitId: string) => `unit-${unitId}`,
+  user: (userId: string) => `user-${userId}`,
+} as const;
+
+export const categoryOf = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'));

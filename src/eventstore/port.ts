@@ -1,0 +1,137 @@
+import type { Actor } from '../../schemas/common.ts';
+
+/**
+ * The event store port. Every adapter (PostgreSQL, EventStoreDB) passes the same contract suite
+ * (test/contract/event-store.contract.ts).
+ *
+ * Revisions are 0-based: the first event of a stream has revision 0, and a stream's revision is
+ * that of its last event.
+ */
+export type ExpectedRevision =
+  | number
+  /** the stream must not exist yet */
+  | 'no_stream'
+  /** the stream must exist */
+  | 'stream_exists'
+  /** no check */
+  | 'any';
+
+/**
+ * A position in the global feed. Opaque to callers: each adapter encodes its own order (the
+ * PostgreSQL adapter orders by transaction id, then sequence). Store it as text, compare never.
+ */
+export type FeedPosition = string;
+
+export interface NewEvent {
+  type: string;
+  data: unknown;
+  /** Generated when absent. */
+  eventId?: string;
+  /** When it happened, as claimed; defaults to the time of recording. */
+  occurredAt?: string;
+}
+
+export interface AppendOptions {
+  expectedRevision: ExpectedRevision;
+  /** Idempotency key: a second append with the same commandId appends nothing and returns the first outcome. */
+  commandId: string;
+  /**
+   * Fingerprint of the command that produced the events. The same commandId arriving with another
+   * fingerprint is a client bug (a reused key), refused with CommandIdReusedError.
+   */
+  commandHash?: string;
+  actor: Actor;
+  correlationId?: string;
+  causationId?: string | null;
+}
+
+export interface RecordedEvent<Data = unknown> {
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  streamId: string;
+  revision: number;
+  /** Dense commit-order number in the PostgreSQL adapter's sequence; the adapter's own elsewhere. */
+  globalPosition: number;
+  /** This event's place in the global feed; pass it to readAll/subscribeAll to continue after it. */
+  position: FeedPosition;
+  occurredAt: string;
+  recordedAt: string;
+  actor: Actor;
+  commandId: string;
+  correlationId: string;
+  causationId: string | null;
+  data: Data;
+  prevHash: string;
+  hash: string;
+  mac: string;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** Revision of the stream's last event after this append. */
+  revision: number;
+  /** The events this command appended (on a repeated command: the ones its first run appended). */
+  events: RecordedEvent[];
+  /** True when the commandId had been seen before: nothing was appended. */
+  duplicate: boolean;
+}
+
+export interface StreamRead {
+  streamId: string;
+  /** null when the stream does not exist. */
+  revision: number | null;
+  events: RecordedEvent[];
+}
+
+export interface FeedPage {
+  events: RecordedEvent[];
+  /** Where to continue; equal to the input position when nothing new was visible. */
+  position: FeedPosition | null;
+}
+
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string): Promise<StreamRead>;
+  /** Events after `from` (null = from the beginning), in feed order, never skipping a late commit. */
+  readAll(from: FeedPosition | null, limit: number): Promise<FeedPage>;
+  /** Follows the feed after `from`, waking on new commits, until closed. */
+  subscribeAll(from: FeedPosition | null): Subscription;
+  /** The first outcome of a command, or null if the commandId was never seen. */
+  findCommand(commandId: string): Promise<AppendResult | null>;
+  close(): Promise<void>;
+}
+
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | null,
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual ?? 'no stream'}`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+export class CommandIdReusedError extends Error {
+  constructor(readonly commandId: string) {
+    super(`commandId ${commandId} was already used for a different command`);
+    this.name = 'CommandIdReusedError';
+  }
+}
+
+/** A stored event that no longer matches its schema (or an unknown type) — never silently passed on. */
+export class InvalidEventError extends Error {
+  constructor(
+    readonly type: string,
+    readonly where: string,
+    readonly issues: string,
+  ) {
+    super(`event ${type} at ${where} fails its schema: ${issues}`);
+    this.name = 'InvalidEventError';
+  }
+}

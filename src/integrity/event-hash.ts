@@ -1,0 +1,59 @@
+import canonicalize from 'canonicalize';
+import { hmacSm3Hex, sm3Hex } from './sm3.ts';
+
+/**
+ * The per-stream hash chain: hash = SM3(prevHash ‖ JCS(event)), where JCS is RFC 8785 canonical
+ * JSON computed here in the application (never PostgreSQL's jsonb text, whose key order and number
+ * formatting are not ours to rely on). The first event of a stream chains from GENESIS_HASH.
+ */
+export const HASH_ALGORITHM = 'SM3';
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The fields of an event the chain covers: everything but the store's positions and the hashes. */
+export interface HashedEventFields {
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  streamId: string;
+  revision: number;
+  occurredAt: string;
+  recordedAt: string;
+  actor: { userId: string; unitId: string; role: string };
+  commandId: string;
+  correlationId: string;
+  causationId: string | null;
+  data: unknown;
+}
+
+export function canonicalEvent(e: HashedEventFields): string {
+  const text = canonicalize({
+    eventId: e.eventId,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    streamId: e.streamId,
+    revision: e.revision,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    actor: e.actor,
+    commandId: e.commandId,
+    correlationId: e.correlationId,
+    causationId: e.causationId,
+    data: e.data,
+  });
+  if (text === undefined) throw new Error(`event ${e.eventId} cannot be canonicalised`);
+  return text;
+}
+
+export function eventHash(prevHash: string, e: HashedEventFields): string {
+  return sm3Hex(Buffer.from(prevHash, 'hex'), canonicalEvent(e));
+}
+
+/**
+ * A keyed seal over each event's hash (HMAC-SM3 with a key derived from the ledger key). The chain
+ * alone is public and anyone with database access can recompute it for a forged row; the MAC
+ * cannot be forged without the ledger key, so rows inserted behind the ledger's back are caught
+ * even before the next signed Merkle checkpoint covers them.
+ */
+export function eventMac(macKey: Buffer, hash: string): string {
+  return hmacSm3Hex(macKey, Buffer.from(hash, 'hex'));
+}
