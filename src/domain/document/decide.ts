@@ -1,0 +1,397 @@
+import canonicalize from 'canonicalize';
+import type { DocumentCommand, DocumentCommandOf } from '../../../schemas/commands/document.ts';
+import type { DocumentEvent } from '../../../schemas/events/document.ts';
+import type { DecisionContext } from '../decider.ts';
+import { refuse } from '../refusal.ts';
+import { checkAttachmentSize, checkClassification, checkDocNumberPrefix, checkRecipients, checkRecipientsStillActive } from './content-rules.ts';
+import { required, type ContentRulesContext, type DocumentContext, type RecallContext, type SealContext, type SealSnapshot, type SendContext } from './context.ts';
+import { formatDocNumber } from './doc-number.ts';
+import { contentDigest, sealedContent } from './sealed-content.ts';
+import type { DocumentContent, DocumentRecord, DocumentState, DocumentStatus, ReservedNumber } from './state.ts';
+
+type Data<T extends DocumentCommand['type']> = DocumentCommandOf<T>['data'];
+type Event<T extends DocumentEvent['type']> = Extract<DocumentEvent, { type: T }>;
+
+/** Dispatch for the Decider; each command's own function below takes its exact context type. */
+export function decideDocument(command: DocumentCommand, state: DocumentState, context: DocumentContext): DocumentEvent[] {
+  const name = command.type;
+  switch (command.type) {
+    case 'DraftDocument':
+      return decideDraft(command.data, state, {
+        ...context,
+        attachmentLimitBytes: required(context, 'attachmentLimitBytes', name),
+        unitStatus: required(context, 'unitStatus', name),
+        issuerPrefixes: required(context, 'issuerPrefixes', name),
+      });
+    case 'ReviseDraft':
+      return decideRevise(command.data, state, {
+        ...context,
+        attachmentLimitBytes: required(context, 'attachmentLimitBytes', name),
+        unitStatus: required(context, 'unitStatus', name),
+        issuerPrefixes: required(context, 'issuerPrefixes', name),
+      });
+    case 'SignOffDocument':
+      return decideSignOff(command.data, state, context);
+    case 'SealDocument':
+      // An absent seal is not a handler bug but "no such seal": SEAL_NOT_USABLE.
+      return decideSeal(command.data, state, { ...context, number: required(context, 'number', name), seal: context.seal });
+    case 'SendDocument':
+      return decideSend(command.data, state, { ...context, unitStatus: required(context, 'unitStatus', name) });
+    case 'RecallDocument':
+      return decideRecall(command.data, state, { ...context, signedRecipients: required(context, 'signedRecipients', name) });
+    case 'FileDocument':
+      return decideFile(command.data, state, context);
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown document command ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+// ---- 拟稿 ----
+
+export function decideDraft(data: Data<'DraftDocument'>, state: DocumentState, context: ContentRulesContext): Event<'DocumentDrafted'>[] {
+  if (state.status !== 'none') {
+    refuse('ALREADY_EXISTS', `公文 ${data.documentId} 已存在，不能重复拟稿 (document already exists)`, { documentId: data.documentId });
+  }
+  const issuerUnitId = context.actor.unitId;
+  const { classification } = data;
+  checkClassification(classification);
+  checkDocNumberPrefix(data.docNumberPrefix, context.issuerPrefixes);
+  checkRecipients(data.mainRecipients, data.ccRecipients, issuerUnitId, context.unitStatus);
+  checkAttachmentSize(data.attachments, context.attachmentLimitBytes);
+  return [
+    {
+      type: 'DocumentDrafted',
+      data: withoutUndefined({
+        documentId: data.documentId,
+        issuerUnitId,
+        title: data.title,
+        docType: data.docType,
+        urgency: data.urgency,
+        classification,
+        body: data.body,
+        attachments: data.attachments,
+        mainRecipients: data.mainRecipients,
+        ccRecipients: data.ccRecipients,
+        docNumberPrefix: data.docNumberPrefix,
+        signerNote: data.signerNote,
+        remarks: data.remarks,
+        draftedBy: context.actor.userId,
+        draftedAt: context.now,
+      }),
+    },
+  ];
+}
+
+// ---- 修改稿件 ----
+
+const contentKeys = [
+  'title',
+  'docType',
+  'urgency',
+  'classification',
+  'body',
+  'attachments',
+  'mainRecipients',
+  'ccRecipients',
+  'docNumberPrefix',
+  'signerNote',
+  'remarks',
+] as const satisfies readonly (keyof DocumentContent & keyof Data<'ReviseDraft'>)[];
+
+type Changes = Event<'DraftRevised'>['data']['changes'];
+
+/**
+ * Records only what differs from the current draft; a revision that changes nothing appends nothing
+ * (and so does not void a sign-off). The rules apply to what changed: a draft whose recipient was
+ * deactivated after drafting may still have its title corrected (sending will catch the recipient).
+ */
+export function decideRevise(data: Data<'ReviseDraft'>, state: DocumentState, context: ContentRulesContext): Event<'DraftRevised'>[] {
+  const doc = existing(state, data.documentId);
+  issuerOnly(doc, context, '修改稿件');
+  notFiled(doc, '修改');
+  if (doc.status !== 'drafted' && doc.status !== 'signedOff') {
+    refuse('INVALID_STATE', '公文已盖章，内容不可修改 (sealed: content can no longer change)', { status: doc.status });
+  }
+
+  const changes: Record<string, unknown> = {};
+  for (const key of contentKeys) {
+    const proposed = data[key];
+    if (proposed === undefined) continue;
+    const current = doc.content[key];
+    if (proposed === null ? current === undefined : sameValue(proposed, current)) continue;
+    changes[key] = proposed;
+  }
+  if (Object.keys(changes).length === 0) return [];
+
+  const next = { ...doc.content, ...changes } as Record<string, unknown> & DocumentContent;
+  if ('classification' in changes) checkClassification(String(changes.classification));
+  if ('docNumberPrefix' in changes) checkDocNumberPrefix(next.docNumberPrefix, context.issuerPrefixes);
+  if ('mainRecipients' in changes || 'ccRecipients' in changes) {
+    checkRecipients(next.mainRecipients, next.ccRecipients, doc.issuerUnitId, context.unitStatus);
+  }
+  if ('attachments' in changes) checkAttachmentSize(next.attachments, context.attachmentLimitBytes);
+
+  return [
+    {
+      type: 'DraftRevised',
+      data: {
+        documentId: doc.documentId,
+        issuerUnitId: doc.issuerUnitId,
+        changes: changes as Changes,
+        signOffVoided: doc.status === 'signedOff',
+        revisedBy: context.actor.userId,
+        revisedAt: context.now,
+      },
+    },
+  ];
+}
+
+// ---- 签发 ----
+
+export function decideSignOff(data: Data<'SignOffDocument'>, state: DocumentState, context: DecisionContext): Event<'DocumentSignedOff'>[] {
+  const doc = existing(state, data.documentId);
+  issuerOnly(doc, context, '签发');
+  notFiled(doc, '签发');
+  if (doc.status === 'signedOff') {
+    refuse('INVALID_STATE', '公文已签发，不能重复签发；如稿件需要修改，修改后须重新签发 (already signed off)', { status: doc.status });
+  }
+  if (doc.status !== 'drafted') refuse('INVALID_STATE', `公文${statusText[doc.status]}，不能再签发 (already past sign-off)`, { status: doc.status });
+  return [
+    {
+      type: 'DocumentSignedOff',
+      data: withoutUndefined({
+        documentId: doc.documentId,
+        issuerUnitId: doc.issuerUnitId,
+        opinion: data.opinion,
+        signedOffBy: context.actor.userId,
+        signedOffAt: context.now,
+      }),
+    },
+  ];
+}
+
+// ---- 编号 + 盖章 ----
+
+export function decideSeal(
+  data: Data<'SealDocument'>,
+  state: DocumentState,
+  context: SealContext,
+): (Event<'DocumentNumbered'> | Event<'DocumentSealed'>)[] {
+  const doc = existing(state, data.documentId);
+  issuerOnly(doc, context, '盖章');
+  notFiled(doc, '盖章');
+  if (doc.status === 'drafted') refuse('INVALID_STATE', '公文须先签发，才能盖章 (sign-off required before sealing)', { status: doc.status });
+  if (doc.status !== 'signedOff') refuse('INVALID_STATE', `公文${statusText[doc.status]}，不能重复盖章 (already sealed)`, { status: doc.status });
+  checkSealUsable(data.sealId, context.seal, doc.issuerUnitId, context.now);
+
+  const number = context.number;
+  if (doc.number) {
+    // Numbered earlier: the number is part of what was recorded and cannot change.
+    if (!sameValue(pickNumber(number), pickNumber(doc.number))) {
+      refuse('INVALID_STATE', `公文已编号为 ${doc.number.docNumber}，不能再改用 ${number.docNumber} (document already numbered)`, {
+        recorded: doc.number,
+        offered: pickNumber(number),
+      });
+    }
+  } else {
+    if (number.prefix !== doc.content.docNumberPrefix) {
+      refuse('INVALID_STATE', `文号 ${number.docNumber} 的机关代字与稿件的机关代字“${doc.content.docNumberPrefix}”不一致 (number from another prefix)`, {
+        offered: pickNumber(number),
+      });
+    }
+    if (number.docNumber !== formatDocNumber(number.prefix, number.year, number.number)) {
+      refuse('INVALID_STATE', `文号“${number.docNumber}”与其机关代字、年份、序号不符 (malformed document number)`, { offered: pickNumber(number) });
+    }
+  }
+
+  const digest = contentDigest(sealedContent(doc, number));
+  const key = { documentId: doc.documentId, issuerUnitId: doc.issuerUnitId };
+  const numbered: Event<'DocumentNumbered'>[] = doc.number ? [] : [{ type: 'DocumentNumbered', data: { ...key, ...pickNumber(number) } }];
+  return [
+    ...numbered,
+    {
+      type: 'DocumentSealed',
+      data: {
+        ...key,
+        sealId: data.sealId,
+        docNumber: number.docNumber,
+        contentDigest: digest,
+        digestAlgorithm: 'SM3',
+        sealedBy: context.actor.userId,
+        sealedAt: context.now,
+      },
+    },
+  ];
+}
+
+const sealStatusText: Record<Exclude<SealSnapshot['status'], 'active'>, string> = {
+  revoked: '已注销',
+  destroyed: '已销毁',
+  replaced: '已更换，请使用更换后的新印章',
+};
+
+function checkSealUsable(sealId: string, seal: SealSnapshot | undefined, issuerUnitId: string, now: string): void {
+  const notUsable = (reason: string, why: string) =>
+    refuse('SEAL_NOT_USABLE', `印章 ${sealId} 不能使用：${reason} (${why})`, { sealId, reason: why });
+  if (!seal || seal.sealId !== sealId) return notUsable('印章不存在', 'unknown seal');
+  if (seal.unitId !== issuerUnitId) return notUsable('不是发文单位的印章', 'seal of another unit');
+  if (seal.status !== 'active') return notUsable(sealStatusText[seal.status], seal.status);
+  const at = Date.parse(now);
+  if (at < Date.parse(seal.validFrom)) return notUsable(`尚未生效（自 ${seal.validFrom} 起有效）`, 'not yet valid');
+  if (seal.validTo && at > Date.parse(seal.validTo)) return notUsable(`已过有效期（有效期至 ${seal.validTo}）`, 'expired');
+}
+
+const pickNumber = (n: ReservedNumber): ReservedNumber => ({ prefix: n.prefix, year: n.year, number: n.number, docNumber: n.docNumber });
+
+// ---- 核发 ----
+
+export function decideSend(data: Data<'SendDocument'>, state: DocumentState, context: SendContext): Event<'DocumentSent'>[] {
+  const doc = existing(state, data.documentId);
+  issuerOnly(doc, context, '核发');
+  notFiled(doc, '核发');
+  if (doc.status === 'drafted') refuse('INVALID_STATE', '公文须先签发、盖章，才能核发 (sign-off and seal required before sending)', { status: doc.status });
+  if (doc.status === 'signedOff') refuse('INVALID_STATE', '公文须先盖章，才能核发 (seal required before sending)', { status: doc.status });
+  if (doc.status === 'sent') refuse('INVALID_STATE', '公文已核发，不能重复核发 (already sent)', { status: doc.status });
+  if (doc.status === 'recalled') {
+    refuse('INVALID_STATE', '公文已撤回，不能再次核发；如需重发，请重新拟稿 (recalled documents are not sent again)', { status: doc.status });
+  }
+  const { content, number, sealing } = sealedParts(doc);
+  const recipients = [
+    ...content.mainRecipients.map((unitId) => ({ unitId, kind: 'main' as const })),
+    ...content.ccRecipients.map((unitId) => ({ unitId, kind: 'cc' as const })),
+  ];
+  checkRecipientsStillActive(
+    recipients.map((r) => r.unitId),
+    context.unitStatus,
+  );
+  return [
+    {
+      type: 'DocumentSent',
+      data: {
+        documentId: doc.documentId,
+        issuerUnitId: doc.issuerUnitId,
+        recipients,
+        title: content.title,
+        docNumber: number.docNumber,
+        docType: content.docType,
+        urgency: content.urgency,
+        contentDigest: sealing.contentDigest,
+        sentBy: context.actor.userId,
+        sentAt: context.now,
+      },
+    },
+  ];
+}
+
+// ---- 撤回 ----
+
+export function decideRecall(data: Data<'RecallDocument'>, state: DocumentState, context: RecallContext): Event<'DocumentRecalled'>[] {
+  const doc = existing(state, data.documentId);
+  issuerOnly(doc, context, '撤回');
+  notFiled(doc, '撤回');
+  if (doc.status === 'recalled') refuse('INVALID_STATE', '公文已撤回，不能重复撤回 (already recalled)', { status: doc.status });
+  if (doc.status !== 'sent') refuse('INVALID_STATE', `公文${statusText[doc.status]}，尚未核发，不能撤回：须先核发 (not sent yet)`, { status: doc.status });
+  if (context.signedRecipients.length > 0) {
+    refuse('INVALID_STATE', `已有单位签收，不能撤回：${context.signedRecipients.join('、')} 已签收 (already received)`, {
+      signedRecipients: [...context.signedRecipients],
+    });
+  }
+  return [
+    {
+      type: 'DocumentRecalled',
+      data: {
+        documentId: doc.documentId,
+        issuerUnitId: doc.issuerUnitId,
+        reason: data.reason,
+        recipients: (doc.sending?.recipients ?? []).map((r) => r.unitId),
+        recalledBy: context.actor.userId,
+        recalledAt: context.now,
+      },
+    },
+  ];
+}
+
+// ---- 归档 ----
+
+export function decideFile(data: Data<'FileDocument'>, state: DocumentState, context: DecisionContext): Event<'DocumentFiled'>[] {
+  const doc = existing(state, data.documentId);
+  issuerOnly(doc, context, '归档');
+  notFiled(doc, '归档');
+  if (doc.status !== 'sent' && doc.status !== 'recalled') {
+    refuse('INVALID_STATE', `公文${statusText[doc.status]}，须先核发，才能归档 (send before filing)`, { status: doc.status });
+  }
+  const { content, number, sealing, signOff } = sealedParts(doc);
+  return [
+    {
+      type: 'DocumentFiled',
+      data: withoutUndefined({
+        documentId: doc.documentId,
+        issuerUnitId: doc.issuerUnitId,
+        retention: data.retention,
+        fondsCode: data.fondsCode,
+        organisationCode: data.organisationCode,
+        pages: data.pages,
+        remarks: data.remarks,
+        title: content.title,
+        docNumber: number.docNumber,
+        docType: content.docType,
+        classification: content.classification,
+        year: number.year,
+        documentDate: signOff.signedOffAt,
+        contentDigest: sealing.contentDigest,
+        recalled: doc.status === 'recalled',
+        filedBy: context.actor.userId,
+        filedAt: context.now,
+      }),
+    },
+  ];
+}
+
+// ---- shared checks ----
+
+const statusText: Record<DocumentStatus, string> = {
+  drafted: '尚在拟稿中（未签发）',
+  signedOff: '已签发（未盖章）',
+  sealed: '已盖章（未核发）',
+  sent: '已核发',
+  recalled: '已撤回',
+  filed: '已归档',
+};
+
+function existing(state: DocumentState, documentId: string): DocumentRecord {
+  if (state.status === 'none') refuse('NOT_FOUND', `公文 ${documentId} 不存在 (no such document)`, { documentId });
+  return state as DocumentRecord;
+}
+
+/** Unit rule: only the issuing unit acts on its own document (the role rule ran before decide). */
+function issuerOnly(doc: DocumentRecord, context: DecisionContext, action: string): void {
+  if (context.actor.unitId !== doc.issuerUnitId) {
+    refuse('NOT_AUTHORISED', `只有发文单位才能${action}此公文 (only the issuing unit may act on its document)`, {
+      documentId: doc.documentId,
+      issuerUnitId: doc.issuerUnitId,
+      actorUnitId: context.actor.unitId,
+    });
+  }
+}
+
+function notFiled(doc: DocumentRecord, action: string): void {
+  if (doc.status === 'filed') refuse('INVALID_STATE', `公文已归档，不能再${action}（归档后不再办理任何事项）(filed is final)`, { status: doc.status });
+}
+
+/** Sent, recalled and filed documents were signed off, numbered and sealed; a stream without them is corrupt. */
+function sealedParts(doc: DocumentRecord) {
+  const { content, number, sealing, signOff } = doc;
+  if (!number || !sealing || !signOff) throw new Error(`document ${doc.documentId} is ${doc.status} but lacks its number, seal or sign-off`);
+  return { content, number, sealing, signOff };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return canonicalize(a) === canonicalize(b);
+}
+
+/** Optional fields are left out rather than written as undefined, so events have one JSON form. */
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
