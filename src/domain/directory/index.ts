@@ -1,0 +1,2 @@
+export * from './unit/index.ts';
+export * from './user/index.ts';
