@@ -51,7 +51,10 @@ export interface RecordedEvent<Data = unknown> {
   schemaVersion: number;
   streamId: string;
   revision: number;
-  /** Dense commit-order number in the PostgreSQL adapter's sequence; the adapter's own elsewhere. */
+  /**
+   * Unique, increasing number the store gives the event (PostgreSQL: a sequence value, with gaps
+   * after rollbacks and not in commit order). The feed's order is `position`, not this.
+   */
   globalPosition: number;
   /** This event's place in the global feed; pass it to readAll/subscribeAll to continue after it. */
   position: FeedPosition;
@@ -75,6 +78,8 @@ export interface AppendResult {
   events: RecordedEvent[];
   /** True when the commandId had been seen before: nothing was appended. */
   duplicate: boolean;
+  /** The fingerprint stored with the command (set by findCommand), to catch a reused commandId. */
+  commandHash?: string | null;
 }
 
 export interface StreamRead {

@@ -1,0 +1,665 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { Actor } from '../../../schemas/common.ts';
+import { EventSchemaError, formatIssues, type EventRegistry } from '../../../schemas/registry.ts';
+import { eventHash, eventMac, GENESIS_HASH, type HashedEventFields } from '../../integrity/event-hash.ts';
+import {
+  CommandIdReusedError,
+  ConcurrencyError,
+  InvalidEventError,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type FeedPage,
+  type FeedPosition,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamRead,
+  type Subscription,
+} from '../port.ts';
+import { decodeFeedPosition, encodeFeedPosition } from './feed-position.ts';
+import { FeedSubscription } from './feed-subscription.ts';
+import { StreamTipCache, type StreamTip } from './stream-tip-cache.ts';
+
+/** The channel appends are announced on (after commit; see #announce); subscribers LISTEN on it. */
+export const EVENTS_CHANNEL = 'gongwen_events';
+
+export interface PostgresEventStoreOptions {
+  /** The caller's pool; the store never ends it. */
+  pool: pg.Pool;
+  registry: EventRegistry;
+  /** Key of the per-event HMAC-SM3 seal (see eventMac). */
+  macKey: Buffer;
+  /** Source of recordedAt. */
+  clock?: () => Date;
+  /** Fallback poll of subscriptions, for commits that were notified before they became visible. */
+  pollIntervalMs?: number;
+  /** Events read per query by subscriptions. */
+  subscriptionBatchSize?: number;
+  /**
+   * NOTIFY subscribers in other processes after appends (default true). Without it they still
+   * see every event, within their poll interval.
+   */
+  notify?: boolean;
+}
+
+/** Anything that runs a query: the pool, or a client the caller holds (possibly inside BEGIN). */
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+const NEW_STREAM: StreamTip = { revision: -1, lastHash: GENESIS_HASH };
+/** Shortest time between two post-commit notifications from one store. */
+const ANNOUNCE_GAP_MS = 20;
+/** Rounds of "my view of the tip was stale, refresh and retry" before giving up with a conflict. */
+const MAX_TIP_REFRESHES = 8;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+// The transaction id travels as text (xid8 can exceed 2^53) under its own name: an output column
+// called transaction_id would make ORDER BY transaction_id sort the text ('1000' < '999').
+const EVENT_COLUMNS = `global_position, transaction_id::text AS txid, stream_id, revision, event_id::text AS event_id,
+  type, schema_version, data, occurred_at, recorded_at, actor, command_id, correlation_id, causation_id,
+  prev_hash, hash, mac`;
+
+const APPEND_SQL = `SELECT * FROM gongwen_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+
+// Feed order, and only below the oldest transaction still running: a row whose transaction has
+// not committed yet (however low its sequence number) is waited for, never stepped over.
+const READ_ALL_SQL = `SELECT ${EVENT_COLUMNS} FROM events
+  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY events.transaction_id, events.global_position
+  LIMIT $3`;
+
+const NOTIFY_SQL = `SELECT pg_notify('${EVENTS_CHANNEL}', '')`;
+
+const READ_STREAM_SQL = `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY revision`;
+
+const READ_RANGE_SQL = `SELECT ${EVENT_COLUMNS} FROM events
+  WHERE stream_id = $1 AND revision BETWEEN $2 AND $3 ORDER BY revision`;
+
+const LOCK_TIP_SQL = `SELECT revision, last_hash FROM streams WHERE stream_id = $1 FOR UPDATE`;
+
+const FIND_COMMAND_SQL = `SELECT command_hash, stream_id, first_revision, last_revision FROM commands WHERE command_id = $1`;
+
+interface EventRow {
+  global_position: number;
+  txid: string;
+  stream_id: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  occurred_at: Date;
+  recorded_at: Date;
+  actor: unknown;
+  command_id: string;
+  correlation_id: string;
+  causation_id: string | null;
+  prev_hash: string;
+  hash: string;
+  mac: string;
+}
+
+interface AppendRow {
+  outcome: 'appended' | 'duplicate' | 'conflict';
+  stream_revision: number | null;
+  stream_last_hash: string | null;
+  command_hash: string | null;
+  command_stream_id: string | null;
+  first_revision: number | null;
+  last_revision: number | null;
+  global_positions: (string | number)[] | null;
+  transaction_id: string | null;
+}
+
+interface CommandRow {
+  command_hash: string | null;
+  stream_id: string;
+  first_revision: number;
+  last_revision: number;
+}
+
+interface Envelope {
+  streamId: string;
+  recordedAt: string;
+  actor: Actor;
+  commandId: string;
+  commandHash: string | null;
+  correlationId: string;
+  causationId: string | null;
+}
+
+interface AppendRequest {
+  options: AppendOptions;
+  expected: ExpectedRevision;
+  prepared: PreparedEvent[];
+  envelope: Envelope;
+}
+
+/** An event validated and normalised, before the store gives it a revision and hashes. */
+interface PreparedEvent {
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  occurredAt: string;
+}
+
+/**
+ * The PostgreSQL adapter of the event store port (DESIGN.md, "Event store port").
+ *
+ * Append = one call of `gongwen_append` (migration 002) on the warm path: the application
+ * validates, normalises and hashes in memory, chaining from the stream tip it cached; the function
+ * claims the command id, checks the tip (revision AND last hash), inserts every event in one
+ * statement and moves the tip. A cold or stale tip costs one extra round trip, never a broken
+ * chain. Subscribers are woken in-process at once and in other processes by a NOTIFY sent after
+ * the commit.
+ *
+ * The global feed is ordered by (transaction id, sequence) and stops below the oldest transaction
+ * still running on the server, so it can lag behind a commit while an older transaction (in any
+ * database of the cluster) is open, but it never skips one.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly #pool: pg.Pool;
+  readonly #registry: EventRegistry;
+  readonly #macKey: Buffer;
+  readonly #clock: () => Date;
+  readonly #pollIntervalMs: number;
+  readonly #batchSize: number;
+  readonly #notify: boolean;
+  readonly #tips = new StreamTipCache();
+  readonly #subscriptions = new Set<FeedSubscription>();
+  #listener: pg.PoolClient | null = null;
+  #listenerStarting: Promise<void> | null = null;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #announcing: Promise<void> | null = null;
+  #announceWanted = false;
+  #lastAnnounceAt = 0;
+  #closed = false;
+
+  constructor(options: PostgresEventStoreOptions) {
+    this.#pool = options.pool;
+    this.#registry = options.registry;
+    this.#macKey = options.macKey;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.#batchSize = options.subscriptionBatchSize ?? 500;
+    this.#notify = options.notify ?? true;
+  }
+
+  async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const result = await this.#append(this.#pool, this.#request(streamId, events, options), true);
+    if (!result.duplicate) {
+      this.#wakeSubscriptions();
+      this.#announce();
+    }
+    return result;
+  }
+
+  /**
+   * The same append on a client the caller holds, typically inside its own BEGIN … COMMIT (tests
+   * that hold a transaction open; callers that must write something else atomically with the
+   * events). The stream-tip cache is left alone, since the caller may still roll back; the
+   * notification is part of the transaction and goes out when the caller commits.
+   */
+  async appendWithin(client: pg.ClientBase, streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    return this.#append(client, this.#request(streamId, events, options), false);
+  }
+
+  async readStream(streamId: string): Promise<StreamRead> {
+    const { rows } = await this.#pool.query<EventRow>({ name: 'gongwen_read_stream', text: READ_STREAM_SQL, values: [streamId] });
+    const events = rows.map((row) => this.#toRecorded(row));
+    const last = events.at(-1);
+    if (last) this.#tips.remember(streamId, { revision: last.revision, lastHash: last.hash });
+    return { streamId, revision: last ? last.revision : null, events };
+  }
+
+  async readAll(from: FeedPosition | null, limit: number): Promise<FeedPage> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`readAll limit must be a positive integer, got ${limit}`);
+    const point = decodeFeedPosition(from);
+    const { rows } = await this.#pool.query<EventRow>({
+      name: 'gongwen_read_all',
+      text: READ_ALL_SQL,
+      values: [point.transactionId, point.globalPosition, limit],
+    });
+    const events = rows.map((row) => this.#toRecorded(row));
+    return { events, position: events.at(-1)?.position ?? from };
+  }
+
+  subscribeAll(from: FeedPosition | null): Subscription {
+    if (this.#closed) throw new Error('event store is closed');
+    decodeFeedPosition(from); // a bad position fails here, not on the first read
+    const subscription = new FeedSubscription(
+      {
+        readPage: (position, limit) => this.readAll(position, limit),
+        pollIntervalMs: this.#pollIntervalMs,
+        batchSize: this.#batchSize,
+        onClose: (s) => this.#subscriptions.delete(s),
+      },
+      from,
+    );
+    this.#subscriptions.add(subscription);
+    this.#ensureListener();
+    return subscription;
+  }
+
+  /**
+   * Waits until every transaction running on the server when it was called has ended, so that a
+   * readAll afterwards shows everything committed before the call. The feed hides commits behind
+   * any older open transaction (in any database of the cluster); callers that need "all I have
+   * appended so far", such as a synchronous catch-up in tests or the CLI, call this first.
+   * Throws when the horizon has not moved past that point within `timeoutMs`.
+   */
+  async awaitVisible(timeoutMs = 30_000): Promise<void> {
+    const { rows } = await this.#pool.query<{ horizon: string }>(
+      'SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS horizon',
+    );
+    const horizon = rows[0]!.horizon;
+    const deadline = Date.now() + timeoutMs;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+      const { rows: reached } = await this.#pool.query<{ done: boolean }>({
+        name: 'gongwen_feed_reached',
+        text: 'SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8 AS done',
+        values: [horizon],
+      });
+      if (reached[0]!.done) return;
+      if (Date.now() > deadline) {
+        throw new Error(`the event feed did not pass transaction ${horizon} within ${timeoutMs} ms: a transaction is being held open`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  async findCommand(commandId: string): Promise<AppendResult | null> {
+    const first = await this.#findCommand(this.#pool, commandId);
+    if (!first) return null;
+    return {
+      streamId: first.stream_id,
+      revision: first.last_revision,
+      events: await this.#readRange(this.#pool, first.stream_id, first.first_revision, first.last_revision),
+      duplicate: true,
+      commandHash: first.command_hash,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const subscription of [...this.#subscriptions]) await subscription.close();
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+    await this.#listenerStarting;
+    await this.#announcing;
+    const listener = this.#listener;
+    this.#listener = null;
+    // Destroyed, not returned: a pooled connection must not keep listening for its next borrower.
+    listener?.release(true);
+  }
+
+  // ---- append -------------------------------------------------------------------------------
+
+  #request(streamId: string, events: NewEvent[], options: AppendOptions): AppendRequest {
+    if (typeof streamId !== 'string' || streamId.length === 0) throw new TypeError('append needs a stream id');
+    if (events.length === 0) throw new TypeError(`append to ${streamId} with no events: a command that changes nothing should not append`);
+    const expected = checkExpectedRevision(options.expectedRevision);
+    const parsedActor = Actor.safeParse(options.actor);
+    if (!parsedActor.success) throw new TypeError(`append to ${streamId}: invalid actor: ${formatIssues(parsedActor.error)}`);
+    const recordedAt = isoTimestamp(this.#clock(), 'recordedAt');
+    return {
+      options,
+      expected,
+      prepared: events.map((e) => this.#prepare(e, recordedAt)),
+      envelope: {
+        streamId,
+        recordedAt,
+        actor: parsedActor.data,
+        commandId: options.commandId,
+        commandHash: options.commandHash ?? null,
+        correlationId: options.correlationId ?? options.commandId,
+        causationId: options.causationId ?? null,
+      },
+    };
+  }
+
+  /**
+   * Optimistic rounds: chain from the tip we believe in, let the function check it, and on a
+   * 'conflict' answer either refresh (the expectation still holds) or report the conflict.
+   * `lockTip` takes the tip with SELECT … FOR UPDATE first (inside the caller's transaction).
+   */
+  async #append(db: Queryable, request: AppendRequest, ownsCache: boolean, lockTip = false): Promise<AppendResult> {
+    const { streamId } = request.envelope;
+    const { expected } = request;
+    let base = lockTip ? await this.#lockTip(db, request) : this.#initialBase(streamId, expected);
+    let actual: number | null = null;
+    for (let round = 0; round <= MAX_TIP_REFRESHES; round++) {
+      const outcome = await this.#attempt(db, request, base, ownsCache);
+      if ('events' in outcome) return outcome;
+      const tip = outcome.tip;
+      actual = tip ? tip.revision : null;
+      if (ownsCache) this.#tips.set(streamId, tip);
+      if (!lockTip && round >= 1 && (expected === 'any' || expected === 'stream_exists')) {
+        // Writers without a fixed expectation keep overtaking each other on a busy stream; rather
+        // than retry at random, queue on the stream's row lock, where each one's turn is certain.
+        return ownsCache ? this.#appendUnderLock(request) : this.#append(db, request, false, true);
+      }
+      base = lockTip ? await this.#lockTip(db, request) : nextBase(streamId, expected, tip);
+    }
+    throw new ConcurrencyError(streamId, expected, actual);
+  }
+
+  async #appendUnderLock(request: AppendRequest): Promise<AppendResult> {
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await this.#append(client, request, false, true);
+      await client.query('COMMIT');
+      const last = result.events.at(-1);
+      if (!result.duplicate && last) this.#tips.remember(result.streamId, { revision: last.revision, lastHash: last.hash });
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async #lockTip(db: Queryable, request: AppendRequest): Promise<StreamTip> {
+    const { rows } = await db.query<{ revision: number; last_hash: string }>({
+      name: 'gongwen_lock_tip',
+      text: LOCK_TIP_SQL,
+      values: [request.envelope.streamId],
+    });
+    const row = rows[0];
+    return nextBase(request.envelope.streamId, request.expected, row ? { revision: row.revision, lastHash: row.last_hash } : null);
+  }
+
+  /** One call of gongwen_append: the result, or the actual tip when the function saw a conflict. */
+  async #attempt(db: Queryable, request: AppendRequest, base: StreamTip | null, ownsCache: boolean): Promise<AppendResult | { tip: StreamTip | null }> {
+    const { prepared, envelope } = request;
+    const chained = base ? this.#chain(base, prepared, envelope) : null;
+    const { rows } = await db.query<AppendRow>({
+      name: 'gongwen_append',
+      text: APPEND_SQL,
+      values: [
+        envelope.streamId,
+        base ? base.revision : null,
+        base ? base.lastHash : null,
+        envelope.commandId,
+        envelope.commandHash,
+        JSON.stringify(envelope.actor),
+        envelope.correlationId,
+        envelope.causationId,
+        envelope.recordedAt,
+        chained
+          ? JSON.stringify(
+              chained.map((e) => ({
+                event_id: e.eventId,
+                type: e.type,
+                schema_version: e.schemaVersion,
+                data: e.data,
+                occurred_at: e.occurredAt,
+                hash: e.hash,
+                mac: e.mac,
+              })),
+            )
+          : '[]',
+        // In the caller's own transaction the NOTIFY rides along; see #announce for why not otherwise.
+        !ownsCache && this.#notify,
+      ],
+    });
+    const row = rows[0];
+    if (!row) throw new Error('gongwen_append returned no row');
+
+    if (row.outcome === 'duplicate') {
+      return this.#asDuplicate(envelope.streamId, request.options, {
+        command_hash: row.command_hash,
+        stream_id: row.command_stream_id!,
+        first_revision: row.first_revision!,
+        last_revision: row.last_revision!,
+      }, db);
+    }
+    if (row.outcome === 'appended' && chained) {
+      // int8[] arrives as text (only scalar int8 has a parser installed).
+      const positions = row.global_positions!.map(Number);
+      const txid = row.transaction_id!;
+      const recorded = chained.map((e, i) => ({
+        ...e,
+        globalPosition: positions[i]!,
+        position: encodeFeedPosition(txid, positions[i]!),
+      }));
+      const last = recorded.at(-1)!;
+      if (ownsCache) this.#tips.remember(envelope.streamId, { revision: last.revision, lastHash: last.hash });
+      return { streamId: envelope.streamId, revision: last.revision, events: recorded, duplicate: false };
+    }
+    // 'conflict': our view of the tip was missing, stale or lost a race.
+    return { tip: row.stream_revision === null ? null : { revision: row.stream_revision, lastHash: row.stream_last_hash! } };
+  }
+
+  #prepare(e: NewEvent, recordedAt: string): PreparedEvent {
+    const definition = this.#registry.definition(e.type);
+    // Unknown types and bad payloads are refused here, before anything is written.
+    const { schemaVersion, data } = this.#registry.parse(e.type, definition?.schemaVersion ?? 0, e.data);
+    let eventId: string;
+    if (e.eventId === undefined) eventId = randomUUID();
+    else {
+      // PostgreSQL prints uuids in lower case; the hash must cover what will be read back.
+      eventId = String(e.eventId).toLowerCase();
+      if (!UUID.test(eventId)) throw new TypeError(`eventId ${JSON.stringify(e.eventId)} is not a UUID`);
+    }
+    const occurredAt = e.occurredAt === undefined ? recordedAt : isoTimestamp(e.occurredAt, 'occurredAt');
+    return { eventId, type: e.type, schemaVersion, data, occurredAt };
+  }
+
+  #initialBase(streamId: string, expected: ExpectedRevision): StreamTip | null {
+    if (expected === 'no_stream') return NEW_STREAM;
+    const cached = this.#tips.get(streamId);
+    if (typeof expected === 'number') return cached?.revision === expected ? cached : null;
+    // 'any' and 'stream_exists' chain from the cached tip; without one, the first call probes.
+    return cached ?? null;
+  }
+
+  #chain(base: StreamTip, prepared: PreparedEvent[], envelope: Envelope): Omit<RecordedEvent, 'globalPosition' | 'position'>[] {
+    let prevHash = base.lastHash;
+    let revision = base.revision;
+    return prepared.map((e) => {
+      revision += 1;
+      const fields = {
+        eventId: e.eventId,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        streamId: envelope.streamId,
+        revision,
+        occurredAt: e.occurredAt,
+        recordedAt: envelope.recordedAt,
+        actor: envelope.actor,
+        commandId: envelope.commandId,
+        correlationId: envelope.correlationId,
+        causationId: envelope.causationId,
+        data: e.data,
+      };
+      const hash = eventHash(prevHash, fields);
+      const event = { ...fields, prevHash, hash, mac: eventMac(this.#macKey, hash) };
+      prevHash = hash;
+      return event;
+    });
+  }
+
+  async #asDuplicate(streamId: string, options: AppendOptions, first: CommandRow, db: Queryable = this.#pool): Promise<AppendResult> {
+    // The same key for another stream or another fingerprint is a different command, not a retry.
+    if (first.stream_id !== streamId || (first.command_hash ?? null) !== (options.commandHash ?? null)) {
+      throw new CommandIdReusedError(options.commandId);
+    }
+    return {
+      streamId,
+      revision: first.last_revision,
+      events: await this.#readRange(db, streamId, first.first_revision, first.last_revision),
+      duplicate: true,
+      commandHash: first.command_hash,
+    };
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  async #findCommand(db: Queryable, commandId: string): Promise<CommandRow | null> {
+    const { rows } = await db.query<CommandRow>({ name: 'gongwen_find_command', text: FIND_COMMAND_SQL, values: [commandId] });
+    return rows[0] ?? null;
+  }
+
+  async #readRange(db: Queryable, streamId: string, first: number, last: number): Promise<RecordedEvent[]> {
+    const { rows } = await db.query<EventRow>({ name: 'gongwen_read_range', text: READ_RANGE_SQL, values: [streamId, first, last] });
+    return rows.map((row) => this.#toRecorded(row));
+  }
+
+  #toRecorded(row: EventRow): RecordedEvent {
+    const where = `${row.stream_id}@${row.revision}`;
+    let data: unknown;
+    try {
+      data = this.#registry.parse(row.type, row.schema_version, row.data).data;
+    } catch (error) {
+      if (error instanceof EventSchemaError) throw new InvalidEventError(row.type, where, error.issues);
+      throw error;
+    }
+    const actor = Actor.safeParse(row.actor);
+    if (!actor.success) throw new InvalidEventError(row.type, where, `actor: ${formatIssues(actor.error)}`);
+    return {
+      eventId: row.event_id,
+      type: row.type,
+      schemaVersion: row.schema_version,
+      streamId: row.stream_id,
+      revision: row.revision,
+      globalPosition: row.global_position,
+      position: encodeFeedPosition(row.txid, row.global_position),
+      occurredAt: row.occurred_at.toISOString(),
+      recordedAt: row.recorded_at.toISOString(),
+      actor: actor.data,
+      commandId: row.command_id,
+      correlationId: row.correlation_id,
+      causationId: row.causation_id,
+      data,
+      prevHash: row.prev_hash,
+      hash: row.hash,
+      mac: row.mac,
+    };
+  }
+
+  // ---- wake-ups -----------------------------------------------------------------------------
+
+  /**
+   * Tells other processes' subscribers that something was committed. Not from inside the append
+   * transaction: PostgreSQL serialises the commits of all notifying transactions on one lock
+   * (held through the WAL flush), which costs concurrent writers their group commit. Instead one
+   * NOTIFY at a time goes out after the commit, at most one per ANNOUNCE_GAP_MS: under load many
+   * appends share one notification, and a subscriber hears of every commit within that gap.
+   */
+  #announce(): void {
+    if (!this.#notify || this.#closed) return;
+    this.#announceWanted = true;
+    if (this.#announcing) return;
+    this.#announcing = (async () => {
+      try {
+        while (this.#announceWanted) {
+          const wait = this.#lastAnnounceAt + ANNOUNCE_GAP_MS - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          this.#announceWanted = false;
+          this.#lastAnnounceAt = Date.now();
+          await this.#pool.query({ name: 'gongwen_notify', text: NOTIFY_SQL });
+        }
+      } catch {
+        // Subscribers elsewhere fall back to their poll; the appends themselves have succeeded.
+      } finally {
+        this.#announcing = null;
+      }
+    })();
+  }
+
+  #wakeSubscriptions(): void {
+    for (const subscription of this.#subscriptions) subscription.wake();
+  }
+
+  /** One LISTEN connection per store, started with the first subscription and kept until close. */
+  #ensureListener(): void {
+    if (this.#closed || this.#listener || this.#listenerStarting) return;
+    this.#listenerStarting = (async () => {
+      let client: pg.PoolClient | undefined;
+      try {
+        client = await this.#pool.connect();
+        const own = client;
+        own.on('notification', (message) => {
+          if (message.channel === EVENTS_CHANNEL) this.#wakeSubscriptions();
+        });
+        own.on('error', () => this.#listenerLost(own));
+        own.on('end', () => this.#listenerLost(own));
+        await own.query(`LISTEN ${EVENTS_CHANNEL}`);
+        if (this.#closed) {
+          own.release(true);
+          return;
+        }
+        this.#listener = own;
+        // Commits may have been announced while nobody listened.
+        this.#wakeSubscriptions();
+      } catch {
+        client?.release(true);
+        this.#scheduleListenerRetry();
+      } finally {
+        this.#listenerStarting = null;
+      }
+    })();
+  }
+
+  #listenerLost(client: pg.PoolClient): void {
+    if (this.#listener !== client) return;
+    this.#listener = null;
+    client.release(true);
+    // Until it is back, the subscriptions' poll timer keeps them moving.
+    this.#scheduleListenerRetry();
+  }
+
+  #scheduleListenerRetry(): void {
+    if (this.#closed || this.#reconnectTimer) return;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      this.#ensureListener();
+    }, 1000);
+    this.#reconnectTimer.unref();
+  }
+}
+
+function checkExpectedRevision(expected: ExpectedRevision): ExpectedRevision {
+  if (typeof expected === 'number') {
+    if (!Number.isSafeInteger(expected) || expected < 0) {
+      throw new RangeError(`expected revision must be 'no_stream', 'stream_exists', 'any' or a revision >= 0, got ${expected}`);
+    }
+    return expected;
+  }
+  if (expected === 'no_stream' || expected === 'stream_exists' || expected === 'any') return expected;
+  throw new RangeError(`unknown expected revision ${JSON.stringify(expected)}`);
+}
+
+/** After a 'conflict' answer: the tip to chain from next, or the conflict the caller must hear. */
+function nextBase(streamId: string, expected: ExpectedRevision, actual: StreamTip | null): StreamTip {
+  if (typeof expected === 'number') {
+    if (actual?.revision === expected) return actual;
+  } else if (expected === 'no_stream') {
+    if (!actual) return NEW_STREAM;
+  } else if (expected === 'stream_exists') {
+    if (actual) return actual;
+  } else {
+    return actual ?? NEW_STREAM;
+  }
+  throw new ConcurrencyError(streamId, expected, actual ? actual.revision : null);
+}
+
+/**
+ * UTC with milliseconds, exactly what timestamptz gives back, so the hash computed now matches
+ * the row read later.
+ */
+function isoTimestamp(value: string | Date, field: string): string {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`${field} is not a valid time: ${String(value)}`);
+  const iso = date.toISOString();
+  // Years outside 0001–9999 print with a sign, or as year 0, which PostgreSQL reads differently.
+  if (!/^(?!0000)\d{4}-/.test(iso)) throw new RangeError(`${field} is out of range: ${iso}`);
+  return iso;
+}
