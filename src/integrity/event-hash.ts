@@ -1,4 +1,4 @@
-import canonicalize from 'canonicalize';
+import { canonicalEventText } from './canonical-json.ts';
 import { hmacSm3Hex, sm3Hex } from './sm3.ts';
 
 /**
@@ -25,24 +25,8 @@ export interface HashedEventFields {
   data: unknown;
 }
 
-export function canonicalEvent(e: HashedEventFields): string {
-  const text = canonicalize({
-    eventId: e.eventId,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    streamId: e.streamId,
-    revision: e.revision,
-    occurredAt: e.occurredAt,
-    recordedAt: e.recordedAt,
-    actor: e.actor,
-    commandId: e.commandId,
-    correlationId: e.correlationId,
-    causationId: e.causationId,
-    data: e.data,
-  });
-  if (text === undefined) throw new Error(`event ${e.eventId} cannot be canonicalised`);
-  return text;
-}
+/** RFC 8785 text of the hashed fields (one writer for the store, the verifier and the tests). */
+export const canonicalEvent = (e: HashedEventFields): string => canonicalEventText(e);
 
 export function eventHash(prevHash: string, e: HashedEventFields): string {
   return sm3Hex(Buffer.from(prevHash, 'hex'), canonicalEvent(e));

@@ -1,4 +1,4 @@
-import canonicalize from 'canonicalize';
+import { canonicalJson } from '../../integrity/canonical-json.ts';
 import type { DocumentCommand, DocumentCommandOf } from '../../../schemas/commands/document.ts';
 import type { DocumentEvent } from '../../../schemas/events/document.ts';
 import type { DecisionContext } from '../decider.ts';
@@ -388,7 +388,7 @@ function sealedParts(doc: DocumentRecord) {
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
-  return canonicalize(a) === canonicalize(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** Optional fields are left out rather than written as undefined, so events have one JSON form. */

@@ -1,4 +1,4 @@
-import canonicalize from 'canonicalize';
+import { canonicalJson } from '../../integrity/canonical-json.ts';
 import { sm3Hex } from '../../integrity/sm3.ts';
 import type { DocumentRecord } from './state.ts';
 
@@ -52,9 +52,7 @@ export function sealedContent(state: DocumentRecord, number: { docNumber: string
 }
 
 export function canonicalSealedContent(content: SealedContent): string {
-  const text = canonicalize(content);
-  if (text === undefined) throw new Error(`sealed content of ${content.documentId} cannot be canonicalised`);
-  return text;
+  return canonicalJson(content);
 }
 
 /** Lower-case hex SM3 of the canonical JSON (UTF-8). */

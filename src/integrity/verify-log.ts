@@ -1,0 +1,305 @@
+import type pg from 'pg';
+import { keyIdOf } from './ledger-key.ts';
+import { checkpointFromRow, leafHash, verifyCheckpoint, type SignedCheckpoint } from './merkle-log.ts';
+import { MerkleFrontier, sm3Merkle } from './merkle.ts';
+import { Findings, NO_PLACE, short, type MismatchKind } from './verify-findings.ts';
+
+/**
+ * The Merkle-log half of `gongwen verify` (the chains are in verify-ledger.ts). It needs only
+ * the database and the trusted public key, so it can run in a worker thread on a snapshot
+ * exported by the main verifier, in parallel with the chain walk.
+ */
+export interface LogCheckOptions {
+  publicKeyHex: string;
+  batchSize: number;
+  backdateGraceMs: number;
+  maxSamples: number;
+}
+
+export interface LogCheckResult {
+  leaves: number;
+  checkpoints: number;
+  treeSize: number;
+  root: string;
+  latest: Pick<SignedCheckpoint, 'treeSize' | 'rootHash' | 'createdAt' | 'keyId'> | null;
+  notYetLogged: number;
+}
+
+/** Anything with `query`: a pool client, or a plain client in a worker. */
+type Conn = Pick<pg.ClientBase, 'query'>;
+
+/** Runs `sql` as a cursor of the current transaction and hands each batch to `onBatch`. */
+export async function eachBatch<R extends pg.QueryResultRow>(
+  client: Conn,
+  name: string,
+  sql: string,
+  params: unknown[],
+  batchSize: number,
+  onBatch: (rows: R[]) => Promise<void> | void,
+): Promise<void> {
+  await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
+  // Ask for the next batch before working on this one, so the server fills it meanwhile.
+  let pending: Promise<pg.QueryResult<R>> | null = client.query<R>(`FETCH ${batchSize} FROM ${name}`);
+  try {
+    for (;;) {
+      const { rows }: pg.QueryResult<R> = await pending!;
+      pending = null;
+      const more = rows.length === batchSize;
+      if (more) pending = client.query<R>(`FETCH ${batchSize} FROM ${name}`);
+      if (rows.length) await onBatch(rows);
+      if (!more) break;
+    }
+  } catch (error) {
+    // The caller rolls back; a fetch still queued must not surface later as an unhandled rejection.
+    pending?.catch(() => {});
+    throw error;
+  }
+  await client.query(`CLOSE ${name}`);
+}
+
+interface LeafRow {
+  leaf_index: number | string;
+  global_position: number | string;
+  stream_id: string;
+  revision: number | string;
+  event_id: string;
+  event_hash: string;
+  event_mac: string;
+  leaf_hash: string;
+}
+
+interface CheckpointRow {
+  tree_size: number | string;
+  root_hash: string;
+  created_at: Date;
+  key_id: string;
+  public_key: string;
+  signature: string;
+}
+
+export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings: Findings): Promise<LogCheckResult> {
+  const trusted = o.publicKeyHex.toLowerCase();
+  const frontier = MerkleFrontier.empty(sm3Merkle);
+  let checkpoints = 0;
+  let previous: SignedCheckpoint | null = null;
+  let leaves = 0;
+  let expectedIndex = 0;
+
+  // Checkpoints are walked in step with the leaves, a batch at a time from their own cursor.
+  await client.query(
+    `DECLARE verify_checkpoints NO SCROLL CURSOR FOR
+       SELECT tree_size, root_hash, created_at, key_id, public_key, signature FROM merkle_checkpoints ORDER BY tree_size`,
+  );
+  let queue: SignedCheckpoint[] = [];
+  let exhausted = false;
+  const peek = async (): Promise<SignedCheckpoint | undefined> => {
+    if (queue.length === 0 && !exhausted) {
+      const { rows } = await client.query<CheckpointRow>(`FETCH ${o.batchSize} FROM verify_checkpoints`);
+      queue = rows.map(checkpointFromRow);
+      if (rows.length < o.batchSize) exhausted = true;
+    }
+    return queue[0];
+  };
+  const checkpointFinding = (c: SignedCheckpoint, kind: MismatchKind, detail: string) => findings.add({ kind, ...NO_PLACE, treeSize: c.treeSize, detail });
+
+  /** Checks every checkpoint whose tree size the walk has reached (all of them when `final`). */
+  const settle = async (final: boolean) => {
+    for (let c = await peek(); c && (final || c.treeSize <= frontier.size); c = await peek()) {
+      queue.shift();
+      checkpoints++;
+      if (!verifyCheckpoint(c, trusted)) {
+        checkpointFinding(
+          c,
+          'checkpoint_signature_invalid',
+          c.publicKey.toLowerCase() === trusted
+            ? `signature over tree size ${c.treeSize}, root ${short(c.rootHash)}, time ${c.createdAt} does not verify`
+            : `signed by key ${c.keyId}, not by the trusted key ${keyIdOf(trusted)}`,
+        );
+      }
+      if (c.treeSize > frontier.size) {
+        checkpointFinding(c, 'checkpoint_beyond_log', `the checkpoint covers ${c.treeSize} leaves, the log holds only ${frontier.size}`);
+      } else if (c.treeSize === frontier.size) {
+        const root = frontier.root().toString('hex');
+        if (root !== c.rootHash) checkpointFinding(c, 'checkpoint_root_mismatch', `signed root ${short(c.rootHash)}, root recomputed from the leaves ${short(root)}`);
+      } else {
+        // Only after a gap in the leaf indexes (already reported) can a size be stepped over.
+        checkpointFinding(c, 'checkpoint_root_mismatch', `tree size ${c.treeSize} was stepped over by a gap in the leaves`);
+      }
+      if (previous && Date.parse(c.createdAt) < Date.parse(previous.createdAt)) {
+        checkpointFinding(c, 'checkpoint_time_order', `created ${c.createdAt}, before the smaller checkpoint ${previous.treeSize} of ${previous.createdAt}`);
+      }
+      previous = c;
+    }
+  };
+
+  // 1. The leaves themselves: dense, each one's fields hash to it, and together they rebuild
+  //    every signed root. Any two checkpoints are then consistent, both being roots of prefixes
+  //    of this one list — the check a consistency proof stands in for when leaves are at hand.
+  await eachBatch<LeafRow>(
+    client,
+    'verify_leaves',
+    `SELECT leaf_index, global_position, stream_id, revision, event_id::text AS event_id, event_hash, event_mac, leaf_hash
+       FROM merkle_leaves ORDER BY leaf_index`,
+    [],
+    o.batchSize,
+    async (rows) => {
+      for (const row of rows) {
+        if (queue.length === 0 ? !exhausted : queue[0]!.treeSize <= frontier.size) await settle(false);
+        leaves++;
+        const index = Number(row.leaf_index);
+        const leaf = {
+          streamId: row.stream_id,
+          revision: Number(row.revision),
+          globalPosition: Number(row.global_position),
+          eventId: row.event_id,
+          hash: row.event_hash,
+          mac: row.event_mac,
+        };
+        if (index !== expectedIndex) {
+          findings.add(
+            { kind: 'leaf_gap', ...NO_PLACE, leafIndex: index, detail: `leaves ${expectedIndex}…${index - 1} are missing from the log (the next one found is ${index})` },
+            leaf.globalPosition - 0.5,
+          );
+        }
+        expectedIndex = index + 1;
+        const computed = leafHash(leaf);
+        if (computed.toString('hex') !== row.leaf_hash) {
+          findings.add({
+            kind: 'leaf_hash_mismatch',
+            streamId: leaf.streamId,
+            revision: leaf.revision,
+            globalPosition: leaf.globalPosition,
+            leafIndex: index,
+            treeSize: null,
+            detail: `leaf ${index}: stored leaf hash ${short(row.leaf_hash)}, its fields hash to ${short(computed.toString('hex'))}`,
+          });
+        }
+        frontier.append(computed);
+      }
+    },
+  );
+  await settle(true);
+  await client.query('CLOSE verify_checkpoints');
+  const latestCheckpoint = previous as SignedCheckpoint | null;
+
+  // 2. Every leaf against its event row: deleted events, rows rewritten after they were logged.
+  await eachBatch<LeafRow & { present: boolean; e_stream_id: string | null; e_revision: number | string | null; e_event_id: string | null; e_hash: string | null; e_mac: string | null }>(
+    client,
+    'verify_leaf_events',
+    `SELECT l.leaf_index, l.global_position, l.stream_id, l.revision, l.event_id::text AS event_id, l.event_hash, l.event_mac,
+            e.global_position IS NOT NULL AS present, e.stream_id AS e_stream_id, e.revision AS e_revision,
+            e.event_id::text AS e_event_id, e.hash AS e_hash, e.mac AS e_mac
+       FROM merkle_leaves l LEFT JOIN events e ON e.global_position = l.global_position
+      WHERE e.global_position IS NULL OR e.stream_id IS DISTINCT FROM l.stream_id OR e.revision IS DISTINCT FROM l.revision
+         OR e.event_id IS DISTINCT FROM l.event_id OR e.hash IS DISTINCT FROM l.event_hash OR e.mac IS DISTINCT FROM l.event_mac
+      ORDER BY l.leaf_index`,
+    [],
+    o.batchSize,
+    (rows) => {
+      for (const row of rows) {
+        const at = { streamId: row.stream_id, revision: Number(row.revision), globalPosition: Number(row.global_position), leafIndex: Number(row.leaf_index), treeSize: null };
+        if (!row.present) {
+          findings.add({ kind: 'event_missing', ...at, detail: `leaf ${at.leafIndex} records event ${row.event_id} (hash ${short(row.event_hash)}), which is no longer in the events table` });
+          continue;
+        }
+        const differs: string[] = [];
+        if (row.e_stream_id !== row.stream_id) differs.push(`stream ${row.e_stream_id} ≠ ${row.stream_id}`);
+        if (Number(row.e_revision) !== at.revision) differs.push(`revision ${row.e_revision} ≠ ${at.revision}`);
+        if (row.e_event_id !== row.event_id) differs.push(`event id ${row.e_event_id} ≠ ${row.event_id}`);
+        if (row.e_hash !== row.event_hash) differs.push(`hash ${short(row.e_hash)} ≠ ${short(row.event_hash)}`);
+        if (row.e_mac !== row.event_mac) differs.push(`mac ${short(row.e_mac)} ≠ ${short(row.event_mac)}`);
+        findings.add({ kind: 'leaf_event_mismatch', ...at, detail: `the event row differs from what leaf ${at.leafIndex} recorded: ${differs.join('; ')}` });
+      }
+    },
+  );
+
+  // 3. Events logged after a checkpoint they claim to predate: a checkpoint is signed right after
+  //    sequencing, so it holds every event committed before it (less a grace for commit lag).
+  await eachBatch<{ leaf_index: number | string; global_position: number | string; stream_id: string; revision: number | string; recorded_at: Date; tree_size: number | string; created_at: Date }>(
+    client,
+    'verify_backdated',
+    `SELECT l.leaf_index, l.global_position, l.stream_id, l.revision, e.recorded_at, c.tree_size, c.created_at
+       FROM merkle_leaves l
+       JOIN events e ON e.global_position = l.global_position
+       JOIN LATERAL (SELECT tree_size, created_at FROM merkle_checkpoints c
+                      WHERE c.tree_size <= l.leaf_index ORDER BY c.tree_size DESC LIMIT 1) c ON true
+      WHERE e.recorded_at < c.created_at - make_interval(secs => $1::float8 / 1000)
+      ORDER BY l.leaf_index`,
+    [o.backdateGraceMs],
+    o.batchSize,
+    (rows) => {
+      for (const row of rows) {
+        const index = Number(row.leaf_index);
+        findings.add({
+          kind: 'event_backdated',
+          streamId: row.stream_id,
+          revision: Number(row.revision),
+          globalPosition: Number(row.global_position),
+          leafIndex: index,
+          treeSize: null,
+          detail: `recorded_at ${row.recorded_at.toISOString()} predates checkpoint ${row.tree_size} (${row.created_at.toISOString()}), yet the event entered the log only at leaf ${index}`,
+        });
+      }
+    },
+  );
+
+  // 4. Events with no leaf. Inside the range the sequencer has passed they cannot be legitimate
+  //    (it never steps over a committed row); beyond it they are pending — unless they claim a
+  //    time before the latest checkpoint, which holds everything committed until it was signed.
+  let notYetLogged = 0;
+  await eachBatch<{ global_position: number | string; stream_id: string; revision: number | string; recorded_at: Date; inside: boolean | null }>(
+    client,
+    'verify_unlogged',
+    `SELECT e.global_position, e.stream_id, e.revision, e.recorded_at,
+            (e.transaction_id, e.global_position) <= (h.last_transaction_id, h.last_global_position) AS inside
+       FROM events e LEFT JOIN merkle_head h ON h.singleton
+      WHERE NOT EXISTS (SELECT 1 FROM merkle_leaves l WHERE l.global_position = e.global_position)
+      ORDER BY e.global_position`,
+    [],
+    o.batchSize,
+    (rows) => {
+      for (const row of rows) {
+        const at = { streamId: row.stream_id, revision: Number(row.revision), globalPosition: Number(row.global_position), leafIndex: null, treeSize: null };
+        if (row.inside) {
+          findings.add({ kind: 'event_not_in_log', ...at, detail: 'the sequencer has passed this event’s place in the feed, yet the log has no leaf for it: the row was inserted behind the ledger’s back' });
+        } else if (latestCheckpoint && row.recorded_at.getTime() < Date.parse(latestCheckpoint.createdAt) - o.backdateGraceMs) {
+          findings.add({
+            kind: 'event_backdated',
+            ...at,
+            detail: `recorded_at ${row.recorded_at.toISOString()} predates the latest checkpoint (tree size ${latestCheckpoint.treeSize}, ${latestCheckpoint.createdAt}), which does not contain it`,
+          });
+        } else {
+          notYetLogged++;
+        }
+      }
+    },
+  );
+
+  // 5. The sequencer's own state must agree with the leaves, or its next append would fork the log.
+  const root = frontier.root().toString('hex');
+  const { rows: heads } = await client.query<{ tree_size: number | string; frontier: string[] }>('SELECT tree_size, frontier FROM merkle_head WHERE singleton');
+  const head = heads[0];
+  let headProblem: string | null = null;
+  if (!head) headProblem = 'the merkle_head row is missing';
+  else if (Number(head.tree_size) !== frontier.size) headProblem = `the sequencer's head says ${head.tree_size} leaves, the log holds ${frontier.size}`;
+  else {
+    try {
+      const headRoot = MerkleFrontier.restore(sm3Merkle, Number(head.tree_size), head.frontier.map((h) => Buffer.from(h, 'hex'))).root().toString('hex');
+      if (headRoot !== root) headProblem = `the sequencer's head root ${short(headRoot)} differs from the leaves' root ${short(root)}`;
+    } catch (error) {
+      headProblem = `the sequencer's head is malformed: ${(error as Error).message}`;
+    }
+  }
+  if (headProblem) findings.add({ kind: 'log_head_mismatch', ...NO_PLACE, treeSize: frontier.size, detail: headProblem });
+
+  return {
+    leaves,
+    checkpoints,
+    treeSize: frontier.size,
+    root,
+    latest: latestCheckpoint
+      ? { treeSize: latestCheckpoint.treeSize, rootHash: latestCheckpoint.rootHash, createdAt: latestCheckpoint.createdAt, keyId: latestCheckpoint.keyId }
+      : null,
+    notYetLogged,
+  };
+}

@@ -1,0 +1,291 @@
+import { describe, test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Actor } from '../../schemas/common.ts';
+import { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event-store.ts';
+import { eventHash, eventMac } from '../../src/integrity/event-hash.ts';
+import { generateSm2PrivateKey, ledgerKeyFromPrivateKey, type LedgerKey } from '../../src/integrity/ledger-key.ts';
+import { MerkleLog, type SignedCheckpoint } from '../../src/integrity/merkle-log.ts';
+import { formatVerifyReport, verifyLedger, type MismatchKind, type VerifyReport } from '../../src/integrity/verify-ledger.ts';
+import { createTestDatabase } from '../support/database.ts';
+import { testRegistry } from '../support/test-registry.ts';
+
+const clerk = (unit: string): Actor => ({ userId: `clerk-${unit}`, unitId: unit, role: 'CLERK' });
+/** The test registry as worker threads can load it. */
+const TEST_REGISTRY_MODULE = { module: new URL('../support/test-registry.ts', import.meta.url).href, export: 'testRegistry' };
+
+interface Ledger {
+  pool: pg.Pool;
+  key: LedgerKey;
+  log: MerkleLog;
+  events: number;
+  checkpoints: SignedCheckpoint[];
+  verify(opts?: { registry?: boolean | 'module'; workers?: number }): Promise<VerifyReport>;
+  at(streamId: string, revision: number): Promise<{ globalPosition: number; hash: string; recordedAt: Date }>;
+  last(streamId: string): Promise<{ revision: number; hash: string }>;
+}
+
+/**
+ * A small but realistic ledger: documents drafted, revised and sent by three units, deliveries
+ * signed for and read by recipients, with a signed checkpoint half-way and one at the end.
+ */
+async function buildLedger(): Promise<Ledger> {
+  const db = await createTestDatabase();
+  const key = ledgerKeyFromPrivateKey(generateSm2PrivateKey());
+  const store = new PostgresEventStore({ pool: db.pool, registry: testRegistry, macKey: key.macKey });
+  after(() => store.close());
+  const log = new MerkleLog({ pool: db.pool, key, batchSize: 16, checkpointIntervalMs: 0 });
+  const units = ['fyzf', 'fyfgw', 'fycz'];
+  let n = 0;
+  const write = (streamId: string, unit: string, items: { type: 'TestEvent' | 'OtherTestEvent'; data: unknown }[]) =>
+    store.append(streamId, items, { expectedRevision: 'any', commandId: `cmd-${randomUUID()}`, actor: clerk(unit), correlationId: `corr-${streamId}` });
+
+  const round = async (docs: number[]) => {
+    for (const d of docs) {
+      const unit = units[d % units.length]!;
+      await write(`document-d${d}`, unit, [{ type: 'TestEvent', data: { n: n++, text: `关于做好${d}月份安全生产工作的通知` } }]);
+      await write(`document-d${d}`, unit, [
+        { type: 'OtherTestEvent', data: { label: `阜政办〔2025〕${d}号` } },
+        { type: 'TestEvent', data: { n: n++, text: '签发' } },
+      ]);
+      for (const recipient of units.filter((u) => u !== unit)) {
+        await write(`delivery-d${d}.${recipient}`, recipient, [{ type: 'OtherTestEvent', data: { label: '签收' } }]);
+        await write(`delivery-d${d}.${recipient}`, recipient, [{ type: 'TestEvent', data: { n: n++, text: '已阅' } }]);
+      }
+    }
+  };
+  const checkpoints: SignedCheckpoint[] = [];
+  await round([1, 2, 3, 4]);
+  // checkpoint() catches up first: other test files' open transactions can hold the feed back.
+  checkpoints.push(await log.checkpoint());
+  await round([5, 6, 7]);
+  // A second touch of an older document after the first checkpoint.
+  await write('document-d2', 'fyfgw', [{ type: 'TestEvent', data: { n: n++, text: '归档' } }]);
+  checkpoints.push(await log.checkpoint());
+  const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+
+  return {
+    pool: db.pool,
+    key,
+    log,
+    events: rows[0]!.n,
+    checkpoints,
+    verify: (opts = {}) =>
+      verifyLedger(db.pool, {
+        macKey: key.macKey,
+        publicKeyHex: key.publicKeyHex,
+        batchSize: 10,
+        ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+        ...(opts.registry === 'module' ? { registry: TEST_REGISTRY_MODULE } : opts.registry ? { registry: testRegistry } : {}),
+      }),
+    async at(streamId, revision) {
+      const { rows: r } = await db.pool.query<{ global_position: number; hash: string; recorded_at: Date }>(
+        'SELECT global_position, hash, recorded_at FROM events WHERE stream_id = $1 AND revision = $2',
+        [streamId, revision],
+      );
+      assert.ok(r[0], `${streamId}@${revision} exists`);
+      return { globalPosition: Number(r[0].global_position), hash: r[0].hash, recordedAt: r[0].recorded_at };
+    },
+    async last(streamId) {
+      const { rows: r } = await db.pool.query<{ revision: number; last_hash: string }>('SELECT revision, last_hash FROM streams WHERE stream_id = $1', [streamId]);
+      return { revision: Number(r[0]!.revision), hash: r[0]!.last_hash };
+    },
+  };
+}
+
+function assertFirst(report: VerifyReport, expected: { kind: MismatchKind; streamId: string | null; revision: number | null; globalPosition: number | null }) {
+  assert.equal(report.ok, false, 'tampering must be detected');
+  const first = report.firstMismatch!;
+  assert.deepEqual(
+    { kind: first.kind, streamId: first.streamId, revision: first.revision, globalPosition: first.globalPosition },
+    expected,
+    `first mismatch was ${JSON.stringify(first)}`,
+  );
+  const text = formatVerifyReport(report);
+  assert.match(text, /账本校验未通过/);
+  if (expected.streamId) assert.ok(text.includes(`流 stream:          ${expected.streamId}`), text);
+  if (expected.revision !== null) assert.ok(text.includes(`版本号 revision:    ${expected.revision}`), text);
+  if (expected.globalPosition !== null) assert.ok(text.includes(`全局位置 global position: ${expected.globalPosition}`), text);
+}
+
+/** Inserts a row as someone with SQL access but without the ledger key would. */
+async function forge(l: Ledger, streamId: string, opts: { correctHash: boolean; recordedAt: Date; updateStreamRow: boolean }) {
+  const tip = await l.last(streamId);
+  const fields = {
+    eventId: randomUUID(),
+    type: 'TestEvent',
+    schemaVersion: 1,
+    streamId,
+    revision: tip.revision + 1,
+    occurredAt: opts.recordedAt.toISOString(),
+    recordedAt: opts.recordedAt.toISOString(),
+    actor: clerk('fyzf'),
+    commandId: `cmd-${randomUUID()}`,
+    correlationId: `corr-${streamId}`,
+    causationId: null,
+    data: { n: 424242, text: '补发的批示（伪造）' },
+  };
+  const hash = opts.correctHash ? eventHash(tip.hash, fields) : randomBytes(32).toString('hex');
+  // Without the ledger key the best a forger can do is a MAC under some other key.
+  const mac = eventMac(randomBytes(32), hash);
+  const { rows } = await l.pool.query<{ global_position: number }>(
+    `INSERT INTO events (stream_id, revision, event_id, type, schema_version, data, occurred_at, recorded_at, actor,
+                         command_id, correlation_id, causation_id, prev_hash, hash, mac)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING global_position`,
+    [streamId, fields.revision, fields.eventId, fields.type, 1, fields.data, fields.occurredAt, fields.recordedAt, fields.actor, fields.commandId, fields.correlationId, null, tip.hash, hash, mac],
+  );
+  if (opts.updateStreamRow) await l.pool.query('UPDATE streams SET revision = $2, last_hash = $3 WHERE stream_id = $1', [streamId, fields.revision, hash]);
+  return { revision: fields.revision, globalPosition: Number(rows[0]!.global_position) };
+}
+
+describe('tamper evidence: verifyLedger names the first event that does not match', () => {
+  test('(iv) an untouched ledger verifies clean', async () => {
+    const l = await buildLedger();
+    const report = await l.verify({ registry: true });
+    assert.equal(report.ok, true, formatVerifyReport(report));
+    assert.equal(report.mismatches, 0);
+    assert.equal(report.firstMismatch, undefined);
+    assert.equal(report.eventsChecked, l.events);
+    assert.equal(report.leavesChecked, l.events);
+    assert.equal(report.treeSize, l.events);
+    assert.equal(report.streamsChecked, 7 + 7 * 2);
+    assert.equal(report.checkpointsChecked, 2);
+    assert.equal(report.root, l.checkpoints[1]!.rootHash);
+    assert.equal(report.latestCheckpoint?.treeSize, l.events);
+    assert.equal(report.eventsNotYetLogged, 0);
+    assert.equal(report.trustedKeyId, l.key.keyId);
+    assert.match(formatVerifyReport(report), /^账本校验通过/);
+
+    // Events appended after the last checkpoint are pending, not tampering.
+    const store = new PostgresEventStore({ pool: l.pool, registry: testRegistry, macKey: l.key.macKey });
+    after(() => store.close());
+    await store.append('document-d9', [{ type: 'TestEvent', data: { n: 1 } }], { expectedRevision: 'no_stream', commandId: `cmd-${randomUUID()}`, actor: clerk('fyzf') });
+    const pending = await l.verify();
+    assert.equal(pending.ok, true, formatVerifyReport(pending));
+    assert.equal(pending.eventsNotYetLogged, 1);
+
+    // A verifier holding a different key trusts none of the checkpoints and no MAC.
+    const stranger = ledgerKeyFromPrivateKey(generateSm2PrivateKey());
+    const wrongKey = await verifyLedger(l.pool, { macKey: stranger.macKey, publicKeyHex: stranger.publicKeyHex });
+    assert.equal(wrongKey.ok, false);
+    assert.equal(wrongKey.firstMismatch?.kind, 'mac_mismatch');
+  });
+
+  test('(i) an event whose payload was changed with UPDATE', async () => {
+    const l = await buildLedger();
+    const target = await l.at('document-d3', 1);
+    await l.pool.query(`UPDATE events SET data = jsonb_set(data, '{label}', '"阜政办〔2025〕99号"') WHERE stream_id = 'document-d3' AND revision = 1`);
+    const report = await l.verify();
+    assertFirst(report, { kind: 'hash_mismatch', streamId: 'document-d3', revision: 1, globalPosition: target.globalPosition });
+    assert.equal(report.mismatches, 1, JSON.stringify(report.samples));
+  });
+
+  test('(i) an event back-dated with UPDATE of its time', async () => {
+    const l = await buildLedger();
+    const target = await l.at('delivery-d5.fyzf', 0);
+    await l.pool.query(`UPDATE events SET occurred_at = occurred_at - interval '3 days' WHERE stream_id = 'delivery-d5.fyzf' AND revision = 0`);
+    const report = await l.verify();
+    assertFirst(report, { kind: 'hash_mismatch', streamId: 'delivery-d5.fyzf', revision: 0, globalPosition: target.globalPosition });
+  });
+
+  test('(ii) an event removed with DELETE from the middle of its stream', async () => {
+    const l = await buildLedger();
+    const target = await l.at('document-d4', 1);
+    await l.pool.query(`DELETE FROM events WHERE stream_id = 'document-d4' AND revision = 1`);
+    const report = await l.verify();
+    assertFirst(report, { kind: 'event_missing', streamId: 'document-d4', revision: 1, globalPosition: target.globalPosition });
+    assert.deepEqual(report.samples.map((m) => m.kind).sort(), ['event_missing', 'revision_gap']);
+  });
+
+  test('(ii) the last event of a stream removed, the stream row rewound to hide it', async () => {
+    const l = await buildLedger();
+    const target = await l.at('document-d2', 3);
+    const previous = await l.at('document-d2', 2);
+    await l.pool.query(`DELETE FROM events WHERE stream_id = 'document-d2' AND revision = 3`);
+    await l.pool.query(`UPDATE streams SET revision = 2, last_hash = $1 WHERE stream_id = 'document-d2'`, [previous.hash]);
+    const report = await l.verify();
+    // The chains alone cannot see a clean truncation; the log remembers the event.
+    assertFirst(report, { kind: 'event_missing', streamId: 'document-d2', revision: 3, globalPosition: target.globalPosition });
+    assert.equal(report.mismatches, 1);
+  });
+
+  test('(iii) a forged event INSERTed with a wrong hash', async () => {
+    const l = await buildLedger();
+    const forged = await forge(l, 'document-d5', { correctHash: false, recordedAt: new Date(), updateStreamRow: false });
+    const report = await l.verify();
+    assertFirst(report, { kind: 'hash_mismatch', streamId: 'document-d5', revision: forged.revision, globalPosition: forged.globalPosition });
+    assert.ok(report.samples.some((m) => m.kind === 'stream_head_mismatch' && m.streamId === 'document-d5'));
+  });
+
+  test('(iii) a forged, back-dated event INSERTed with a correctly recomputed SM3 chain but no valid MAC', async () => {
+    const l = await buildLedger();
+    const backdated = new Date(Date.parse(l.checkpoints[0]!.createdAt) - 3600_000);
+    const forged = await forge(l, 'document-d6', { correctHash: true, recordedAt: backdated, updateStreamRow: true });
+    const report = await l.verify();
+    assertFirst(report, { kind: 'mac_mismatch', streamId: 'document-d6', revision: forged.revision, globalPosition: forged.globalPosition });
+    assert.deepEqual(report.samples.map((m) => m.kind), ['mac_mismatch', 'event_backdated']);
+
+    // Once the sequencer has logged the forged row, the MAC still gives it away, and so does its date.
+    await l.log.catchUp();
+    const later = await l.verify();
+    assertFirst(later, { kind: 'mac_mismatch', streamId: 'document-d6', revision: forged.revision, globalPosition: forged.globalPosition });
+    assert.deepEqual(later.samples.map((m) => m.kind), ['mac_mismatch', 'event_backdated']);
+  });
+
+  test('the verdict is the same in one thread or spread over workers', async () => {
+    const l = await buildLedger();
+    // Several kinds of damage at once, in different streams (so in different worker ranges).
+    await l.pool.query(`UPDATE events SET data = '{"n": "x"}' WHERE stream_id = 'document-d7' AND revision = 0`);
+    await l.pool.query(`DELETE FROM events WHERE stream_id = 'delivery-d1.fyzf' AND revision = 0`);
+    await forge(l, 'document-d3', { correctHash: true, recordedAt: new Date(Date.parse(l.checkpoints[0]!.createdAt) - 3600_000), updateStreamRow: true });
+    const reports = [];
+    for (const workers of [0, 1, 2, 4]) {
+      const report = await l.verify({ registry: 'module', workers });
+      assert.equal(report.workers, workers, 'each worker ran (none fell back to the main thread)');
+      reports.push(report);
+    }
+    reports.push(await l.verify({ registry: true, workers: 3 }));
+    assert.equal(reports[4]!.workers, 1, 'a registry object workers cannot import keeps the streams in the main thread');
+    const verdict = ({ durationMs: _d, workers: _w, ...rest }: VerifyReport) => rest;
+    for (const r of reports.slice(1)) assert.deepEqual(verdict(r), verdict(reports[0]!));
+    const kinds = reports[0]!.samples.map((m) => m.kind).sort();
+    assert.deepEqual(kinds, ['event_backdated', 'event_missing', 'hash_mismatch', 'mac_mismatch', 'revision_gap', 'schema_invalid']);
+    assert.equal(reports[0]!.firstMismatch?.kind, 'event_missing');
+    assert.equal(reports[0]!.firstMismatch?.streamId, 'delivery-d1.fyzf');
+  });
+
+  test('a checkpoint whose root was rewritten fails its signature', async () => {
+    const l = await buildLedger();
+    await l.pool.query(`UPDATE merkle_checkpoints SET root_hash = $1 WHERE tree_size = $2`, ['ab'.repeat(32), l.checkpoints[0]!.treeSize]);
+    const report = await l.verify();
+    assert.equal(report.ok, false);
+    assert.equal(report.firstMismatch?.kind, 'checkpoint_signature_invalid');
+    assert.equal(report.firstMismatch?.treeSize, l.checkpoints[0]!.treeSize);
+    assert.deepEqual(report.samples.map((m) => m.kind), ['checkpoint_signature_invalid', 'checkpoint_root_mismatch']);
+    assert.match(formatVerifyReport(report), /检查点签名无效/);
+  });
+
+  test('an event deleted together with its leaf is still named, from the hole it leaves', async () => {
+    const l = await buildLedger();
+    const { rows } = await l.pool.query<{ leaf_index: number; global_position: number; stream_id: string; revision: number }>(
+      'SELECT leaf_index, global_position, stream_id, revision FROM merkle_leaves WHERE leaf_index = 9',
+    );
+    const leaf = rows[0]!;
+    await l.pool.query('DELETE FROM merkle_leaves WHERE leaf_index = 9');
+    const report = await l.verify();
+    // The event row is still there but the sequencer had passed it: it cannot be legitimately unlogged.
+    assertFirst(report, { kind: 'event_not_in_log', streamId: leaf.stream_id, revision: Number(leaf.revision), globalPosition: Number(leaf.global_position) });
+    assert.ok(report.samples.some((m) => m.kind === 'leaf_gap'));
+    assert.ok(report.samples.some((m) => m.kind === 'checkpoint_root_mismatch'));
+  });
+
+  test('a payload that breaks its schema is reported when a registry is given', async () => {
+    const l = await buildLedger();
+    const target = await l.at('document-d1', 0);
+    await l.pool.query(`UPDATE events SET data = '{"n": "not a number"}' WHERE stream_id = 'document-d1' AND revision = 0`);
+    const report = await l.verify({ registry: true });
+    assertFirst(report, { kind: 'hash_mismatch', streamId: 'document-d1', revision: 0, globalPosition: target.globalPosition });
+    assert.ok(report.samples.some((m) => m.kind === 'schema_invalid' && m.globalPosition === target.globalPosition));
+  });
+});
