@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,10 @@ export async function freePort(): Promise<number> {
 export async function startEmbeddedPostgres(dir: string, opts: { persistent: boolean }): Promise<EmbeddedServer> {
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  // As root the binaries run as the `postgres` system user, which must be able to enter the folder
+  // (mkdtemp makes it 0700); the cluster inside is created by initdb with its own 0700.
+  if (asRoot) await chmod(root, 0o755);
   const databaseDir = join(root, 'pg');
   const passwordFile = join(root, 'pg-password');
   const password = existsSync(passwordFile)
@@ -49,7 +53,7 @@ export async function startEmbeddedPostgres(dir: string, opts: { persistent: boo
     persistent: opts.persistent,
     // PostgreSQL refuses to run as root; on root-only machines (CI containers) the package creates a
     // `postgres` system user to run the binaries.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=on'],
     onLog: (m) => {

@@ -19,7 +19,9 @@ let openDatabases = 0;
 async function adminUrl(): Promise<string> {
   const given = process.env.GONGWEN_TEST_ADMIN_URL ?? process.env.DATABASE_URL;
   if (given) return given;
-  ownServer ??= mkdtemp(join(tmpdir(), 'gongwen-test-')).then((dir) => startEmbeddedPostgres(dir, { persistent: false }));
+  if (!ownServer) {
+    ownServer = mkdtemp(join(tmpdir(), 'gongwen-test-')).then((dir) => startEmbeddedPostgres(dir, { persistent: false }));
+  }
   const server = await ownServer;
   return server.adminUrl;
 }
@@ -27,8 +29,9 @@ async function adminUrl(): Promise<string> {
 export interface TestDatabase {
   url: string;
   pool: pg.Pool;
-  /** The URL of another database on the same server, for tests that need a second one. */
   name: string;
+  /** Registers clean-up that must run before the pool ends (anything holding a client from it). */
+  beforeClose(fn: () => Promise<void>): void;
 }
 
 export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
@@ -43,17 +46,22 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   const pool = createPool(url.toString());
   pool.on('error', () => {});
   if (opts.migrate !== false) await migrate(pool, allMigrations);
+  const closers: (() => Promise<void>)[] = [];
   openDatabases++;
   after(async () => {
+    for (const close of closers.reverse()) await close();
     await pool.end();
     const c = new pg.Client({ connectionString: admin });
     await c.connect();
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.end();
+    // A file run on its own stops its private server with its last database; a later suite of
+    // the same file starts another.
     if (--openDatabases === 0 && ownServer) {
-      await (await ownServer).stop();
+      const server = ownServer;
       ownServer = undefined;
+      await (await server).stop();
     }
   });
-  return { url: url.toString(), pool, name };
+  return { url: url.toString(), pool, name, beforeClose: (fn) => closers.push(fn) };
 }

@@ -1,0 +1,47 @@
+import { formatIssues } from '../../schemas/registry.ts';
+import { Refusal } from '../domain/refusal.ts';
+import { authorize, type Principal } from './authorization.ts';
+import type { CommandDeps } from './commands/deps.ts';
+import { deliveryRoutes } from './commands/delivery-commands.ts';
+import { directoryRoutes } from './commands/directory-commands.ts';
+import { documentRoutes } from './commands/document-commands.ts';
+import type { CommandOutcome, CommandRoute } from './commands/route.ts';
+import { sealRoutes } from './commands/seal-commands.ts';
+import type { SecurityLog } from './security-log.ts';
+
+export const commandRoutes: Readonly<Record<string, CommandRoute>> = {
+  ...documentRoutes,
+  ...deliveryRoutes,
+  ...sealRoutes,
+  ...directoryRoutes,
+};
+
+/**
+ * The one entry for every command, from the API, the CLI or a process manager: validate the input
+ * (zod), authorise the role, run the handler; every refusal goes to the security log and back to
+ * the caller as a typed Refusal. Nothing is appended for a refused command.
+ */
+export class CommandService {
+  constructor(
+    private readonly deps: CommandDeps,
+    private readonly securityLog: SecurityLog,
+  ) {}
+
+  async execute(principal: Principal, type: string, input: unknown): Promise<CommandOutcome> {
+    const commandId = typeof (input as { commandId?: unknown })?.commandId === 'string' ? (input as { commandId: string }).commandId : undefined;
+    try {
+      const route = commandRoutes[type];
+      if (!route) throw new Refusal('VALIDATION_FAILED', `未知的操作「${type}」(unknown command)`);
+      const parsed = route.definition.input.safeParse(input);
+      if (!parsed.success) {
+        throw new Refusal('VALIDATION_FAILED', `输入有误：${formatIssues(parsed.error)}`, { issues: parsed.error.issues });
+      }
+      const data = parsed.data as { commandId: string };
+      const actor = authorize(principal, type, route.subjectUserId?.(data));
+      return await route.run(this.deps, { data, commandId: data.commandId, actor, now: this.deps.now().toISOString() });
+    } catch (error) {
+      if (error instanceof Refusal) await this.securityLog.record(principal, type, commandId, error).catch(() => {});
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { openDatabase } from '../db/database.ts';
+
+/**
+ * `gongwen <command>`: the operator's tool. Every command reads the same validated configuration
+ * as the server, so `gongwen verify` checks exactly the ledger `gongwen serve` writes.
+ */
+const usage = `用法 (usage): gongwen <command>
+
+  serve     run the ledger: HTTP server (GET /health), delivery process manager, Merkle log sequencer
+  migrate   apply database migrations and exit
+  verify    check the hash chains, event MACs and the signed Merkle log; exit 1 on the first mismatch
+  checkpoint  sequence new events into the Merkle log and print a signed checkpoint
+
+configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
+  PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+  });
+  const [command] = positionals;
+  if (!command || values.help) {
+    console.log(usage);
+    return command || values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'migrate': {
+      const db = await openDatabase(config, { migrate: false });
+      try {
+        const { migrate } = await import('../db/migrate.ts');
+        const { allMigrations } = await import('../db/database.ts');
+        const applied = await migrate(db.pool, allMigrations);
+        console.log(applied.length ? `applied:\n  ${applied.join('\n  ')}` : 'database is up to date');
+        return 0;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'serve': {
+      const { serve } = await import('./serve.ts');
+      return serve(config);
+    }
+    case 'verify': {
+      const { verify } = await import('./verify.ts');
+      return verify(config, { json: Boolean(values.json) });
+    }
+    case 'checkpoint': {
+      const { checkpoint } = await import('./verify.ts');
+      return checkpoint(config);
+    }
+    default:
+      console.error(`unknown command: ${command}\n\n${usage}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else console.error(error);
+    process.exit(error instanceof ConfigError ? 78 : 1);
+  },
+);
