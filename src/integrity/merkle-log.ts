@@ -171,7 +171,8 @@ interface HeadRow {
   last_global_position: number | string;
 }
 
-interface CheckpointRow {
+/** A merkle_checkpoints row as selected (the sequencer's and the verifier's queries). */
+export interface CheckpointRow {
   tree_size: number | string;
   root_hash: string;
   created_at: Date;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { keyIdOf } from './ledger-key.ts';
-import { checkpointFromRow, leafHash, verifyCheckpoint, type SignedCheckpoint } from './merkle-log.ts';
+import { checkpointFromRow, leafHash, verifyCheckpoint, type CheckpointRow, type SignedCheckpoint } from './merkle-log.ts';
 import { MerkleFrontier, sm3Merkle } from './merkle.ts';
 import { Findings, NO_PLACE, short, type MismatchKind } from './verify-findings.ts';
 
@@ -68,14 +68,6 @@ interface LeafRow {
   leaf_hash: string;
 }
 
-interface CheckpointRow {
-  tree_size: number | string;
-  root_hash: string;
-  created_at: Date;
-  key_id: string;
-  public_key: string;
-  signature: string;
-}
 
 export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings: Findings): Promise<LogCheckResult> {
   const trusted = o.publicKeyHex.toLowerCase();
