@@ -4,6 +4,8 @@ import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.
 import { loadLedgerKey, type LedgerKey } from '../integrity/ledger-key.ts';
 import { MerkleLog } from '../integrity/merkle-log.ts';
 import { eventRegistry } from '../../schemas/events/index.ts';
+import { allProjections } from '../../projections/index.ts';
+import { ProjectionRunner } from '../projections/projection-runner.ts';
 import { CommandService } from './command-service.ts';
 import type { CommandDeps } from './commands/deps.ts';
 import { deliveryDispatcher } from './reactors/delivery-dispatcher.ts';
@@ -20,9 +22,10 @@ export interface Ledger {
   securityLog: SecurityLog;
   merkleLog: MerkleLog;
   reactors: ReactorRunner[];
+  projections: ProjectionRunner;
   /** Starts the background work: process managers and the Merkle log sequencer. */
   start(opts?: { sequenceEveryMs?: number }): void;
-  /** Runs every process manager until the feed is drained (CLI, tests). */
+  /** Runs every process manager and projection until everything committed so far is handled (CLI, tests). */
   settle(): Promise<void>;
   status(): Promise<{ events: number; treeSize: number; checkpointAt: string | null }>;
   close(): Promise<void>;
@@ -37,6 +40,8 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const commands = new CommandService(deps, securityLog);
   const merkleLog = new MerkleLog({ pool: db.pool, key });
   const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps))];
+  const projections = new ProjectionRunner(db.pool, store, allProjections);
+  await projections.prepare();
   let sequencer: NodeJS.Timeout | undefined;
   let sequencing: Promise<unknown> = Promise.resolve();
 
@@ -49,8 +54,10 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     securityLog,
     merkleLog,
     reactors,
+    projections,
     start({ sequenceEveryMs = 5_000 } = {}) {
       for (const r of reactors) r.start();
+      projections.start();
       // Checkpoints are signed in the background: appends never wait for the Merkle log.
       sequencer = setInterval(() => {
         sequencing = sequencing.then(() => merkleLog.sequence()).catch(() => {});
@@ -65,6 +72,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
         handled = 0;
         for (const r of reactors) handled += await r.catchUp();
       }
+      await projections.catchUp();
     },
     async status() {
       const { rows } = await db.pool.query<{ events: number; tree_size: number | null; created_at: Date | null }>(
@@ -77,7 +85,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     },
     async close() {
       if (sequencer) clearInterval(sequencer);
-      await Promise.all(reactors.map((r) => r.stop()));
+      await Promise.all([...reactors.map((r) => r.stop()), projections.stop()]);
       await sequencing;
       await store.close();
     },

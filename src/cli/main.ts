@@ -12,6 +12,8 @@ const usage = `用法 (usage): gongwen <command>
   migrate   apply database migrations and exit
   verify    check the hash chains, event MACs and the signed Merkle log; exit 1 on the first mismatch
   checkpoint  sequence new events into the Merkle log and print a signed checkpoint
+  projections show each read model's checkpoint and lag (--json)
+  rebuild [name…]  drop and rebuild read models from the events (all when none named)
 
 configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
   PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL`;
@@ -48,6 +50,14 @@ async function main(argv: string[]): Promise<number> {
     case 'verify': {
       const { verify } = await import('./verify.ts');
       return verify(config, { json: Boolean(values.json) });
+    }
+    case 'projections': {
+      const { showProjections } = await import('./projections.ts');
+      return showProjections(config, { json: Boolean(values.json) });
+    }
+    case 'rebuild': {
+      const { rebuild } = await import('./projections.ts');
+      return rebuild(config, positionals.slice(1));
     }
     case 'checkpoint': {
       const { checkpoint } = await import('./verify.ts');

@@ -1,0 +1,68 @@
+import cliProgress from 'cli-progress';
+import type { Config } from '../config/config.ts';
+import { openDatabase } from '../db/database.ts';
+import { createLedger } from '../app/ledger.ts';
+
+/** `gongwen projections`: each read model's checkpoint and how far behind the feed it is. */
+export async function showProjections(config: Config, opts: { json: boolean }): Promise<number> {
+  const db = await openDatabase(config);
+  const ledger = await createLedger(config, db);
+  try {
+    const status = await ledger.projections.status();
+    if (opts.json) {
+      console.log(JSON.stringify(status, null, 2));
+    } else {
+      console.table(
+        status.map((s) => ({
+          projection: s.name,
+          version: s.version,
+          applied: s.eventsApplied,
+          'behind (events)': s.eventsBehind,
+          'behind (ms)': s.msBehind,
+          checkpoint: s.position ?? '(start)',
+          updated: s.updatedAt,
+        })),
+      );
+    }
+    return 0;
+  } finally {
+    await ledger.close();
+    await db.close();
+  }
+}
+
+/** `gongwen rebuild [name…]`: drop and replay read models from the events, with a progress bar on a terminal. */
+export async function rebuild(config: Config, names: string[]): Promise<number> {
+  const db = await openDatabase(config);
+  const ledger = await createLedger(config, db);
+  try {
+    const known = ledger.projections.projections.map((p) => p.name);
+    const unknown = names.filter((n) => !known.includes(n));
+    if (unknown.length) {
+      // Checked before anything is dropped.
+      console.error(`没有这些读模型 (unknown projections): ${unknown.join(', ')}; known: ${known.join(', ')}`);
+      return 2;
+    }
+    const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM events');
+    const total = Number(rows[0]!.n);
+    const chosen = names.length ? names : ledger.projections.projections.map((p) => p.name);
+    const bar = process.stdout.isTTY
+      ? new cliProgress.SingleBar({ format: '{name} [{bar}] {value}/{total} events · {rate}/s · eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
+      : undefined;
+    for (const name of chosen) {
+      const started = Date.now();
+      bar?.start(total, 0, { name: name.padEnd(10), rate: 0 });
+      await ledger.projections.rebuild([name], (_n, read) => {
+        bar?.update(read, { rate: Math.round(read / Math.max(0.001, (Date.now() - started) / 1000)) });
+      });
+      bar?.update(total);
+      bar?.stop();
+      const seconds = (Date.now() - started) / 1000;
+      console.log(`${name}: rebuilt from ${total} events in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} events/s)`);
+    }
+    return 0;
+  } finally {
+    await ledger.close();
+    await db.close();
+  }
+}

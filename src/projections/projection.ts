@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import type pg from 'pg';
+import type { RecordedEvent } from '../eventstore/port.ts';
+
+/**
+ * A read model built from the event feed. It owns its tables (created by its schema SQL, dropped
+ * and re-created on a rebuild), declares the event types it consumes, and applies a batch of
+ * events inside the runner's transaction — the same transaction that moves its checkpoint.
+ *
+ * `apply` gets only the events it handles, in feed order, and should touch the database a few
+ * times per batch, not per event (load the touched rows, fold in memory, write back in bulk):
+ * a rebuild replays the whole ledger.
+ */
+export interface Projection {
+  name: string;
+  /** Bump when the tables or the meaning of the rows change: the runner then rebuilds it. */
+  version: number;
+  handles: ReadonlySet<string>;
+  /** CREATE TABLE/INDEX statements for its tables. */
+  schemaSql: string;
+  /** Its tables, dropped (CASCADE) before the schema is created again. */
+  tables: readonly string[];
+  apply(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void>;
+}
+
+/** Reads a projection's schema file beside its module (`new URL('./schema.sql', import.meta.url)`). */
+export const schemaFile = (url: URL): string => readFileSync(url, 'utf8');

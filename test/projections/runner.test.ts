@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import type { Projection } from '../../src/projections/projection.ts';
+import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
+import { createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+
+/** Counts every application of every event: a second application of one event shows as 2. */
+const counting = (version = 1): Projection => ({
+  name: 'counting',
+  version,
+  handles: new Set(['UnitRegistered', 'UserRegistered', 'SealIssued', 'DocumentDrafted']),
+  tables: ['counting_applied'],
+  schemaSql: `CREATE TABLE counting_applied (event_id uuid PRIMARY KEY, type text NOT NULL, times int NOT NULL, version int NOT NULL)`,
+  async apply(tx: pg.ClientBase, events: readonly RecordedEvent[]) {
+    await tx.query(
+      `INSERT INTO counting_applied (event_id, type, times, version)
+       SELECT e.event_id::uuid, e.type, 1, $2 FROM jsonb_to_recordset($1) AS e(event_id text, type text)
+       ON CONFLICT (event_id) DO UPDATE SET times = counting_applied.times + 1`,
+      [JSON.stringify(events.map((e) => ({ event_id: e.eventId, type: e.type }))), version],
+    );
+  },
+});
+
+async function rows(pool: pg.Pool) {
+  return (await pool.query('SELECT type, count(*)::int AS n, max(times) AS times, max(version) AS v FROM counting_applied GROUP BY type ORDER BY type')).rows;
+}
+
+test('the runner applies each consumed event exactly once, checkpoint and rows in one transaction; lag is reported', async () => {
+  const ledger = await createTestLedger();
+  await seedCity(ledger);
+  const runner = new ProjectionRunner(ledger.db.pool, ledger.store, [counting()], { batchSize: 7 });
+  assert.deepEqual(await runner.prepare(), ['counting']);
+  const before = (await runner.status())[0]!;
+  assert.ok(before.eventsBehind > 0 && before.msBehind >= 0 && before.position === null);
+  await runner.catchUp();
+  const after = (await runner.status())[0]!;
+  assert.equal(after.eventsBehind, 0);
+  assert.equal(after.msBehind, 0);
+  const r = await rows(ledger.db.pool);
+  assert.deepEqual(r.map((x) => x.type), ['SealIssued', 'UnitRegistered', 'UserRegistered']);
+  assert.ok(r.every((x) => x.times === 1));
+  assert.equal(after.eventsApplied, r.reduce((s, x) => s + x.n, 0));
+  // Nothing new: a second catch-up changes nothing.
+  await runner.catchUp();
+  assert.deepEqual(await rows(ledger.db.pool), r);
+});
+
+test('two runners catching up at once never apply a batch twice', async () => {
+  const ledger = await createTestLedger();
+  await seedCity(ledger);
+  const a = new ProjectionRunner(ledger.db.pool, ledger.store, [counting()], { batchSize: 3 });
+  const b = new ProjectionRunner(ledger.db.pool, ledger.store, [counting()], { batchSize: 3 });
+  await a.prepare();
+  await Promise.allSettled([a.catchUp(), b.catchUp()]);
+  await a.catchUp();
+  assert.ok((await rows(ledger.db.pool)).every((x) => x.times === 1));
+});
+
+test('a new projection version drops its tables and rebuilds them from the events', async () => {
+  const ledger = await createTestLedger();
+  await seedCity(ledger);
+  const v1 = new ProjectionRunner(ledger.db.pool, ledger.store, [counting(1)]);
+  await v1.prepare();
+  await v1.catchUp();
+  const first = await rows(ledger.db.pool);
+  const v2 = new ProjectionRunner(ledger.db.pool, ledger.store, [counting(2)]);
+  assert.deepEqual(await v2.prepare(), ['counting']);
+  assert.deepEqual(await rows(ledger.db.pool), []);
+  await v2.catchUp();
+  const second = await rows(ledger.db.pool);
+  assert.deepEqual(second.map((x) => ({ ...x, v: 1 })), first);
+  assert.ok(second.every((x) => x.v === 2));
+  assert.deepEqual(await v2.prepare(), [], 'same version: nothing rebuilt');
+});
+
+test('following the feed in the background: a new event is applied and announced within a second', async () => {
+  const ledger = await createTestLedger();
+  const city = await seedCity(ledger);
+  const runner = new ProjectionRunner(ledger.db.pool, ledger.store, [counting()]);
+  await runner.prepare();
+  runner.start();
+  try {
+    const applied = new Promise<string[]>((resolve) => {
+      runner.on('applied', (batch) => {
+        const drafted = batch.handled.filter((e) => e.type === 'DocumentDrafted');
+        if (drafted.length) resolve(drafted.map((e) => e.eventId));
+      });
+    });
+    const started = Date.now();
+    const outcome = await city.run(city.units[0]!.clerk, 'DraftDocument', draftInput('bg-doc'));
+    const ids = await applied;
+    assert.deepEqual(ids, [outcome.events[0]!.eventId]);
+    assert.ok(Date.now() - started < 1000, `applied after ${Date.now() - started} ms`);
+  } finally {
+    await runner.stop();
+  }
+});
