@@ -1,13 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerGraphql } from './api/graphql.ts';
 import type { Ledger } from './app/ledger.ts';
 
 /**
- * The HTTP server. Today: health only; the GraphQL API mounts here (schemas/graphql, mercurius).
- * Health reports what an operator checks first: the database answers, how many events the ledger
+ * The HTTP server: GraphQL at /graphql (GraphiQL at /graphiql outside production) and /health,
+ * which reports what an operator checks first: the database answers, how many events the ledger
  * holds, and how far the signed Merkle log is behind the events.
  */
 export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: { level: opts.logLevel ?? 'info' } });
+  // A draft carries its attachments in base64 (4 bytes for every 3) plus the text of the document.
+  const bodyLimit = Math.ceil((ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES * 4) / 3) + 1024 * 1024;
+  const app = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit });
+  await registerGraphql(app, ledger);
   app.get('/health', async (_req, reply) => {
     try {
       const status = await ledger.status();

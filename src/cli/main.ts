@@ -12,6 +12,7 @@ const usage = `用法 (usage): gongwen <command>
   migrate   apply database migrations and exit
   verify    check the hash chains, event MACs and the signed Merkle log; exit 1 on the first mismatch
   checkpoint  sequence new events into the Merkle log and print a signed checkpoint
+  credential <userId> [label]  issue a login token for a user (printed once)
   projections show each read model's checkpoint and lag (--json)
   rebuild [name…]  drop and rebuild read models from the events (all when none named)
 
@@ -50,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
     case 'verify': {
       const { verify } = await import('./verify.ts');
       return verify(config, { json: Boolean(values.json) });
+    }
+    case 'credential': {
+      const { issueCredential } = await import('./credential.ts');
+      return issueCredential(config, positionals[1], positionals[2]);
     }
     case 'projections': {
       const { showProjections } = await import('./projections.ts');

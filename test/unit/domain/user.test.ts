@@ -236,6 +236,9 @@ describe('IssueCredential', () => {
     given([registered()]).when(issueCredential(), ctx(himself)).then([credentialIssued()]);
     given([registered()]).when(issueCredential(), ctx(districtAdmin)).then([credentialIssued()]);
   });
+  test("the ledger itself (the operator's CLI) issues a credential for any active user", () => {
+    given([registered(['SUPER_ADMIN'], CITY_OFFICE)]).when(issueCredential(), ctx(system)).then([credentialIssued({ unitId: CITY_OFFICE })]);
+  });
   test('nobody else does — nor a unit administrator for a super administrator of its unit', () => {
     given([registered()]).when(issueCredential(), ctx(districtClerk)).thenRefuses('NOT_AUTHORISED');
     given([registered()]).when(issueCredential(), ctx(bureauAdmin)).thenRefuses('NOT_AUTHORISED');

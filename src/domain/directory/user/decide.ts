@@ -55,7 +55,9 @@ export function decideUser(command: UserCommand, state: UserState, context: User
       return [{ type: 'UserDeactivated', data: { userId: user.userId, unitId: user.unitId, reason: command.data.reason } }];
     case 'IssueCredential': {
       const c = command.data;
-      requireManagerOf(context, user, { allowSelf: true });
+      // The operator's CLI (`gongwen credential`, acting as the ledger itself) hands out the first
+      // tokens; the SYSTEM principal is never reachable through the API.
+      if (context.actor.role !== 'SYSTEM') requireManagerOf(context, user, { allowSelf: true });
       requireActiveUnit(context.unitStatus(user.unitId), user.unitId, USER_UNIT);
       if (user.credentials.has(c.credentialId)) refuse('ALREADY_EXISTS', `凭证「${c.credentialId}」已存在 (credential already exists)`, { credentialId: c.credentialId });
       for (const existing of user.credentials.values()) {

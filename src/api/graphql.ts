@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import mercurius, { type IResolvers } from 'mercurius';
+import type { Ledger } from '../app/ledger.ts';
+import type { CommandOutcome } from '../app/commands/route.ts';
+import { loadUser } from '../app/commands/deps.ts';
+import type { RecordedEvent } from '../eventstore/port.ts';
+import { apiCommands, newToken, storeUploads } from './api-commands.ts';
+import { authenticate, type Authentication } from './authenticate.ts';
+import { mutationName } from './command-sdl.ts';
+import { apiError, guarded } from './errors.ts';
+import { queryCostRule } from './query-cost.ts';
+
+const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
+
+export const schemaFiles = ['schema.graphql', 'commands.graphql'];
+
+declare module 'mercurius' {
+  interface MercuriusContext {
+    auth: Authentication;
+  }
+}
+
+type Context = { auth: Authentication };
+
+const eventView = (e: RecordedEvent) => ({
+  ...e,
+  globalPosition: String(e.globalPosition),
+  actorUserId: e.actor.userId,
+  actorRole: e.actor.role,
+});
+
+const resultView = (commandId: string, outcome: CommandOutcome) => ({
+  commandId,
+  duplicate: outcome.duplicate,
+  events: outcome.events.map(eventView),
+});
+
+function principalOf(ctx: Context) {
+  if (!ctx.auth.ok) throw apiError('UNAUTHENTICATED', ctx.auth.reason);
+  return ctx.auth.principal;
+}
+
+/** Mounts GraphQL (and GraphiQL outside production) on the app. */
+export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Promise<void> {
+  const { commands, store, securityLog } = ledger;
+  const now = () => new Date();
+
+  const mutations: Record<string, (root: unknown, args: { input: Record<string, unknown> }, ctx: Context) => Promise<unknown>> = {};
+  for (const definition of apiCommands) {
+    mutations[mutationName(definition.type)] = (_root, { input }, ctx) =>
+      guarded(app.log, async () => {
+        const principal = principalOf(ctx);
+        let data: Record<string, unknown> = { ...input };
+        if (Array.isArray(input.attachments)) data.attachments = await storeUploads(ledger.db.pool, input.attachments as never);
+        if (definition.type === 'IssueCredential') {
+          const { token, tokenHash } = newToken(String(input.userId));
+          data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3' };
+          const outcome = await commands.execute(principal, definition.type, data);
+          return { ...resultView(String(input.commandId), outcome), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
+        }
+        return resultView(String(input.commandId), await commands.execute(principal, definition.type, data));
+      });
+  }
+
+  const resolvers: IResolvers = {
+    Query: {
+      me: (_root, _args, ctx: Context) =>
+        guarded(app.log, async () => {
+          const p = principalOf(ctx);
+          const user = await loadUser(store, p.userId);
+          return { userId: p.userId, unitId: p.unitId, name: user.exists ? user.name : p.userId, roles: p.roles };
+        }),
+      securityLog: (_root, args: { userId?: string; unitId?: string; limit?: number }, ctx: Context) =>
+        guarded(app.log, async () => {
+          const p = principalOf(ctx);
+          if (!p.roles.includes('INSPECTOR') && !p.roles.includes('SUPER_ADMIN')) {
+            throw apiError('NOT_AUTHORISED', '只有纪检监察人员和超级管理员可以查看安全日志 (inspectors only)');
+          }
+          return securityLog.list({ userId: args.userId, unitId: args.unitId, limit: Math.min(args.limit ?? 100, 1000) });
+        }),
+    },
+    Mutation: mutations,
+  };
+
+  await app.register(mercurius, {
+    schema: schemaFiles.map(sdl).join('\n'),
+    resolvers,
+    graphiql: ledger.config.GONGWEN_MODE !== 'production',
+    queryDepth: 10,
+    // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
+    cache: false,
+    validationRules: ({ variables }) => [queryCostRule(5000, variables ?? {})],
+    context: async (request: FastifyRequest): Promise<Context> => ({ auth: await authenticate(store, request.headers.authorization, now()) }),
+    errorFormatter: (execution, context) => {
+      const formatted = mercurius.defaultErrorFormatter(execution, context);
+      const errors = (formatted.response.errors ?? []) as unknown as { path?: unknown; extensions?: Record<string, unknown> }[];
+      // A document the schema rejects (missing field, wrong type) never ran: 400 with
+      // VALIDATION_FAILED. Anything that ran answers 200 with its errors (GraphQL over HTTP);
+      // a failure is never an HTTP 500.
+      const invalidDocument = !formatted.response.data && errors.length > 0 && errors.every((e) => e.path === undefined && !e.extensions?.code);
+      for (const e of errors) e.extensions = { code: invalidDocument ? 'VALIDATION_FAILED' : 'INTERNAL_ERROR', ...e.extensions };
+      return { statusCode: invalidDocument ? 400 : 200, response: formatted.response };
+    },
+  });
+}

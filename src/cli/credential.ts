@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/config.ts';
+import { openDatabase } from '../db/database.ts';
+import { createLedger } from '../app/ledger.ts';
+import { newToken } from '../api/api-commands.ts';
+import { Refusal } from '../domain/refusal.ts';
+
+/**
+ * `gongwen credential <userId> [label]`: the operator issues a login token (the first super
+ * administrator's, or a replacement); printed once, recorded only as its SM3 digest.
+ */
+export async function issueCredential(config: Config, userId: string | undefined, label: string | undefined): Promise<number> {
+  if (!userId) {
+    console.error('用法 (usage): gongwen credential <userId> [label]');
+    return 2;
+  }
+  const db = await openDatabase(config);
+  const ledger = await createLedger(config, db);
+  try {
+    const { token, tokenHash } = newToken(userId);
+    const credentialId = `cli-${randomUUID().slice(0, 8)}`;
+    await ledger.commands.execute({ kind: 'system' }, 'IssueCredential', {
+      commandId: `cli-${randomUUID()}`,
+      userId,
+      credentialId,
+      tokenHash,
+      tokenHashAlgorithm: 'sm3',
+      ...(label ? { label } : {}),
+    });
+    console.log(JSON.stringify({ userId, credentialId, token }, null, 2));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    console.error(`${error.code}: ${error.message}`);
+    return 1;
+  } finally {
+    await ledger.close();
+    await db.close();
+  }
+}
