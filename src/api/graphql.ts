@@ -10,10 +10,12 @@ import { authenticate, type Authentication } from './authenticate.ts';
 import { mutationName } from './command-sdl.ts';
 import { apiError, guarded } from './errors.ts';
 import { queryCostRule } from './query-cost.ts';
+import { queryResolvers } from './query-resolvers.ts';
+import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['schema.graphql', 'commands.graphql'];
+export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -65,6 +67,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
 
   const resolvers: IResolvers = {
     Query: {
+      ...queryResolvers(ledger, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
@@ -81,6 +84,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
         }),
     },
     Mutation: mutations,
+    Subscription: subscriptionResolvers(ledger) as never,
   };
 
   await app.register(mercurius, {
@@ -92,6 +96,15 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     cache: false,
     validationRules: ({ variables }) => [queryCostRule(5000, variables ?? {})],
     context: async (request: FastifyRequest): Promise<Context> => ({ auth: await authenticate(store, request.headers.authorization, now()) }),
+    subscription: {
+      // Browsers cannot set headers on a WebSocket: the token may come in the connection_init
+      // payload ({ "authorization": "Bearer …" }) as well as in the upgrade request's header.
+      onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
+        const header = (payload?.authorization ?? payload?.Authorization) as string | undefined;
+        return header ? { auth: await authenticate(store, header, now()) } : true;
+      },
+      context: async (_socket: unknown, request: FastifyRequest) => ({ auth: await authenticate(store, request.headers.authorization, now()) }),
+    },
     errorFormatter: (execution, context) => {
       const formatted = mercurius.defaultErrorFormatter(execution, context);
       const errors = (formatted.response.errors ?? []) as unknown as { path?: unknown; extensions?: Record<string, unknown> }[];
@@ -103,4 +116,6 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       return { statusCode: invalidDocument ? 400 : 200, response: formatted.response };
     },
   });
+  const unpublish = publishProjectionChanges(app, ledger);
+  app.addHook('onClose', async () => unpublish());
 }

@@ -36,6 +36,7 @@ export const commandRoles = {
   RegisterUnit: ['SUPER_ADMIN'],
   RenameUnit: ['SUPER_ADMIN'],
   DeactivateUnit: ['SUPER_ADMIN'],
+  AddDocNumberPrefix: ['SUPER_ADMIN'],
   RegisterUser: ['SUPER_ADMIN', 'UNIT_ADMIN'],
   GrantRole: ['SUPER_ADMIN', 'UNIT_ADMIN'],
   RevokeRole: ['SUPER_ADMIN', 'UNIT_ADMIN'],

@@ -1,0 +1,88 @@
+import type { FastifyBaseLogger } from 'fastify';
+import * as audit from '../../projections/audit/queries.ts';
+import * as catalogue from '../../projections/catalogue/queries.ts';
+import * as directory from '../../projections/directory/queries.ts';
+import * as inbox from '../../projections/inbox/queries.ts';
+import * as search from '../../projections/search/queries.ts';
+import * as sentBox from '../../projections/sent-box/queries.ts';
+import type { Ledger } from '../app/ledger.ts';
+import type { Principal } from '../app/authorization.ts';
+import { apiError, guarded } from './errors.ts';
+import { readableDocument, requireCatalogue, requireTimelineOfUnit, requireTimelineOfUser, unitScope } from './read-access.ts';
+
+type User = Extract<Principal, { kind: 'user' }>;
+type Ctx = { auth: { ok: true; principal: User } | { ok: false; reason: string } };
+type Page<T> = { items: T[]; endCursor: string | null; hasNextPage: boolean };
+
+const connection = <T>(page: Page<T>) => ({
+  edges: page.items.map((node) => ({ node })),
+  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+});
+
+const timelineNode = (e: audit.AuditEntry) => ({
+  ...e,
+  globalPosition: String(e.globalPosition),
+  actorUserId: e.actor.userId,
+  actorUnitId: e.actor.unitId,
+  actorRole: e.actor.role,
+});
+
+/** The read side of the API: projections' queries behind the read rules of read-access.ts. */
+export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<string, (root: unknown, args: any, ctx: Ctx) => Promise<unknown>> {
+  const pool = ledger.db.pool;
+  const read =
+    <A>(work: (p: User, args: A) => Promise<unknown>) =>
+    (_root: unknown, args: A, ctx: Ctx) =>
+      guarded(log, async () => {
+        if (!ctx.auth.ok) throw apiError('UNAUTHENTICATED', ctx.auth.reason);
+        return work(ctx.auth.principal, args);
+      });
+
+  return {
+    inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; first: number; after?: string }) => {
+      const unitId = unitScope(p, a.unitId);
+      const page = await inbox.listInbox(pool, {
+        unitId,
+        status: a.status as never,
+        assigneeUserId: a.mine ? p.userId : undefined,
+        first: a.first,
+        after: a.after,
+      });
+      const counts = await inbox.inboxCounts(pool, unitId, p.userId);
+      return { ...connection(page), counts: { ...counts, mine: counts.person } };
+    }),
+    sentDocuments: read(async (p, a: { unitId?: string; first: number; after?: string }) =>
+      connection(await sentBox.listSent(pool, { unitId: unitScope(p, a.unitId), first: a.first, after: a.after })),
+    ),
+    document: read(async (p, a: { id: string }) => {
+      const doc = await readableDocument(ledger.store, p, a.id);
+      if (!doc) return null;
+      return { ...doc, ...doc.content, docNumber: doc.number?.docNumber ?? null, signOff: doc.signOff ?? null, sealing: doc.sealing ?? null, sending: doc.sending ?? null, recall: doc.recall ?? null, filing: doc.filing ?? null };
+    }),
+    timeline: read(async (p, a: { documentId: string; first: number; after?: string }) => {
+      if (!(await readableDocument(ledger.store, p, a.documentId))) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
+      const page = await audit.documentTimeline(pool, a.documentId, { first: a.first, after: a.after });
+      return { ...connection(page), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+    }),
+    actorTimeline: read(async (p, a: { userId: string; from?: string; to?: string; first: number; after?: string }) => {
+      requireTimelineOfUser(p, a.userId, (await directory.user(pool, a.userId))?.unitId);
+      const page = await audit.actorTimeline(pool, a.userId, { from: a.from, to: a.to, first: a.first, after: a.after });
+      return { ...connection(page), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+    }),
+    unitTimeline: read(async (p, a: { unitId: string; from?: string; to?: string; first: number; after?: string }) => {
+      requireTimelineOfUnit(p, a.unitId);
+      const page = await audit.unitTimeline(pool, a.unitId, { from: a.from, to: a.to, first: a.first, after: a.after });
+      return { ...connection(page), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+    }),
+    searchDocuments: read(async (p, a: { query: string; first: number; after?: string }) => {
+      const visibleToUnitId = p.roles.includes('INSPECTOR') || p.roles.includes('SUPER_ADMIN') ? null : p.unitId;
+      return connection(await search.searchDocuments(pool, { query: a.query, visibleToUnitId, first: a.first, after: a.after }));
+    }),
+    units: read(async (_p, a: { activeOnly?: boolean }) => directory.units(pool, { activeOnly: a.activeOnly ?? false })),
+    seals: read(async (_p, a: { unitId?: string; status?: string }) => directory.seals(pool, { unitId: a.unitId, status: a.status as never })),
+    catalogue: read(async (p, a: { fonds: string; year: number; retention?: string; first: number; after?: string }) => {
+      requireCatalogue(p, (await directory.unit(pool, p.unitId))?.fondsCode, a.fonds);
+      return connection(await catalogue.catalogue(pool, { fondsCode: a.fonds, year: a.year, retention: a.retention as never, first: a.first, after: a.after }));
+    }),
+  };
+}

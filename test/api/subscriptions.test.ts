@@ -1,0 +1,72 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+import { startApi } from '../support/http.ts';
+
+/** A graphql-transport-ws client: connection_init with the token, then one subscription. */
+async function subscribe(url: string, token: string, query: string): Promise<{ next(): Promise<any>; close(): void }> {
+  const ws = new WebSocket(url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws');
+  const messages: any[] = [];
+  const waiters: ((m: any) => void)[] = [];
+  ws.on('message', (raw) => {
+    const m = JSON.parse(String(raw));
+    const w = waiters.shift();
+    if (w) w(m);
+    else messages.push(m);
+  });
+  const nextMessage = () => new Promise<any>((ok) => (messages.length ? ok(messages.shift()) : waiters.push(ok)));
+  await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
+  ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  assert.equal((await nextMessage()).type, 'connection_ack');
+  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
+  return { next: nextMessage, close: () => ws.close() };
+}
+
+const within = <T>(ms: number, p: Promise<T>) =>
+  Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`nothing within ${ms} ms`)), ms))]);
+
+test('inboxChanged pushes to the recipient unit within a second of the mutation; documentTimeline pushes new entries', async () => {
+  const ledger = await createTestLedger();
+  const city = await seedCity(ledger);
+  const api = await startApi(ledger);
+  ledger.start({ sequenceEveryMs: 1000 });
+  after(() => api.close());
+  const office = city.units[0]!;
+  await city.run(office.clerk, 'DraftDocument', draftInput('s-1'));
+  await city.run(office.leader, 'SignOffDocument', { documentId: 's-1' });
+  await city.run(office.keeper, 'SealDocument', { documentId: 's-1', sealId: 'city-office-seal' });
+
+  const inbox = await subscribe(api.url, await api.tokenFor('edu-clerk'), 'subscription { inboxChanged(unitId: "edu") { unitId documentId eventType } }');
+  const timeline = await subscribe(api.url, await api.tokenFor('city-office-clerk'), 'subscription { documentTimeline(documentId: "s-1") { action type hashStatus } }');
+  // Let both subscriptions register before the change they wait for.
+  await new Promise((ok) => setTimeout(ok, 100));
+
+  const started = Date.now();
+  await api.mutate('city-office-clerk', 'sendDocument', { documentId: 's-1' });
+  const sent = await within(1000, timeline.next());
+  assert.equal(sent.payload.data.documentTimeline.action, '核发');
+  assert.equal(sent.payload.data.documentTimeline.hashStatus, 'verified');
+  const delivered = await within(1000, inbox.next());
+  assert.deepEqual(delivered.payload.data.inboxChanged, { unitId: 'edu', documentId: 's-1', eventType: 'DocumentDelivered' });
+
+  const received = Date.now();
+  await api.mutate('edu-clerk', 'receiveDocument', { documentId: 's-1', unitId: 'edu' });
+  const change = await within(1000, inbox.next());
+  assert.equal(change.payload.data.inboxChanged.eventType, 'DocumentReceived');
+  assert.ok(Date.now() - received < 1000 && Date.now() - started < 3000);
+  inbox.close();
+  timeline.close();
+});
+
+test("a unit cannot subscribe to another unit's inbox", async () => {
+  const ledger = await createTestLedger();
+  await seedCity(ledger);
+  const api = await startApi(ledger);
+  after(() => api.close());
+  const s = await subscribe(api.url, await api.tokenFor('fin-clerk'), 'subscription { inboxChanged(unitId: "edu") { unitId } }');
+  const m = await within(2000, s.next());
+  assert.equal(m.type, 'error');
+  assert.equal(m.payload[0].extensions.code, 'NOT_AUTHORISED');
+  s.close();
+});
