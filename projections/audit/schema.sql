@@ -1,0 +1,43 @@
+-- The audit trail: one row per event of the ledger, append-only, in feed order. Inspectors read
+-- three timelines from it (a document, a person, a unit); every row carries the result of checking
+-- the event's hash and its link to the previous event of its stream, computed when it was applied.
+CREATE TABLE audit_entries (
+  -- Assigned by the projection in feed order (1, 2, 3 …): global_position is the store's sequence
+  -- number and is not commit order, so it cannot order a timeline.
+  feed_seq         bigint PRIMARY KEY,
+  position         text   NOT NULL,
+  global_position  bigint NOT NULL,
+  stream_id        text   NOT NULL,
+  revision         bigint NOT NULL,
+  event_id         uuid   NOT NULL,
+  type             text   NOT NULL,
+  action           text   NOT NULL,
+  actor_user_id    text   NOT NULL,
+  actor_unit_id    text   NOT NULL,
+  actor_role       text   NOT NULL,
+  command_id       text   NOT NULL,
+  correlation_id   text   NOT NULL,
+  document_id      text,
+  -- The unit the event is about: the issuer of a document, the recipient of a delivery, the unit
+  -- of a seal, a user, a numbering series or the unit itself.
+  subject_unit_id  text,
+  -- The user a directory event is about (registered, granted a role, given a credential …).
+  subject_user_id  text,
+  occurred_at      timestamptz NOT NULL,
+  recorded_at      timestamptz NOT NULL,
+  late_recorded    boolean NOT NULL,
+  hash             text   NOT NULL,
+  prev_hash        text   NOT NULL,
+  hash_status      text   NOT NULL CHECK (hash_status IN ('verified', 'hash_mismatch', 'chain_broken'))
+);
+
+-- The previous entry of a stream, for the chain check of the next batch.
+CREATE INDEX audit_entries_stream ON audit_entries (stream_id, revision);
+-- The three timelines: a document's in feed order; a person's and a unit's by claimed time.
+CREATE INDEX audit_entries_document ON audit_entries (document_id, feed_seq) WHERE document_id IS NOT NULL;
+CREATE INDEX audit_entries_actor ON audit_entries (actor_user_id, occurred_at, feed_seq);
+CREATE INDEX audit_entries_actor_unit ON audit_entries (actor_unit_id, occurred_at, feed_seq);
+CREATE INDEX audit_entries_subject_unit ON audit_entries (subject_unit_id, occurred_at, feed_seq) WHERE subject_unit_id IS NOT NULL;
+-- Inspectors' "show me what does not verify" and "what was back-dated": small partial indexes.
+CREATE INDEX audit_entries_unverified ON audit_entries (feed_seq) WHERE hash_status <> 'verified';
+CREATE INDEX audit_entries_late ON audit_entries (feed_seq) WHERE late_recorded;
