@@ -1,0 +1,198 @@
+import type pg from 'pg';
+import { refuse } from '../../src/domain/refusal.ts';
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../shared/keyset.ts';
+import type { SearchStatus } from './fold.ts';
+import { locate, parseQuery, rankQuery, termQuery, type QueryTerm, type Range } from './segment.ts';
+
+export interface SearchHit {
+  documentId: string;
+  title: string;
+  docNumber: string | null;
+  docType: string;
+  issuerUnitId: string;
+  /** The issuer's current name. */
+  issuerName: string;
+  status: SearchStatus;
+  sentAt: string | null;
+  /**
+   * Higher first. The whole part counts the query terms found in the title or 发文字号 (each worth
+   * more than all terms found in the issuer's name) and in the issuer's name. The fraction, in
+   * [0, 1), is the mean of ts_rank_cd of the terms as phrases over those short fields (weights A,
+   * B) and n/(n+1) for n occurrences of the terms in the body. So a title hit always ranks above a
+   * hit in the body only, however often the body repeats the term.
+   */
+  score: number;
+  /** Where the terms occur in `title`. */
+  titleHighlights: Range[];
+  /** A stretch of the body around the first hit (whitespace folded), or its beginning when only the title or issuer matched. */
+  snippet: string;
+  snippetHighlights: Range[];
+}
+
+export interface SearchArgs {
+  query: string;
+  /** Only documents this unit issued or was sent (the caller's unit); absent = every document (inspectors). */
+  visibleToUnitId?: string | null;
+  first: number;
+  after?: string | null;
+}
+
+const CURSOR_SCOPE = 'search';
+/** The short fields' tsvector: the very expression search_documents_head indexes (schema.sql). */
+const HEAD_TSV = '(title_tsv || number_tsv || issuer_tsv)';
+const MAX_QUERY_LENGTH = 100;
+const MAX_TERMS = 10;
+const SNIPPET_LENGTH = 100;
+const SNIPPET_LEAD = 30;
+/** $1 … $6 of the query; the terms' tsqueries follow. */
+const FIXED_PARAMS = 6;
+
+export function searchTerms(query: string): QueryTerm[] {
+  if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH) {
+    refuse('VALIDATION_FAILED', `检索词不能超过 ${MAX_QUERY_LENGTH} 个字符 (query too long)`, { length: query?.length });
+  }
+  const terms = parseQuery(query);
+  if (terms.length === 0) refuse('VALIDATION_FAILED', '请输入检索词：至少一个汉字、字母或数字 (query has no searchable characters)', { query });
+  if (terms.length > MAX_TERMS) refuse('VALIDATION_FAILED', `检索词至多 ${MAX_TERMS} 个（以空格分隔）(too many terms)`, { terms: terms.length });
+  return terms;
+}
+
+interface HitRow {
+  document_id: string;
+  title: string;
+  doc_number: string | null;
+  doc_type: string;
+  issuer_unit_id: string;
+  issuer_name: string | null;
+  status: SearchStatus;
+  sent_at: Date | null;
+  score: number;
+  body: string;
+}
+
+/**
+ * Documents containing every term of the query, best first. A term is a stretch of the query
+ * without white space (segment.ts): 电子印章 finds documents where those four characters stand
+ * together, not documents that merely contain them scattered.
+ *
+ * Each term's candidates come from the GIN indexes (short fields, or body); the candidates of all
+ * terms are intersected; then each candidate's canonical texts decide exactly whether every term
+ * occurs, in which field, and how often.
+ */
+export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: SearchArgs): Promise<Page<SearchHit>> {
+  const terms = searchTerms(args.query);
+  const size = pageSize(args.first);
+  // A cursor belongs to one query as one unit sees it; handed to another it is refused.
+  const scope = `${CURSOR_SCOPE} ${JSON.stringify([terms.map((t) => t.pattern), args.visibleToUnitId ?? null])}`;
+  const after = args.after ? decodeCursor(scope, args.after, ['string', 'string']) : null;
+  const afterScore = after ? Number(after[0]) : null;
+  if (afterScore !== null && !Number.isFinite(afterScore)) refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { after: args.after });
+  const patterns = terms.map((t) => t.pattern);
+  const candidates = terms
+    .map(
+      (_, i) =>
+        `(SELECT document_id FROM search_documents WHERE ${HEAD_TSV} @@ $${FIXED_PARAMS + 1 + i}::tsquery
+          UNION SELECT document_id FROM search_bodies WHERE body_tsv @@ $${FIXED_PARAMS + 1 + i}::tsquery
+          UNION SELECT document_id FROM search_bodies WHERE NOT complete)`,
+    )
+    .join(' INTERSECT ');
+  const { rows } = await pool.query<HitRow>(
+    `WITH candidates AS (${candidates}),
+     scored AS (
+       SELECT d.document_id,
+              m.head_hits * (cardinality($1::text[]) + 1) + m.issuer_hits
+              + (ts_rank_cd(d.title_tsv || d.number_tsv || d.issuer_tsv, $2::tsquery, 32)::float8 + m.body_hits / (m.body_hits + 1)) / 2 AS score
+         FROM candidates c
+         JOIN search_documents d USING (document_id)
+         JOIN search_bodies b USING (document_id)
+         -- The body's canonical text, read (detoasted) once per candidate however many terms use it.
+         CROSS JOIN LATERAL (SELECT b.match_body || '' AS text OFFSET 0) body
+         CROSS JOIN LATERAL (
+           SELECT count(*) FILTER (WHERE t.in_head)::float8 AS head_hits,
+                  count(*) FILTER (WHERE t.in_issuer)::float8 AS issuer_hits,
+                  sum(t.in_body)::float8 AS body_hits,
+                  bool_and(t.in_head OR t.in_issuer OR t.in_body > 0) AS all_found
+             FROM (SELECT strpos(d.match_title, p) > 0 OR strpos(d.match_number, p) > 0 AS in_head,
+                          strpos(d.match_issuer, p) > 0 AS in_issuer,
+                          (octet_length(body.text) - octet_length(replace(body.text, p, ''))) / octet_length(p) AS in_body
+                     FROM unnest($1::text[]) p) t
+         ) m
+        WHERE m.all_found
+          AND ($3::text IS NULL OR d.issuer_unit_id = $3 OR d.recipient_unit_ids @> ARRAY[$3::text])
+     ), page AS (
+       SELECT document_id, score FROM scored
+        WHERE $4::float8 IS NULL OR score < $4 OR (score = $4 AND document_id > $5)
+        ORDER BY score DESC, document_id
+        LIMIT $6
+     )
+     SELECT d.document_id, d.title, d.doc_number, d.doc_type, d.issuer_unit_id, u.names[1] AS issuer_name, d.status, d.sent_at, p.score, b.body
+       FROM page p
+       JOIN search_documents d USING (document_id)
+       JOIN search_bodies b USING (document_id)
+       LEFT JOIN search_units u ON u.unit_id = d.issuer_unit_id
+      ORDER BY p.score DESC, p.document_id`,
+    [patterns, rankQuery(terms), args.visibleToUnitId ?? null, afterScore, after?.[1] ?? null, size + 1, ...terms.map(termQuery)],
+  );
+  return toPage(
+    rows,
+    size,
+    (r) => ({
+      documentId: r.document_id,
+      title: r.title,
+      docNumber: r.doc_number,
+      docType: r.doc_type,
+      issuerUnitId: r.issuer_unit_id,
+      issuerName: r.issuer_name ?? '',
+      status: r.status,
+      sentAt: r.sent_at?.toISOString() ?? null,
+      score: r.score,
+      titleHighlights: locate(r.title, terms),
+      ...snippet(r.body, terms),
+    }),
+    // The score goes as text: a JavaScript number prints as the shortest string that reads back to the same float8.
+    (r) => encodeCursor(scope, [String(r.score), r.document_id]),
+  );
+}
+
+const isSpace = (ch: string) => /\s/u.test(ch);
+
+/**
+ * A window of the body around the first hit, with every hit inside it highlighted. ts_headline
+ * cannot do this for bigram vectors (it re-parses the text with a parser that knows no Chinese).
+ */
+export function snippet(body: string, terms: readonly Pick<QueryTerm, 'pattern'>[]): { snippet: string; snippetHighlights: Range[] } {
+  const hits = locate(body, terms);
+  const first = hits[0];
+  let start = first ? Math.max(0, first.start - SNIPPET_LEAD) : 0;
+  let end = Math.min(body.length, Math.max(start + SNIPPET_LENGTH, first?.end ?? 0));
+  // Never cut a surrogate pair in two.
+  if (start > 0 && /[\udc00-\udfff]/.test(body[start]!)) start--;
+  if (end < body.length && /[\udc00-\udfff]/.test(body[end]!)) end++;
+  // Copy the window with whitespace runs (line breaks, 　　 indents) folded into one space,
+  // carrying each highlight's boundaries into the folded text.
+  const inWindow = hits.filter((h) => h.end > start && h.start < end).map((h) => ({ start: Math.max(h.start, start), end: Math.min(h.end, end) }));
+  const mapped: Range[] = inWindow.map(() => ({ start: -1, end: -1 }));
+  let out = start > 0 ? '…' : '';
+  let pendingSpace = false;
+  for (let i = start; i <= end; i++) {
+    for (let k = 0; k < inWindow.length; k++) {
+      if (inWindow[k]!.start === i) {
+        if (pendingSpace && out !== '' && out !== '…') out += ' ';
+        pendingSpace = false;
+        mapped[k]!.start = out.length;
+      }
+      if (inWindow[k]!.end === i) mapped[k]!.end = out.length;
+    }
+    if (i === end) break;
+    const ch = body[i]!;
+    if (isSpace(ch)) {
+      pendingSpace = true;
+      continue;
+    }
+    if (pendingSpace && out !== '' && out !== '…') out += ' ';
+    pendingSpace = false;
+    out += ch;
+  }
+  if (end < body.length) out += '…';
+  return { snippet: out, snippetHighlights: mapped };
+}

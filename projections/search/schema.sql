@@ -1,0 +1,49 @@
+-- Full-text search over official documents (titles, 发文字号, issuers and bodies), segmented for
+-- Chinese by the application (projections/search/segment.ts).
+
+-- Every name a unit has borne, the current one first: a document is found by its issuer's
+-- present name and by the name it was issued under.
+CREATE TABLE search_units (
+  unit_id text PRIMARY KEY,
+  names   text[] NOT NULL
+);
+
+-- A document's short fields and who may see it. Each field has its own canonical text and
+-- tsvector (with positions and weights: title and number A, issuer B), so an event re-indexes only
+-- what it changes: a 发文字号 or a unit's new name never re-segments anything else.
+CREATE TABLE search_documents (
+  document_id        text PRIMARY KEY,
+  issuer_unit_id     text NOT NULL,
+  -- Who may see it besides the issuer: the units it was sent to (cleared by a recall).
+  recipient_unit_ids text[] NOT NULL DEFAULT '{}',
+  status             text NOT NULL CHECK (status IN ('drafted', 'sealed', 'sent', 'recalled')),
+  title              text NOT NULL,
+  doc_number         text,
+  doc_type           text NOT NULL,
+  sent_at            timestamptz,
+  -- Canonical texts (segment.ts): a query term matches exactly where its pattern is a substring.
+  match_title        text NOT NULL,
+  match_number       text NOT NULL,
+  match_issuer       text NOT NULL,
+  title_tsv          tsvector NOT NULL,
+  number_tsv         tsvector NOT NULL,
+  issuer_tsv         tsvector NOT NULL
+);
+-- Queries must use this very expression to use the index.
+CREATE INDEX search_documents_head ON search_documents USING gin ((title_tsv || number_tsv || issuer_tsv));
+CREATE INDEX search_documents_issuer ON search_documents (issuer_unit_id);
+CREATE INDEX search_documents_recipients ON search_documents USING gin (recipient_unit_ids);
+
+-- Bodies apart from the rest: numbering, sending or a recall updates search_documents only, and
+-- never makes PostgreSQL write a body's thousand index entries again.
+CREATE TABLE search_bodies (
+  document_id text PRIMARY KEY,
+  body        text NOT NULL,
+  match_body  text NOT NULL,
+  -- Lexemes only (weight C implied): it finds candidates, the canonical text decides.
+  body_tsv    tsvector NOT NULL,
+  -- False when a very long body did not fit in its tsvector; such rows are checked by their text.
+  complete    boolean NOT NULL
+);
+CREATE INDEX search_bodies_tsv ON search_bodies USING gin (body_tsv);
+CREATE INDEX search_bodies_incomplete ON search_bodies (document_id) WHERE NOT complete;
