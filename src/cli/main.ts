@@ -15,6 +15,7 @@ const usage = `用法 (usage): gongwen <command>
   credential <userId> [label]  issue a login token for a user (printed once)
   projections show each read model's checkpoint and lag (--json)
   rebuild [name…]  drop and rebuild read models from the events (all when none named)
+  demo [small]  fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json
 
 configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
   PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL`;
@@ -63,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
     case 'rebuild': {
       const { rebuild } = await import('./projections.ts');
       return rebuild(config, positionals.slice(1));
+    }
+    case 'demo': {
+      const { demo } = await import('./demo.ts');
+      return demo(config, positionals.slice(1));
     }
     case 'checkpoint': {
       const { checkpoint } = await import('./verify.ts');
