@@ -6,7 +6,8 @@ import type { CommandOutcome } from '../app/commands/route.ts';
 import { loadUser } from '../app/commands/deps.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 import { apiCommands, newToken, storeUploads } from './api-commands.ts';
-import { authenticate, type Authentication } from './authenticate.ts';
+import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
+import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
 import { apiError, guarded } from './errors.ts';
 import { queryCostRule } from './query-cost.ts';
@@ -95,7 +96,9 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
     cache: false,
     validationRules: ({ variables }) => [queryCostRule(5000, variables ?? {})],
-    context: async (request: FastifyRequest): Promise<Context> => ({ auth: await authenticate(store, request.headers.authorization, now()) }),
+    context: async (request: FastifyRequest): Promise<Context> => ({
+      auth: await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger)),
+    }),
     subscription: {
       // Browsers cannot set headers on a WebSocket: the token may come in the connection_init
       // payload ({ "authorization": "Bearer …" }) as well as in the upgrade request's header.
@@ -118,4 +121,12 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   });
   const unpublish = publishProjectionChanges(app, ledger);
   app.addHook('onClose', async () => unpublish());
+}
+
+/** The request's client certificate, when TLS verified it against the configured client CA. */
+function clientCertificate(request: FastifyRequest, ledger: Ledger): ClientCertificate | undefined {
+  const socket = request.raw.socket as Partial<TLSSocket>;
+  if (!socket.authorized || !socket.getPeerCertificate) return undefined;
+  const cert = socket.getPeerCertificate();
+  return cert?.fingerprint256 ? { pool: ledger.db.pool, fingerprint256: fingerprintOf(cert.fingerprint256) } : undefined;
 }

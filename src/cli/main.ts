@@ -12,7 +12,8 @@ const usage = `用法 (usage): gongwen <command>
   migrate   apply database migrations and exit
   verify    check the hash chains, event MACs and the signed Merkle log; exit 1 on the first mismatch
   checkpoint  sequence new events into the Merkle log and print a signed checkpoint
-  credential <userId> [label]  issue a login token for a user (printed once)
+  credential <userId> [label] [--certificate client.pem]  issue a login token for a user (printed
+            once), or register a client certificate for mutual TLS
   projections show each read model's checkpoint and lag (--json)
   rebuild [name…]  drop and rebuild read models from the events (all when none named)
   demo [small]  fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json
@@ -24,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+    options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, certificate: { type: 'string' } },
   });
   const [command] = positionals;
   if (!command || values.help) {
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'credential': {
       const { issueCredential } = await import('./credential.ts');
-      return issueCredential(config, positionals[1], positionals[2]);
+      return issueCredential(config, positionals[1], positionals[2], values.certificate);
     }
     case 'projections': {
       const { showProjections } = await import('./projections.ts');

@@ -40,6 +40,14 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits (an SM2 private key)')
     .optional(),
+  /**
+   * HTTPS: the server's certificate and key (PEM files). With GONGWEN_TLS_CLIENT_CA as well, clients
+   * may log in with a certificate issued by that CA (mutual TLS) whose SHA-256 fingerprint is
+   * registered as one of their credentials.
+   */
+  GONGWEN_TLS_CERT: z.string().min(1).optional(),
+  GONGWEN_TLS_KEY: z.string().min(1).optional(),
+  GONGWEN_TLS_CLIENT_CA: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -60,6 +68,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(present[String(i.path[0])])})`));
   }
   const config = parsed.data;
+  if (Boolean(config.GONGWEN_TLS_CERT) !== Boolean(config.GONGWEN_TLS_KEY)) {
+    throw new ConfigError(['GONGWEN_TLS_CERT, GONGWEN_TLS_KEY: give both (the certificate and its private key) or neither']);
+  }
+  if (config.GONGWEN_TLS_CLIENT_CA && !config.GONGWEN_TLS_CERT) {
+    throw new ConfigError(['GONGWEN_TLS_CLIENT_CA: client certificates need HTTPS; set GONGWEN_TLS_CERT and GONGWEN_TLS_KEY too']);
+  }
   if (config.GONGWEN_MODE === 'production' && !config.GONGWEN_LEDGER_KEY) {
     throw new ConfigError(['GONGWEN_LEDGER_KEY: required in production mode (the key that signs the ledger checkpoints)']);
   }

@@ -36,3 +36,9 @@ test('production mode requires the ledger key', () => {
   assert.throws(() => loadConfig({ GONGWEN_MODE: 'production' }), /GONGWEN_LEDGER_KEY/);
   assert.equal(loadConfig({ GONGWEN_MODE: 'production', GONGWEN_LEDGER_KEY: 'a'.repeat(64) }).GONGWEN_MODE, 'production');
 });
+
+test('TLS files come in pairs; client certificates need HTTPS', () => {
+  assert.throws(() => loadConfig({ GONGWEN_TLS_CERT: 'server.pem' }), /GONGWEN_TLS_KEY/);
+  assert.throws(() => loadConfig({ GONGWEN_TLS_CLIENT_CA: 'ca.pem' }), /GONGWEN_TLS_CLIENT_CA/);
+  assert.equal(loadConfig({ GONGWEN_TLS_CERT: 'a', GONGWEN_TLS_KEY: 'b', GONGWEN_TLS_CLIENT_CA: 'c' }).GONGWEN_TLS_CLIENT_CA, 'c');
+});
