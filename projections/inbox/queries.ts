@@ -35,7 +35,8 @@ const CURSOR_SHAPE = ['number', 'number', 'number', 'string'] as const;
  * mail box; documentId makes the order total (one unit holds one copy of a document), so a cursor
  * always lands on exactly one place and pages neither repeat nor skip a row.
  * Every part of the key is an ascending column of the same composite index, so the keyset condition
- * is an index range: a deep page costs what the first one does.
+ * is an index range: a deep page costs what the first one does. The same order serves every status,
+ * so a cursor means the same place in any of a unit's lists.
  */
 export async function listInbox(pool: pg.Pool, opts: ListInboxOptions): Promise<Page<InboxItem>> {
   const size = pageSize(opts.first);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { schemaFile, type Projection } from '../../src/projections/projection.ts';
-import { foldSent, sentBoxEventTypes, type SentBoxEvent, type SentEntry } from './sent-row.ts';
+import { foldSent, sentBoxEventTypes, summarise, type SentBoxEvent, type SentEntry } from './sent-row.ts';
 import { clearRecipients, loadEntries, writeDocuments, writeRecipients } from './sent-table.ts';
 
 /**
@@ -45,7 +45,7 @@ async function applySentBox(tx: pg.ClientBase, events: readonly RecordedEvent[])
     }
   }
 
-  await writeDocuments(tx, [...entries.values()].map((e) => e.document));
+  await writeDocuments(tx, [...entries.values()].map(summarise));
   await clearRecipients(tx, resent);
   await writeRecipients(
     tx,

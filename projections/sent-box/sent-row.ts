@@ -113,17 +113,23 @@ export function recipientStatus(r: SentRecipientRow): RecipientStatus {
 export const sentStatus = (d: Pick<SentDocumentRow, 'filedAt' | 'recalledAt'>): SentStatus =>
   d.filedAt !== null ? 'filed' : d.recalledAt !== null ? 'recalled' : 'sent';
 
-/** The document row's counters, from its recipients. */
-export function summarise(document: SentDocumentRow, recipients: readonly SentRecipientRow[]): SentDocumentRow {
-  return {
-    ...document,
-    status: sentStatus(document),
-    recipientCount: recipients.length,
-    receivedCount: recipients.filter((r) => r.receivedAt !== null).length,
-    returnedCount: recipients.filter((r) => r.status === 'returned').length,
-    completedCount: recipients.filter((r) => r.completedAt !== null).length,
-    withdrawnCount: recipients.filter((r) => r.status === 'withdrawn').length,
-  };
+/**
+ * The document row with its status and counters derived from its recipients. foldSent leaves them
+ * as they were; the caller derives them once per document after the whole batch is folded (a
+ * broadcast to hundreds of units would otherwise recount every recipient at every event).
+ */
+export function summarise({ document, recipients }: SentEntry): SentDocumentRow {
+  let receivedCount = 0;
+  let returnedCount = 0;
+  let completedCount = 0;
+  let withdrawnCount = 0;
+  for (const r of recipients) {
+    if (r.receivedAt !== null) receivedCount++;
+    if (r.status === 'returned') returnedCount++;
+    if (r.completedAt !== null) completedCount++;
+    if (r.status === 'withdrawn') withdrawnCount++;
+  }
+  return { ...document, status: sentStatus(document), recipientCount: recipients.length, receivedCount, returnedCount, completedCount, withdrawnCount };
 }
 
 const emptyCopy = (documentId: string, unitId: string, ordinal: number, kind: SentRecipientRow['kind']): SentRecipientRow => ({
@@ -145,10 +151,11 @@ const emptyCopy = (documentId: string, unitId: string, ordinal: number, kind: Se
 });
 
 /**
- * Folds one event into the document's entry. Returns the new entry and the unitId of the recipient
- * row it changed (null when only the document row changed, '*' when every row is new). An event for
- * a document the sent box never saw sent, or for a unit that was not a recipient, means the feed
- * is broken, and is an error rather than a row made up from half the facts.
+ * Folds one event into the document's entry (the document row's status and counters are left for
+ * `summarise`). Returns the new entry and the unitId of the recipient row it changed (null when
+ * only the document row changed, '*' when every row is new). An event for a document the sent box
+ * never saw sent, or for a unit that was not a recipient, means the feed is broken, and is an
+ * error rather than a row made up from half the facts.
  */
 export function foldSent(entry: SentEntry | undefined, event: SentBoxEvent): { entry: SentEntry; changed: string | null } {
   if (event.type === 'DocumentSent') return { entry: sent(event.data, entry), changed: '*' };
@@ -199,11 +206,11 @@ function sent(d: Sent, previous: SentEntry | undefined): SentEntry {
     completedCount: 0,
     withdrawnCount: 0,
   };
-  return { document: summarise(document, recipients), recipients };
+  return { document, recipients };
 }
 
 function withDocument(entry: SentEntry, change: Partial<SentDocumentRow>): SentEntry {
-  return { ...entry, document: summarise({ ...entry.document, ...change }, entry.recipients) };
+  return { ...entry, document: { ...entry.document, ...change } };
 }
 
 type CopyEvent = Exclude<SentBoxEvent, { type: 'DocumentSent' | 'DocumentRecalled' | 'DocumentFiled' }>;
@@ -213,8 +220,9 @@ function withCopy(entry: SentEntry, unitId: string, change: (r: SentRecipientRow
   if (at < 0) throw new Error(`sent-box: ${what} for ${entry.document.documentId}.${unitId}, which is not among the document's recipients`);
   const recipients = entry.recipients.slice();
   const next = change(recipients[at]!);
-  recipients[at] = { ...next, status: recipientStatus(next) };
-  return { document: summarise(entry.document, recipients), recipients };
+  next.status = recipientStatus(next); // `next` is a fresh copy made by `change`
+  recipients[at] = next;
+  return { document: entry.document, recipients };
 }
 
 function copyStep(event: CopyEvent): (r: SentRecipientRow) => SentRecipientRow {
