@@ -123,3 +123,18 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
     assert.equal((await api.gql('admin', '{ me { userId } }')).data?.me.userId, 'admin');
   });
 });
+
+describe('GraphiQL', async () => {
+  test('is served at /graphiql in development, and not in production', async () => {
+    const dev = await createTestLedger();
+    const devApi = await startApi(dev);
+    const page = await devApi.app.inject({ method: 'GET', url: '/graphiql' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /GraphiQL/);
+    await devApi.close();
+    const prod = await createTestLedger({ env: { GONGWEN_MODE: 'production', GONGWEN_LEDGER_KEY: 'a1'.repeat(32) } });
+    const prodApi = await startApi(prod);
+    assert.equal((await prodApi.app.inject({ method: 'GET', url: '/graphiql' })).statusCode, 404);
+    await prodApi.close();
+  });
+});
