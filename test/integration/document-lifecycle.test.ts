@@ -147,6 +147,14 @@ describe('a document from draft to filing at both ends, through the command serv
     assert.match(r.message, /docType/);
   });
 
+  test('a revision that changes only one recipient list is checked against both', async () => {
+    await city.run(office.clerk, 'DraftDocument', draftInput('doc-r', { mainRecipients: ['edu'], ccRecipients: [] }));
+    const revised = await city.run(office.clerk, 'ReviseDraft', { documentId: 'doc-r', ccRecipients: ['fin'] });
+    assert.equal(revised.events[0]!.type, 'DraftRevised');
+    const twice = await refusal(city.run(office.clerk, 'ReviseDraft', { documentId: 'doc-r', ccRecipients: ['edu'] }));
+    assert.equal(twice.code, 'RECIPIENT_INVALID');
+  });
+
   test('classified documents are refused at draft', async () => {
     const r = await refusal(city.run(office.clerk, 'DraftDocument', draftInput('doc-5', { classification: '机密' })));
     assert.equal(r.code, 'CLASSIFIED_REFUSED');

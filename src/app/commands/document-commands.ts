@@ -48,7 +48,9 @@ function content<D extends typeof C.DraftDocument | typeof C.ReviseDraft>(defini
           decider: documentDecider,
           async context(state) {
             const issuerUnitId = state.status === 'none' ? inv.actor.unitId : state.issuerUnitId;
-            const units = await loadUnits(deps.store, [issuerUnitId, ...(data.mainRecipients ?? []), ...(data.ccRecipients ?? [])]);
+            // A revision may change one recipient list; the rules look at both, so load the current ones too.
+            const current = state.status === 'none' ? [] : [...state.content.mainRecipients, ...state.content.ccRecipients];
+            const units = await loadUnits(deps.store, [issuerUnitId, ...current, ...(data.mainRecipients ?? []), ...(data.ccRecipients ?? [])]);
             const issuer = units.get(issuerUnitId)!;
             return {
               actor: inv.actor,
