@@ -12,7 +12,8 @@
  * registry like every append.
  *
  * Environment: BENCH_REBUILD_EVENTS (default 200000), BENCH_TEMPLATE_DOCUMENTS (80),
- * BENCH_CLONE_WRITERS (8), BENCH_LAG_WRITERS (8), BENCH_LAG_SECONDS (20), BENCH_LAG_PROJECTION
+ * BENCH_CLONE_WRITERS (8), BENCH_LAG_WRITERS (8), BENCH_LAG_SECONDS (20), BENCH_LAG_APPENDS_PER_SECOND
+ * (all lag writers together; default: as fast as they can), BENCH_LAG_PROJECTION
  * (inbox), BENCH_LAG_FOLLOWERS (all: every projection follows the feed meanwhile; target: only
  * the measured one), BENCH_PROJECTIONS (comma-separated names; default every registered one, or
  * the test application counter `appcount` while none is), BENCH_SHARED_READ (1: also rebuild
@@ -22,8 +23,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allProjections } from '../projections/index.ts';
 import type pg from 'pg';
+import { allProjections } from '../projections/index.ts';
 import { eventRegistry } from '../schemas/events/index.ts';
 import { createLedger } from '../src/app/ledger.ts';
 import { loadConfig } from '../src/config/config.ts';
@@ -41,6 +42,8 @@ const TEMPLATE_DOCUMENTS = Number(process.env.BENCH_TEMPLATE_DOCUMENTS ?? 80);
 const CLONE_WRITERS = Number(process.env.BENCH_CLONE_WRITERS ?? 8);
 const LAG_WRITERS = Number(process.env.BENCH_LAG_WRITERS ?? 8);
 const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 20);
+/** Appends per second of all lag writers together; unset: as fast as they can. */
+const LAG_RATE = process.env.BENCH_LAG_APPENDS_PER_SECOND ? Number(process.env.BENCH_LAG_APPENDS_PER_SECOND) : undefined;
 const LAG_PROJECTION = process.env.BENCH_LAG_PROJECTION ?? 'inbox';
 /** Also rebuild every projection from one shared read of the feed (another full rebuild's time). */
 const SHARED_READ = process.env.BENCH_SHARED_READ === '1';
@@ -139,10 +142,12 @@ async function appendByCommand(
   store: PostgresEventStore,
   appends: { streamId: string; actor: Actor; events: NewEvent[] }[],
   onAppended?: (events: RecordedEvent[]) => void,
+  pace?: () => Promise<void>,
 ): Promise<number> {
   const revisions = new Map<string, number>();
   let n = 0;
   for (const a of appends) {
+    await pace?.();
     const result = await store.append(a.streamId, a.events, {
       expectedRevision: revisions.get(a.streamId) ?? 'no_stream',
       commandId: randomUUID(),
@@ -385,8 +390,19 @@ async function benchLag(pool: pg.Pool, store: PostgresEventStore, families: Docu
   let next = 0;
   let appended = 0;
   let appends = 0;
+  let scheduled = 0;
+  const pace = LAG_RATE
+    ? async () => {
+        const due = started + (scheduled++ * 1000) / LAG_RATE;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    : undefined;
   const until = performance.now() + LAG_SECONDS * 1000;
   const started = performance.now();
+  // Whether this process (writers and runner share its one thread) was the bottleneck.
+  const loopBefore = performance.eventLoopUtilization();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: LAG_WRITERS }, async () => {
       while (performance.now() < until) {
@@ -397,11 +413,13 @@ async function benchLag(pool: pg.Pool, store: PostgresEventStore, families: Docu
           appended += events.length;
           const at = performance.now();
           for (const e of events) if (e.type === 'DocumentDelivered') pending.set(e.eventId, at);
-        });
+        }, pace);
       }
     }),
   );
   const writingSeconds = (performance.now() - started) / 1000;
+  const loop = performance.eventLoopUtilization(loopBefore);
+  const cpu = process.cpuUsage(cpuBefore);
   const measuredWhileWriting = lags.length;
   for (let waited = 0; pending.size > 0 && waited < 60_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   await runner.stop();
@@ -412,6 +430,7 @@ async function benchLag(pool: pg.Pool, store: PostgresEventStore, families: Docu
     projection: target,
     following: projections.map((p) => p.name),
     writers: LAG_WRITERS,
+    pacedAppendsPerSecond: LAG_RATE ?? 'unpaced',
     seconds: round(writingSeconds, 1),
     appends,
     appendsPerSecond: Math.round(appends / writingSeconds),
@@ -426,6 +445,8 @@ async function benchLag(pool: pg.Pool, store: PostgresEventStore, families: Docu
     maxMs: round(sorted.at(-1) ?? NaN, 1),
     targetP99Ms: LAG_P99_TARGET_MS,
     p99RatioToTarget: round(p99 / LAG_P99_TARGET_MS, 2),
+    eventLoopUtilization: round(loop.utilization, 2),
+    processCpuSeconds: round((cpu.user + cpu.system) / 1e6, 1),
     runnerErrors: errors,
   };
 }

@@ -70,6 +70,7 @@ export interface CityYearSummary {
 }
 
 const YEAR = 2025;
+const YEAR_END = chinaTime(`${YEAR}-12-31`, 24);
 
 /** 00:00 China time of the first Monday after the instant. */
 function nextMonday(ms: number): number {
@@ -78,7 +79,6 @@ function nextMonday(ms: number): number {
   const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
   return chinaTime(nextDay(day, ((8 - weekday) % 7) || 7), 0);
 }
-const YEAR_END = chinaTime(`${YEAR}-12-31`, 24);
 
 interface DocumentSpec {
   documentId: string;
