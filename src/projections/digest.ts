@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { inTransaction } from '../db/transaction.ts';
 import type { Projection } from './projection.ts';
 
 /**
@@ -49,18 +50,7 @@ export const rowCounts = (d: ProjectionDigest): Record<string, number> => Object
 
 async function inSnapshot<T>(db: pg.Pool | pg.ClientBase, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
   if (!(db instanceof pg.Pool)) return work(db);
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  return inTransaction(db, work, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 }
 
 async function digestTables(client: pg.ClientBase, projection: Projection): Promise<ProjectionDigest> {

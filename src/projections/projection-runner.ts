@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { FeedPosition, RecordedEvent } from '../eventstore/port.ts';
 import type { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
 import { decodeFeedPosition } from '../eventstore/postgres/feed-position.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { batches } from './batches.ts';
 import type { Projection } from './projection.ts';
 
@@ -80,9 +81,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
 
   /** Drops the projection's tables, creates them empty and moves its checkpoint to the start. */
   async reset(p: Projection): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gongwen.projection.${p.name}`]);
       for (const table of p.tables) await client.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
       await client.query(p.schemaSql);
@@ -92,13 +91,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
          ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, position = NULL, events_applied = 0, last_recorded_at = NULL, updated_at = now()`,
         [p.name, p.version],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async checkpoint(name: string): Promise<FeedPosition | null> {
@@ -111,9 +104,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     const last = events.at(-1);
     if (!last) return;
     const handled = events.filter((e) => p.handles.has(e.type));
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       // Read models can always be replayed from the events, and rows and checkpoint commit together:
       // a batch lost in a crash is simply applied again, so no need to wait for the disk flush.
       await client.query('SET LOCAL synchronous_commit = off');
@@ -125,13 +116,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
         `UPDATE projection_checkpoints SET position = $2, events_applied = events_applied + $3, last_recorded_at = $4, updated_at = now() WHERE name = $1`,
         [p.name, last.position, handled.length, last.recordedAt],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     this.emit('applied', { projection: p.name, events, handled, committedAt: new Date() });
   }
 

@@ -18,6 +18,7 @@ import {
   type StreamRead,
   type Subscription,
 } from '../port.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { decodeFeedPosition, encodeFeedPosition } from './feed-position.ts';
 import { FeedSubscription } from './feed-subscription.ts';
 import { StreamTipCache, type StreamTip } from './stream-tip-cache.ts';
@@ -348,21 +349,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #appendUnderLock(request: AppendRequest): Promise<AppendResult> {
-    const client = await this.#pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const result = await this.#append(client, request, false, true);
-      await client.query('COMMIT');
-      const last = result.events.at(-1);
-      if (!result.duplicate && last) this.#tips.remember(result.streamId, { revision: last.revision, lastHash: last.hash });
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => (broken = true));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    const result = await inTransaction(this.#pool, (client) => this.#append(client, request, false, true));
+    const last = result.events.at(-1);
+    if (!result.duplicate && last) this.#tips.remember(result.streamId, { revision: last.revision, lastHash: last.hash });
+    return result;
   }
 
   async #lockTip(db: Queryable, request: AppendRequest): Promise<StreamTip> {
