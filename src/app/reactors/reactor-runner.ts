@@ -68,9 +68,11 @@ export class ReactorRunner {
         await this.catchUp();
         const from = await this.checkpoint();
         this.subscription = this.store.subscribeAll(from);
+        let unsaved = 0;
         for await (const event of this.subscription) {
           if (this.stopped) break;
-          if (this.reactor.handles.has(event.type)) {
+          const handled = this.reactor.handles.has(event.type);
+          if (handled) {
             try {
               await this.reactor.handle(event);
             } catch (error) {
@@ -78,7 +80,11 @@ export class ReactorRunner {
               throw error;
             }
           }
-          await this.save(event.position);
+          // Skipped events need no checkpoint write each: replaying them after a crash does nothing.
+          if (handled || ++unsaved >= 500) {
+            await this.save(event.position);
+            unsaved = 0;
+          }
         }
       } catch {
         if (!this.stopped) await new Promise((ok) => setTimeout(ok, 1000));
