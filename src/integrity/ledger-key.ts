@@ -1,21 +1,12 @@
 import { createHmac, getHashes, hkdfSync, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { sm2 } from 'sm-crypto-v2';
 import { ConfigError, type Config } from '../config/config.ts';
+import { generateSm2PrivateKey, isValidSm2PrivateKey, SM2_DEFAULT_USER_ID, sm2PublicKeyOf, sm2Sign, verifySm2Signature } from './sm2.ts';
 import { sm3Hex } from './sm3.ts';
 
-/**
- * The ledger's SM2 key pair. It signs the Merkle checkpoints, and the key that seals every event
- * (HMAC-SM3, see event-hash.ts) is derived from it, so one secret — GONGWEN_LEDGER_KEY, or the
- * development key file — stands behind both layers of tamper evidence.
- *
- * Signatures follow GM/T 0003.2 (GB/T 32918.2): e = SM3(Z_A ‖ M) with Z_A over the signer ID
- * `1234567812345678` (GM/T 0009's default), DER-encoded (r, s) as GM/T 0009 prescribes, so GmSSL,
- * BouncyCastle, Tongsuo and the certified tools an inspector may use check them as they are.
- * Node's own SM2 uses an empty signer ID and does not interoperate (DESIGN.md), hence sm-crypto-v2.
- */
-export const SM2_DEFAULT_USER_ID = '1234567812345678';
+// The SM2 primitives live in sm2.ts; these names stay importable from here for existing callers.
+export { generateSm2PrivateKey, isValidSm2PrivateKey, SM2_DEFAULT_USER_ID, verifySm2Signature };
 
 /** The HKDF label for the event MAC key. Changing it invalidates every stored MAC. */
 export const MAC_KEY_INFO = 'gongwen-ledger/v1 event-mac HMAC-SM3';
@@ -24,9 +15,12 @@ const MAC_KEY_LENGTH = 32;
 
 export const LEDGER_KEY_FILE = 'ledger-key.json';
 
-/** Order n of the SM2 recommended curve; a private key is an integer in [1, n − 2]. */
-const SM2_N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
-
+/**
+ * The ledger's SM2 key pair. It signs the Merkle checkpoints, and the key that seals every event
+ * (HMAC-SM3, see event-hash.ts) is derived from it, so one secret — GONGWEN_LEDGER_KEY, or the
+ * development key file — stands behind both layers of tamper evidence. Signatures are SM3withSM2
+ * with the standard signer ID, DER-encoded (sm2.ts).
+ */
 export interface LedgerKey {
   /** 64 lowercase hex digits. Never log it. */
   readonly privateKeyHex: string;
@@ -49,22 +43,8 @@ export class LedgerKeyError extends ConfigError {
   }
 }
 
-export function isValidSm2PrivateKey(hex: string): boolean {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return false;
-  const d = BigInt(`0x${hex}`);
-  return d >= 1n && d <= SM2_N - 2n;
-}
-
 export function keyIdOf(publicKeyHex: string): string {
   return sm3Hex(Buffer.from(publicKeyHex, 'hex')).slice(0, 16);
-}
-
-/** A fresh private key from Node's CSPRNG, retried in the (astronomically rare) case it is out of range. */
-export function generateSm2PrivateKey(): string {
-  for (;;) {
-    const hex = randomBytes(32).toString('hex');
-    if (isValidSm2PrivateKey(hex)) return hex;
-  }
 }
 
 /**
@@ -96,63 +76,19 @@ export function deriveMacKey(privateKeyHex: string): Buffer {
   return hkdfSm3(Buffer.from(privateKeyHex, 'hex'), MAC_KEY_SALT, MAC_KEY_INFO, MAC_KEY_LENGTH);
 }
 
-const asSignable = (message: Uint8Array | string): Uint8Array | string => (typeof message === 'string' ? message : Uint8Array.from(message));
-
-// Verifying many checkpoints against one key is five times faster with the point's multiples
-// precomputed; the verifier checks every checkpoint ever signed, so keep a few keys' tables.
-const precomputed = new Map<string, ReturnType<typeof sm2.precomputePublicKey>>();
-const uses = new Map<string, number>();
-
-function publicPoint(publicKeyHex: string): string | ReturnType<typeof sm2.precomputePublicKey> {
-  const cached = precomputed.get(publicKeyHex);
-  if (cached) return cached;
-  // The table costs a few verifications to build: only worth it for a key seen more than once.
-  const n = (uses.get(publicKeyHex) ?? 0) + 1;
-  if (n < 3) {
-    if (uses.size > 64) uses.clear();
-    uses.set(publicKeyHex, n);
-    return publicKeyHex;
-  }
-  const point = sm2.precomputePublicKey(publicKeyHex);
-  if (precomputed.size >= 8) precomputed.clear();
-  precomputed.set(publicKeyHex, point);
-  return point;
-}
-
-/** Verifies a ledger signature with only the public key: what an inspector outside the system does. */
-export function verifySm2Signature(publicKeyHex: string, message: Uint8Array | string, signatureHex: string): boolean {
-  if (!/^04[0-9a-fA-F]{128}$/.test(publicKeyHex) || !/^[0-9a-fA-F]+$/.test(signatureHex)) return false;
-  try {
-    return sm2.doVerifySignature(asSignable(message), signatureHex.toLowerCase(), publicPoint(publicKeyHex.toLowerCase()), {
-      hash: true,
-      der: true,
-      userId: SM2_DEFAULT_USER_ID,
-    });
-  } catch {
-    // A malformed DER or a point off the curve is a failed signature, not a crash of the verifier.
-    return false;
-  }
-}
-
 export function ledgerKeyFromPrivateKey(privateKeyHex: string, source = 'GONGWEN_LEDGER_KEY'): LedgerKey {
   if (!isValidSm2PrivateKey(privateKeyHex)) {
     throw new LedgerKeyError([`${source}: 不是有效的 SM2 私钥 (not a valid SM2 private key: 64 hex digits, 1 ≤ d ≤ n−2)`]);
   }
   const privateKeyHexLower = privateKeyHex.toLowerCase();
-  const publicKeyHex = sm2.getPublicKeyFromPrivateKey(privateKeyHexLower).toLowerCase();
+  const publicKeyHex = sm2PublicKeyOf(privateKeyHexLower);
   const macKey = deriveMacKey(privateKeyHexLower);
   return Object.freeze({
     privateKeyHex: privateKeyHexLower,
     publicKeyHex,
     keyId: keyIdOf(publicKeyHex),
     macKey,
-    sign: (message: Uint8Array | string) =>
-      sm2.doSignature(asSignable(message), privateKeyHexLower, {
-        hash: true,
-        der: true,
-        publicKey: publicKeyHex,
-        userId: SM2_DEFAULT_USER_ID,
-      }),
+    sign: (message: Uint8Array | string) => sm2Sign(privateKeyHexLower, message, publicKeyHex),
     verify: (message: Uint8Array | string, signatureHex: string) => verifySm2Signature(publicKeyHex, message, signatureHex),
     // Keep the secret out of console.log / JSON dumps of objects that hold the key.
     toJSON: () => ({ publicKeyHex, keyId: keyIdOf(publicKeyHex) }),
@@ -210,6 +146,15 @@ export async function loadLedgerKey(
   } finally {
     await unlink(temp).catch(() => {});
   }
+}
+
+/**
+ * The ledger key if this machine has one (GONGWEN_LEDGER_KEY or the development key file), without
+ * ever creating one: for tools that only check, such as `gongwen verify-seal`.
+ */
+export async function findLedgerKey(config: Pick<Config, 'GONGWEN_LEDGER_KEY' | 'GONGWEN_DATA_DIR'>): Promise<LedgerKey | null> {
+  if (config.GONGWEN_LEDGER_KEY) return ledgerKeyFromPrivateKey(config.GONGWEN_LEDGER_KEY);
+  return readKeyFile(join(resolve(config.GONGWEN_DATA_DIR), LEDGER_KEY_FILE));
 }
 
 async function readKeyFile(path: string): Promise<LedgerKey | null> {
