@@ -33,6 +33,7 @@ export const actionLabels: Readonly<Record<LedgerEventType, string>> = {
   IncomingFiled: '收文归档',
   // 印章 (seal-<id>)
   SealIssued: '制发印章',
+  SealPassphraseChanged: '修改印章密码',
   SealReplaced: '更换印章',
   SealRevoked: '注销印章',
   SealDestroyed: '销毁印章',

@@ -223,7 +223,9 @@ function foldOne(state: DirectoryState, e: RecordedEvent): void {
         keeper_user_ids: [...d.keeperUserIds],
         replaced_by: null,
         replaces: d.replacesSealId ?? null,
-        public_key: d.publicKey ?? null,
+        public_key: d.publicKey,
+        key_custody: d.keyCustody,
+        picture_svg: Buffer.from(d.sealRecord.sealInfo.picture.data, 'base64').toString('utf8'),
         issued_by: d.issuedBy,
         issued_at: at,
         updated_at: at,
@@ -274,6 +276,7 @@ function foldOne(state: DirectoryState, e: RecordedEvent): void {
         document_id: d.documentId,
         doc_number: d.docNumber,
         sealed_at: sealedAt,
+        key_custody: d.keyCustody,
         anomalies,
         anomalous: anomalies.length > 0,
       });

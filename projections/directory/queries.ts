@@ -65,7 +65,11 @@ export interface Seal {
   keeperUserIds: string[];
   replacedBy: string | null;
   replaces: string | null;
-  publicKey: string | null;
+  publicKey: string;
+  /** server: unlocked with the keeper's passphrase; client: the keeper's USB key. */
+  keyCustody: 'server' | 'client';
+  /** The seal picture from the seal record (SVG). */
+  pictureSvg: string;
   issuedBy: string;
   issuedAt: string;
   updatedAt: string;
@@ -82,6 +86,7 @@ export interface SealUse {
   documentId: string;
   docNumber: string;
   sealedAt: string;
+  keyCustody: 'server' | 'client';
   anomalies: SealAnomaly[];
 }
 
@@ -148,6 +153,8 @@ const toSeal = (r: Row): Seal => ({
   replacedBy: r.replaced_by,
   replaces: r.replaces,
   publicKey: r.public_key,
+  keyCustody: r.key_custody,
+  pictureSvg: r.picture_svg,
   issuedBy: r.issued_by,
   issuedAt: r.issued_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
@@ -163,6 +170,7 @@ const toSealUse = (r: Row): SealUse => ({
   documentId: r.document_id,
   docNumber: r.doc_number,
   sealedAt: r.sealed_at.toISOString(),
+  keyCustody: r.key_custody,
   anomalies: r.anomalies,
 });
 

@@ -68,7 +68,9 @@ export interface SealRow {
   keeper_user_ids: string[];
   replaced_by: string | null;
   replaces: string | null;
-  public_key: string | null;
+  public_key: string;
+  key_custody: 'server' | 'client';
+  picture_svg: string;
   issued_by: string;
   issued_at: string;
   updated_at: string;
@@ -84,6 +86,7 @@ export interface SealUsageRow {
   document_id: string;
   doc_number: string;
   sealed_at: string;
+  key_custody: 'server' | 'client';
   anomalies: SealAnomaly[];
   anomalous: boolean;
 }

@@ -64,7 +64,11 @@ CREATE TABLE directory_seals (
   keeper_user_ids  text[]  NOT NULL,
   replaced_by      text,
   replaces         text,
-  public_key       text,
+  public_key       text    NOT NULL,
+  -- server: the key is in the ledger's vault under the keeper's passphrase; client: on a USB key.
+  key_custody      text    NOT NULL CHECK (key_custody IN ('server', 'client')),
+  -- The seal picture (SVG) from its GB/T 38540 seal record, for display.
+  picture_svg      text    NOT NULL,
   issued_by        text    NOT NULL,
   issued_at        timestamptz NOT NULL,
   updated_at       timestamptz NOT NULL
@@ -83,6 +87,7 @@ CREATE TABLE directory_seal_usage (
   document_id      text    NOT NULL,
   doc_number       text    NOT NULL,
   sealed_at        timestamptz NOT NULL,
+  key_custody      text    NOT NULL,
   -- OFF_HOURS, WEEKEND, NOT_KEEPER, NEAR_EXPIRY, INVALID_SEAL (see seal-anomalies.ts).
   anomalies        text[]  NOT NULL,
   anomalous        boolean NOT NULL

@@ -122,16 +122,18 @@ const SEALS_SQL = upsertSql('directory_seals', ['seal_id'], {
   replaced_by: 'text',
   replaces: 'text',
   public_key: 'text',
+  key_custody: 'text',
+  picture_svg: 'text',
   issued_by: 'text',
   issued_at: 'timestamptz',
   updated_at: 'timestamptz',
 });
 
 const USAGE_SQL = `INSERT INTO directory_seal_usage
-    (usage_seq, event_id, global_position, seal_id, unit_id, keeper_user_id, document_id, doc_number, sealed_at, anomalies, anomalous)
-  SELECT usage_seq, event_id, global_position, seal_id, unit_id, keeper_user_id, document_id, doc_number, sealed_at, anomalies, anomalous
+    (usage_seq, event_id, global_position, seal_id, unit_id, keeper_user_id, document_id, doc_number, sealed_at, key_custody, anomalies, anomalous)
+  SELECT usage_seq, event_id, global_position, seal_id, unit_id, keeper_user_id, document_id, doc_number, sealed_at, key_custody, anomalies, anomalous
     FROM json_to_recordset($1::json) AS r(usage_seq bigint, event_id uuid, global_position bigint, seal_id text, unit_id text,
-      keeper_user_id text, document_id text, doc_number text, sealed_at timestamptz, anomalies text[], anomalous boolean)`;
+      keeper_user_id text, document_id text, doc_number text, sealed_at timestamptz, key_custody text, anomalies text[], anomalous boolean)`;
 
 const pick = <T>(map: Map<string, T>, keys: Set<string>): T[] => [...keys].map((k) => map.get(k)!);
 

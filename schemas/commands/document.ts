@@ -79,7 +79,38 @@ export const SignOffDocument = defineCommand(
   z.strictObject({ commandId: CommandId, documentId: Id, opinion: Opinion.optional() }),
 );
 
-export const SealDocument = defineCommand('SealDocument', z.strictObject({ commandId: CommandId, documentId: Id, sealId: Id }));
+/** A seal keeper's passphrase for a server-held seal key: checked by decrypting, never stored or logged. */
+export const SealPassphrase = z.string().min(1, '请输入印章密码').max(256, '印章密码不能超过 256 个字符');
+
+/**
+ * 盖章. A server-held seal (keyCustody server) is unlocked with the keeper's `passphrase`; a seal
+ * on the keeper's USB key (client) sends the `signature` it made over the digest that
+ * PrepareSealing reserved the number for and the `sealingContent` query shows — DER or raw r‖s, hex.
+ * Neither goes into the command's fingerprint or any record: the ledger records its own verified
+ * signature in DocumentSealed.
+ */
+export const SealDocument = defineCommand(
+  'SealDocument',
+  z
+    .strictObject({
+      commandId: CommandId,
+      documentId: Id,
+      sealId: Id,
+      passphrase: SealPassphrase.optional(),
+      signature: z.string().regex(/^[0-9a-fA-F]{16,200}$/, '签名值须为十六进制（DER 或 r‖s）').optional(),
+    })
+    .refine((c) => (c.passphrase === undefined) !== (c.signature === undefined), {
+      message: '盖章须提供印章密码（服务器托管的印章）或 USB Key 的签名值（客户端印章）之一 (give either passphrase or signature)',
+    }),
+);
+
+/**
+ * 预留文号: the first step of sealing with a USB key. It runs the sealing checks, reserves the
+ * document's number, and makes the content to sign final; the `sealingContent` query then shows
+ * the digest the key signs.
+ */
+// Not a command of the document decider: it appends to the numbering stream only (see the route).
+export const PrepareSealing = defineCommand('PrepareSealing', z.strictObject({ commandId: CommandId, documentId: Id, sealId: Id }));
 
 export const SendDocument = defineCommand('SendDocument', z.strictObject({ commandId: CommandId, documentId: Id }));
 

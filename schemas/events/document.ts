@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Actor, Attachment, DocNumberPrefix, DocType, Id, Retention, Sm3Hex, Text, Timestamp, Urgency } from '../common.ts';
 import { defineEvent, type EventOf } from '../define.ts';
+import { KeyCustody, Sm2PublicKeyHex } from './seal.ts';
 
 /**
  * Events of `document-<documentId>`, the issuing unit's record of one document from 拟稿 to 归档.
@@ -131,17 +132,31 @@ export const DocumentNumbered = defineEvent(
 /**
  * 盖章. `contentDigest` is SM3 over the RFC 8785 canonical JSON of the sealed content (see
  * src/domain/document/sealed-content.ts): whoever holds the events can recompute it and see that
- * the document sent and filed is the one that was sealed.
+ * the document sent and filed is the one that was sealed. `signature` is the seal's SM2 signature
+ * (SM3withSM2, signer ID 1234567812345678, DER) over the 32 bytes of that digest, made with the
+ * seal's private key — on the server under the keeper's passphrase or on the keeper's USB key — and
+ * checked against `sealPublicKey` before the event was appended. `sealRecordDigest` names the
+ * GB/T 38540 seal record (SealIssued.sealRecord) the signature was made under.
+ *
+ * v2 added the signature; v1 events (a digest only) never reached a ledger in service.
  */
+export const SignatureAlgorithmOid = z.literal('1.2.156.10197.1.501', { error: '签名算法须为 SM3withSM2 (1.2.156.10197.1.501)' });
+export const Sm2SignatureDer = z.string().regex(/^30[0-9a-f]{10,150}$/, 'SM2 签名须为 DER 编码的小写十六进制');
+
 export const DocumentSealed = defineEvent(
   'DocumentSealed',
-  1,
+  2,
   z.strictObject({
     ...Key,
     sealId: Id,
     docNumber: DocNumber,
     contentDigest: Sm3Hex,
     digestAlgorithm: z.literal('SM3'),
+    signature: Sm2SignatureDer,
+    signatureAlgorithm: SignatureAlgorithmOid,
+    sealPublicKey: Sm2PublicKeyHex,
+    sealRecordDigest: Sm3Hex,
+    keyCustody: KeyCustody,
     sealedBy: UserId,
     sealedAt: Timestamp,
   }),

@@ -11,6 +11,7 @@ export const commandRoles = {
   DraftDocument: ['CLERK', 'STAFF', 'LEADER'],
   ReviseDraft: ['CLERK', 'STAFF', 'LEADER'],
   SignOffDocument: ['LEADER'],
+  PrepareSealing: ['SEAL_KEEPER'],
   SealDocument: ['SEAL_KEEPER'],
   SendDocument: ['CLERK'],
   RecallDocument: ['CLERK', 'LEADER'],
@@ -27,8 +28,9 @@ export const commandRoles = {
   CompleteHandling: ['STAFF', 'CLERK', 'LEADER'],
   SendReply: ['CLERK', 'LEADER'],
   FileIncoming: ['CLERK', 'ARCHIVIST'],
-  // 印章 (only the city office)
+  // 印章 (the city office; a keeper changes the passphrase of the seal in their care)
   IssueSeal: ['SUPER_ADMIN'],
+  ChangeSealPassphrase: ['SEAL_KEEPER'],
   ReplaceSeal: ['SUPER_ADMIN'],
   RevokeSeal: ['SUPER_ADMIN'],
   DestroySeal: ['SUPER_ADMIN'],

@@ -7,10 +7,12 @@ import { directoryRoutes } from './commands/directory-commands.ts';
 import { documentRoutes } from './commands/document-commands.ts';
 import type { CommandOutcome, CommandRoute } from './commands/route.ts';
 import { sealRoutes } from './commands/seal-commands.ts';
+import { sealingRoutes } from './commands/sealing-commands.ts';
 import type { SecurityLog } from './security-log.ts';
 
 export const commandRoutes: Readonly<Record<string, CommandRoute>> = {
   ...documentRoutes,
+  ...sealingRoutes,
   ...deliveryRoutes,
   ...sealRoutes,
   ...directoryRoutes,

@@ -17,6 +17,11 @@ export interface CommandEnvelope<C extends { type: string; data: unknown }> {
   causationId?: string | null;
   /** Idempotency scope within one logical command that writes several streams (e.g. "number"). */
   step?: string;
+  /**
+   * What identifies the command when the decision is handed more than the caller chose — a key the
+   * ledger generated for it — so that a repeat of the request is recognised as the same command.
+   */
+  fingerprint?: unknown;
 }
 
 export interface HandleSpec<S, C extends { type: string; data: unknown }, E extends DomainEvent, Ctx> {
@@ -47,7 +52,7 @@ export async function handleCommand<S, C extends { type: string; data: unknown }
   policy: RetryPolicy,
 ): Promise<AppendResult> {
   const commandId = envelope.step ? `${envelope.commandId}/${envelope.step}` : envelope.commandId;
-  const hash = commandHash(envelope.command.type, envelope.command.data);
+  const hash = commandHash(envelope.command.type, envelope.fingerprint ?? envelope.command.data);
   const first = await store.findCommand(commandId);
   if (first) {
     if (first.commandHash && first.commandHash !== hash) throw reusedRefusal(envelope.commandId);

@@ -8,6 +8,7 @@ import { allProjections } from '../../projections/index.ts';
 import { ProjectionRunner } from '../projections/projection-runner.ts';
 import { CommandService } from './command-service.ts';
 import type { CommandDeps } from './commands/deps.ts';
+import { SealKeyVault } from '../seal/seal-key-vault.ts';
 import { deliveryDispatcher } from './reactors/delivery-dispatcher.ts';
 import { ReactorRunner } from './reactors/reactor-runner.ts';
 import { SecurityLog } from './security-log.ts';
@@ -35,7 +36,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const key = await loadLedgerKey(config);
   const now = opts.now ?? (() => new Date());
   const store = new PostgresEventStore({ pool: db.pool, registry: eventRegistry, macKey: key.macKey, clock: now });
-  const deps: CommandDeps = { store, pool: db.pool, config, now };
+  const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool), sealIssuer: key, now };
   const securityLog = new SecurityLog(db.pool);
   const commands = new CommandService(deps, securityLog);
   const merkleLog = new MerkleLog({ pool: db.pool, key });

@@ -41,6 +41,18 @@ export const ConfigSchema = z.object({
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hexadecimal digits (an SM2 private key)')
     .optional(),
   /**
+   * scrypt work factor (log2 N, r = 8) for new server-held seal keys: 15 costs ~32 MB and ~0.1 s per
+   * sealing, the point where guessing a keeper's passphrase offline is slow. Stored with each key,
+   * so raising it later changes only keys wrapped afterwards (a passphrase change rewraps).
+   */
+  GONGWEN_SEAL_KDF_LOG2N: intFromEnv(10).max(18, 'must be at most 18 (2^18 × 8 × 128 B = 256 MB per sealing)').default(15),
+  /**
+   * After this many wrong passphrases for one seal within GONGWEN_SEAL_LOCK_MINUTES, the seal
+   * refuses every sealing until the window has passed (as a USB key locks after wrong PINs).
+   */
+  GONGWEN_SEAL_MAX_WRONG_PASSPHRASES: intFromEnv(1).max(100, 'must be at most 100').default(5),
+  GONGWEN_SEAL_LOCK_MINUTES: intFromEnv(1).max(1440, 'must be at most 1440').default(30),
+  /**
    * HTTPS: the server's certificate and key (PEM files). With GONGWEN_TLS_CLIENT_CA as well, clients
    * may log in with a certificate issued by that CA (mutual TLS) whose SHA-256 fingerprint is
    * registered as one of their credentials.

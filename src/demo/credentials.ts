@@ -15,7 +15,15 @@ export interface DemoCredential {
   roles: Role[];
   /** `Authorization: Bearer <token>`. */
   token: string;
+  /** For seal keepers: the passphrase of their unit's server-held seal. */
+  sealPassphrase?: string;
 }
+
+/**
+ * Every demo seal is server-held under this one passphrase, so a visitor can seal as any keeper.
+ * A demo convenience only: real seals get each keeper's own (ChangeSealPassphrase).
+ */
+export const DEMO_SEAL_PASSPHRASE = 'Fuyang-Yinzhang-2026';
 
 export type DemoCredentials = Record<string, DemoCredential>;
 
@@ -37,7 +45,14 @@ export async function issueDemoCredentials(run: RunCommand, city: DemoCity, para
       tokenHashAlgorithm: 'sm3',
       label: '演示账号令牌 (gongwen demo)',
     });
-    credentials[p.userId] = { name: p.name, unit: city.unitById(p.unitId).name, unitId: p.unitId, roles: p.roles, token };
+    credentials[p.userId] = {
+      name: p.name,
+      unit: city.unitById(p.unitId).name,
+      unitId: p.unitId,
+      roles: p.roles,
+      token,
+      ...(p.roles.includes('SEAL_KEEPER') && { sealPassphrase: DEMO_SEAL_PASSPHRASE }),
+    };
   });
   // In the city's order (offices, departments, districts), not in the order the tokens came back.
   return Object.fromEntries(city.people.map((p) => [p.userId, credentials[p.userId]!]));

@@ -1,4 +1,5 @@
 import type { DemoCity, DemoUnit } from './city.ts';
+import { DEMO_SEAL_PASSPHRASE } from './credentials.ts';
 import { as, SYSTEM, type RunCommand } from './commands.ts';
 import { inParallel } from './parallel.ts';
 
@@ -30,6 +31,8 @@ export async function registerDirectory(run: RunCommand, city: DemoCity, opts: {
 
   await inParallel(city.units, parallel, (u) =>
     run(admin, 'IssueSeal', {
+      keyCustody: 'server',
+      initialPassphrase: DEMO_SEAL_PASSPHRASE,
       sealId: u.sealId,
       unitId: u.unitId,
       name: u.name,

@@ -1,4 +1,5 @@
 import type { DemoUnit } from './city.ts';
+import { DEMO_SEAL_PASSPHRASE } from './credentials.ts';
 import { as, docNumberOf, type RunCommand } from './commands.ts';
 import type { Schedule } from './schedule.ts';
 import type { DocText, Retention } from './texts.ts';
@@ -56,7 +57,7 @@ export async function issue({ s, run }: Desk, o: Outgoing): Promise<string | und
   await run(as(o.issuer.leader), 'SignOffDocument', { documentId: o.id, opinion: o.opinion ?? '同意印发。' });
   if (o.seal === undefined) return undefined;
   await s.at(o.seal);
-  const docNumber = docNumberOf(await run(as(o.issuer.keeper), 'SealDocument', { documentId: o.id, sealId: o.issuer.sealId }));
+  const docNumber = docNumberOf(await run(as(o.issuer.keeper), 'SealDocument', { documentId: o.id, sealId: o.issuer.sealId, passphrase: DEMO_SEAL_PASSPHRASE }));
   if (o.send === undefined) return docNumber;
   await s.at(o.send);
   await run(as(o.issuer.clerk), 'SendDocument', { documentId: o.id });

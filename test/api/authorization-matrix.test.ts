@@ -8,7 +8,7 @@ import { newToken } from '../../src/api/api-commands.ts';
 import { commandRoles, type Principal } from '../../src/app/authorization.ts';
 import { yearOf } from '../../src/domain/numbering/index.ts';
 import { streams } from '../../src/domain/streams.ts';
-import { createTestLedger, draftInput, seedCity, SYSTEM } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity, SYSTEM } from '../support/ledger.ts';
 import { startApi, type GraphqlResponse } from '../support/http.ts';
 
 /**
@@ -67,7 +67,7 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
   for (const role of Roles) {
     await run(admin, 'RegisterUser', { userId: matrixUser(role), unitId: HOME[role], name: `矩阵${role}`, roles: [role] });
   }
-  await run(admin, 'IssueSeal', { sealId: 'mx-edu-seal', unitId: 'edu', name: '阜阳市教育局', sealType: '公文专用章', ...VALID, keeperUserIds: [matrixUser('SEAL_KEEPER')] });
+  await run(admin, 'IssueSeal', { keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE, sealId: 'mx-edu-seal', unitId: 'edu', name: '阜阳市教育局', sealType: '公文专用章', ...VALID, keeperUserIds: [matrixUser('SEAL_KEEPER')] });
 
   let serial = 0;
   const fresh = (kind: string) => `mx-${kind}-${++serial}`;
@@ -85,7 +85,7 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
     await run(clerk, 'DraftDocument', draftInput(id, { mainRecipients: recipients, ccRecipients: [], docNumberPrefix: PREFIX[issuer] }));
     const upTo = stages.indexOf(stage);
     if (upTo >= 1) await run(leader, 'SignOffDocument', { documentId: id, opinion: '同意' });
-    if (upTo >= 2) await run(keeper, 'SealDocument', { documentId: id, sealId: `${issuer}-seal` });
+    if (upTo >= 2) await run(keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: id, sealId: `${issuer}-seal` });
     if (upTo >= 3) {
       await run(clerk, 'SendDocument', { documentId: id });
       await dispatch();
@@ -116,7 +116,7 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
 
   async function sealOf(unitId: string): Promise<string> {
     const sealId = fresh('seal');
-    await run(admin, 'IssueSeal', { sealId, unitId, name: '试点业务专用章', sealType: '业务专用章', ...VALID });
+    await run(admin, 'IssueSeal', { keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE, sealId, unitId, name: '试点业务专用章', sealType: '业务专用章', ...VALID });
     return sealId;
   }
 
@@ -157,7 +157,16 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
     async SealDocument(u) {
       const id = await documentOf(u, ['fin'], 'signedOff');
       const numbering = streams.numbering(u, PREFIX[u]!, yearOf(new Date().toISOString(), ledger.config.GONGWEN_TIMEZONE));
-      return { input: { documentId: id, sealId: MATRIX_SEAL[u] }, streams: [doc(id), numbering], expect: ['DocumentNumberReserved', 'DocumentNumbered', 'DocumentSealed'] };
+      return {
+        input: { documentId: id, sealId: MATRIX_SEAL[u], passphrase: SEAL_PASSPHRASE },
+        streams: [doc(id), numbering],
+        expect: ['DocumentNumberReserved', 'DocumentNumbered', 'DocumentSealed'],
+      };
+    },
+    async PrepareSealing(u) {
+      const id = await documentOf(u, ['fin'], 'signedOff');
+      const numbering = streams.numbering(u, PREFIX[u]!, yearOf(new Date().toISOString(), ledger.config.GONGWEN_TIMEZONE));
+      return { input: { documentId: id, sealId: MATRIX_SEAL[u] }, streams: [numbering], expect: ['DocumentNumberReserved'] };
     },
     async SendDocument(u) {
       const id = await documentOf(u, ['fin'], 'sealed');
@@ -184,13 +193,21 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
     FileIncoming: (u) => receiving(u, 'received', { retention: 'D30' }, 'IncomingFiled'),
     async IssueSeal(u) {
       const sealId = fresh('seal');
-      return { input: { sealId, unitId: u, name: '阜阳市试点印章', sealType: '公文专用章', ...VALID }, streams: [streams.seal(sealId)], expect: ['SealIssued'] };
+      return {
+        input: { sealId, unitId: u, name: '阜阳市试点印章', sealType: '公文专用章', keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE, ...VALID },
+        streams: [streams.seal(sealId)],
+        expect: ['SealIssued'],
+      };
+    },
+    async ChangeSealPassphrase(u) {
+      const sealId = await sealOf(u);
+      return { input: { sealId, oldPassphrase: SEAL_PASSPHRASE, newPassphrase: 'Xin-mima-2027' }, streams: [streams.seal(sealId)], expect: ['SealPassphraseChanged'] };
     },
     async ReplaceSeal(u) {
       const sealId = await sealOf(u);
       const newSealId = fresh('seal');
       return {
-        input: { sealId, newSealId, reason: '印章磨损，予以更换', newSeal: { name: '阜阳市试点印章', sealType: '业务专用章', ...VALID } },
+        input: { sealId, newSealId, reason: '印章磨损，予以更换', newSeal: { name: '阜阳市试点印章', sealType: '业务专用章', keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE, ...VALID } },
         streams: [streams.seal(sealId), streams.seal(newSealId)],
         expect: ['SealReplaced', 'SealIssued'],
       };
@@ -374,9 +391,9 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
       const id = await documentOf('city-office', ['fin'], 'signedOff');
       const numbering = streams.numbering('city-office', PREFIX['city-office']!, yearOf(new Date().toISOString(), ledger.config.GONGWEN_TIMEZONE));
       for (const sealId of ['mx-edu-seal', 'city-office-seal']) {
-        await assertRefused(matrixUser('SEAL_KEEPER'), 'sealDocument', { documentId: id, sealId }, 'NOT_AUTHORISED', [doc(id), numbering]);
+        await assertRefused(matrixUser('SEAL_KEEPER'), 'sealDocument', { documentId: id, sealId, passphrase: SEAL_PASSPHRASE }, 'NOT_AUTHORISED', [doc(id), numbering]);
       }
-      const own = await mutate('city-office-keeper', 'sealDocument', { documentId: id, sealId: 'city-office-seal' });
+      const own = await mutate('city-office-keeper', 'sealDocument', { documentId: id, sealId: 'city-office-seal', passphrase: SEAL_PASSPHRASE });
       assert.equal(own.errors, undefined, JSON.stringify(own.errors));
     });
 

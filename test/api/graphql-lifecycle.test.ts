@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestLedger, seedCity } from '../support/ledger.ts';
+import { createTestLedger, SEAL_PASSPHRASE, seedCity } from '../support/ledger.ts';
 import { startApi } from '../support/http.ts';
 
 const pdf = (bytes: number) => ({ name: '附件1.pdf', mediaType: 'application/pdf', contentBase64: Buffer.alloc(bytes, 7).toString('base64') });
@@ -30,7 +30,7 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
     assert.equal(attachment.size, 1000);
     assert.match(attachment.sm3, /^[0-9a-f]{64}$/);
     assert.equal((await api.mutate('city-office-leader', 'signOffDocument', { documentId: 'g-1', opinion: '同意' })).status, 200);
-    const sealed = await api.mutate('city-office-keeper', 'sealDocument', { documentId: 'g-1', sealId: 'city-office-seal' });
+    const sealed = await api.mutate('city-office-keeper', 'sealDocument', { documentId: 'g-1', sealId: 'city-office-seal', passphrase: SEAL_PASSPHRASE });
     assert.deepEqual(sealed.result!.events.map((e: { type: string }) => e.type), ['DocumentNumberReserved', 'DocumentNumbered', 'DocumentSealed']);
     assert.ok((await api.mutate('city-office-clerk', 'sendDocument', { documentId: 'g-1' })).result);
     await ledger.settle();
@@ -76,7 +76,7 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
     assert.equal(badValue.status, 200);
     const unknown = await api.mutate('city-office-leader', 'signOffDocument', { documentId: 'no-such-doc' });
     assert.equal(unknown.code, 'NOT_FOUND');
-    const foreignSeal = await api.mutate('city-office-keeper', 'sealDocument', { documentId: 'g-1', sealId: 'edu-seal' });
+    const foreignSeal = await api.mutate('city-office-keeper', 'sealDocument', { documentId: 'g-1', sealId: 'edu-seal', passphrase: SEAL_PASSPHRASE });
     assert.ok(['SEAL_NOT_USABLE', 'INVALID_STATE'].includes(foreignSeal.code!));
     for (const id of ['g-2', 'g-3', 'g-4']) assert.equal((await ledger.store.readStream(`document-${id}`)).revision, null);
   });
@@ -84,7 +84,7 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
   test("a seal of another unit is refused", async () => {
     await api.mutate('city-office-clerk', 'draftDocument', draft('g-5'));
     await api.mutate('city-office-leader', 'signOffDocument', { documentId: 'g-5' });
-    const r = await api.mutate('city-office-keeper', 'sealDocument', { documentId: 'g-5', sealId: 'edu-seal' });
+    const r = await api.mutate('city-office-keeper', 'sealDocument', { documentId: 'g-5', sealId: 'edu-seal', passphrase: SEAL_PASSPHRASE });
     assert.equal(r.code, 'SEAL_NOT_USABLE');
   });
 

@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
 import { startApi } from '../support/http.ts';
 
 /** A graphql-transport-ws client: connection_init with the token, then one subscription. */
@@ -35,7 +35,7 @@ test('inboxChanged pushes to the recipient unit within a second of the mutation;
   const office = city.units[0]!;
   await city.run(office.clerk, 'DraftDocument', draftInput('s-1'));
   await city.run(office.leader, 'SignOffDocument', { documentId: 's-1' });
-  await city.run(office.keeper, 'SealDocument', { documentId: 's-1', sealId: 'city-office-seal' });
+  await city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 's-1', sealId: 'city-office-seal' });
   await ledger.settle();
 
   const inbox = await subscribe(api.url, await api.tokenFor('edu-clerk'), 'subscription { inboxChanged(unitId: "edu") { unitId documentId eventType } }');

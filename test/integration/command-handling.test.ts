@@ -4,7 +4,7 @@ import { Refusal } from '../../src/domain/refusal.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { yearOf } from '../../src/domain/numbering/index.ts';
 import { buildServer } from '../../src/server.ts';
-import { createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
 
 test('with one attempt allowed, contended sealings report CONFLICT and still leave no gap in the numbers', async () => {
   const ledger = await createTestLedger({ env: { GONGWEN_COMMAND_MAX_ATTEMPTS: '1' } });
@@ -15,7 +15,7 @@ test('with one attempt allowed, contended sealings report CONFLICT and still lea
     await city.run(office.clerk, 'DraftDocument', draftInput(id));
     await city.run(office.leader, 'SignOffDocument', { documentId: id });
   }
-  const results = await Promise.allSettled(ids.map((id) => city.run(office.keeper, 'SealDocument', { documentId: id, sealId: 'city-office-seal' })));
+  const results = await Promise.allSettled(ids.map((id) => city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: id, sealId: 'city-office-seal' })));
   const conflicts = results.filter((r) => r.status === 'rejected');
   for (const r of conflicts) {
     assert.ok(r.reason instanceof Refusal && r.reason.code === 'CONFLICT', String(r.reason));
@@ -35,7 +35,7 @@ test('the delivery process manager is idempotent: replaying the feed creates no 
   const office = city.units[0]!;
   await city.run(office.clerk, 'DraftDocument', draftInput('pm-1'));
   await city.run(office.leader, 'SignOffDocument', { documentId: 'pm-1' });
-  await city.run(office.keeper, 'SealDocument', { documentId: 'pm-1', sealId: 'city-office-seal' });
+  await city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'pm-1', sealId: 'city-office-seal' });
   await city.run(office.clerk, 'SendDocument', { documentId: 'pm-1' });
   await ledger.settle();
   await ledger.db.pool.query('DELETE FROM reactor_checkpoints');
@@ -54,7 +54,7 @@ test('the background process manager delivers without being asked, woken by the 
   ledger.start({ sequenceEveryMs: 200 });
   await city.run(office.clerk, 'DraftDocument', draftInput('bg-1'));
   await city.run(office.leader, 'SignOffDocument', { documentId: 'bg-1' });
-  await city.run(office.keeper, 'SealDocument', { documentId: 'bg-1', sealId: 'city-office-seal' });
+  await city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'bg-1', sealId: 'city-office-seal' });
   await city.run(office.clerk, 'SendDocument', { documentId: 'bg-1' });
   const deadline = Date.now() + 5000;
   while ((await ledger.store.readStream(streams.delivery('bg-1', 'hlth'))).revision === null) {

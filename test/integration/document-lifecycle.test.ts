@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Refusal } from '../../src/domain/refusal.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { yearOf } from '../../src/domain/numbering/index.ts';
-import { cmdId, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, cmdId, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
 
 async function refusal(p: Promise<unknown>): Promise<Refusal> {
   try {
@@ -27,7 +27,7 @@ describe('a document from draft to filing at both ends, through the command serv
   test('draft → sign off → seal (numbered) → send → one delivery per recipient', async () => {
     await city.run(office.clerk, 'DraftDocument', draftInput('doc-1'));
     await city.run(office.leader, 'SignOffDocument', { documentId: 'doc-1', opinion: '同意印发' });
-    const sealed = await city.run(office.keeper, 'SealDocument', { documentId: 'doc-1', sealId: 'city-office-seal' });
+    const sealed = await city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-1', sealId: 'city-office-seal' });
     assert.deepEqual(sealed.events.map((e) => e.type), ['DocumentNumberReserved', 'DocumentNumbered', 'DocumentSealed']);
     assert.equal((sealed.events[1]!.data as { docNumber: string }).docNumber, `阜政办〔${year}〕1号`);
     await city.run(office.clerk, 'SendDocument', { documentId: 'doc-1' });
@@ -87,7 +87,7 @@ describe('a document from draft to filing at both ends, through the command serv
   test('recall before anyone signed withdraws every delivery; signing afterwards is refused', async () => {
     await city.run(office.clerk, 'DraftDocument', draftInput('doc-2'));
     await city.run(office.leader, 'SignOffDocument', { documentId: 'doc-2' });
-    await city.run(office.keeper, 'SealDocument', { documentId: 'doc-2', sealId: 'city-office-seal' });
+    await city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-2', sealId: 'city-office-seal' });
     await city.run(office.clerk, 'SendDocument', { documentId: 'doc-2' });
     await ledger.settle();
     const recalled = await city.run(office.clerk, 'RecallDocument', { documentId: 'doc-2', reason: '附件有误，重新发文' });
@@ -101,7 +101,7 @@ describe('a document from draft to filing at both ends, through the command serv
       const id = `race-${i}`;
       await city.run(office.clerk, 'DraftDocument', draftInput(id));
       await city.run(office.leader, 'SignOffDocument', { documentId: id });
-      await city.run(office.keeper, 'SealDocument', { documentId: id, sealId: 'city-office-seal' });
+      await city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: id, sealId: 'city-office-seal' });
       await city.run(office.clerk, 'SendDocument', { documentId: id });
       await ledger.settle();
       const [recall, receipt] = await Promise.allSettled([
@@ -164,10 +164,10 @@ describe('a document from draft to filing at both ends, through the command serv
   test("sealing with another unit's seal, or a revoked one, is refused and takes no number", async () => {
     await city.run(office.clerk, 'DraftDocument', draftInput('doc-6'));
     await city.run(office.leader, 'SignOffDocument', { documentId: 'doc-6' });
-    const foreign = await refusal(city.run(office.keeper, 'SealDocument', { documentId: 'doc-6', sealId: 'edu-seal' }));
+    const foreign = await refusal(city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-6', sealId: 'edu-seal' }));
     assert.equal(foreign.code, 'SEAL_NOT_USABLE');
     await city.run(city.admin, 'RevokeSeal', { sealId: 'city-office-seal', reason: '密钥疑似泄露' });
-    const revoked = await refusal(city.run(office.keeper, 'SealDocument', { documentId: 'doc-6', sealId: 'city-office-seal' }));
+    const revoked = await refusal(city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-6', sealId: 'city-office-seal' }));
     assert.equal(revoked.code, 'SEAL_NOT_USABLE');
     const numbering = await ledger.store.readStream(streams.numbering('city-office', '阜政办', year));
     assert.ok(!numbering.events.some((e) => (e.data as { documentId: string }).documentId === 'doc-6'));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { streams } from '../../src/domain/streams.ts';
 import { yearOf } from '../../src/domain/numbering/index.ts';
-import { createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
 
 test('20 concurrent sealings in one unit and year take numbers 1..20: no gap, no duplicate', async () => {
   const ledger = await createTestLedger();
@@ -13,7 +13,7 @@ test('20 concurrent sealings in one unit and year take numbers 1..20: no gap, no
     await city.run(office.clerk, 'DraftDocument', draftInput(id));
     await city.run(office.leader, 'SignOffDocument', { documentId: id });
   }
-  await Promise.all(ids.map((id) => city.run(office.keeper, 'SealDocument', { documentId: id, sealId: 'city-office-seal' })));
+  await Promise.all(ids.map((id) => city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: id, sealId: 'city-office-seal' })));
 
   const year = yearOf(new Date().toISOString(), 'Asia/Shanghai');
   const numbers = [];
@@ -35,8 +35,8 @@ test('two keepers sealing the same document at once: one seal, one number', asyn
   await city.run(office.clerk, 'DraftDocument', draftInput('twice'));
   await city.run(office.leader, 'SignOffDocument', { documentId: 'twice' });
   const results = await Promise.allSettled([
-    city.run(office.keeper, 'SealDocument', { documentId: 'twice', sealId: 'city-office-seal' }),
-    city.run(office.keeper, 'SealDocument', { documentId: 'twice', sealId: 'city-office-seal' }),
+    city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'twice', sealId: 'city-office-seal' }),
+    city.run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'twice', sealId: 'city-office-seal' }),
   ]);
   assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
   const events = (await ledger.store.readStream(streams.document('twice'))).events.map((e) => e.type);

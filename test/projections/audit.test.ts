@@ -10,7 +10,7 @@ import * as Q from '../../projections/audit/queries.ts';
 import { Refusal } from '../../src/domain/refusal.ts';
 import { eventHash, GENESIS_HASH } from '../../src/integrity/event-hash.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
-import { cmdId, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, cmdId, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
 
 const snapshot = async (pool: pg.Pool) => (await pool.query('SELECT * FROM audit_entries ORDER BY feed_seq')).rows;
 
@@ -57,7 +57,7 @@ describe('audit projection: every event once, with its action, subjects, timing 
   at('2026-03-02T02:12:00.000Z');
   await run(office.leader, 'SignOffDocument', { ...k, opinion: '同意印发' });
   at('2026-03-02T02:13:00.000Z');
-  await run(office.keeper, 'SealDocument', { ...k, sealId: 'city-office-seal' });
+  await run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, ...k, sealId: 'city-office-seal' });
   // Everything so far goes under a signed checkpoint.
   const checkpoint = await ledger.merkleLog.checkpoint();
   at('2026-03-02T02:14:00.000Z');

@@ -5,7 +5,7 @@ import { createCatalogueProjection, catalogueProjection } from '../../projection
 import { catalogue, catalogueYears, type CatalogueItem } from '../../projections/catalogue/queries.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
 import { Refusal } from '../../src/domain/refusal.ts';
-import { createTestLedger, draftInput, seedCity, user } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity, user } from '../support/ledger.ts';
 
 /**
  * The catalogue built from real commands: documents signed off in December 2025 and in 2026, filed
@@ -67,7 +67,7 @@ describe('catalogue projection', async () => {
     await city.run(unit.clerk, 'DraftDocument', draftInput(documentId, { title, docNumberPrefix: prefix, mainRecipients: recipients.main, ccRecipients: recipients.cc ?? [] }));
     await city.run(unit.leader, 'SignOffDocument', { documentId });
     at(sent);
-    await city.run(unit.keeper, 'SealDocument', { documentId, sealId: `${unit.unitId}-seal` });
+    await city.run(unit.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId, sealId: `${unit.unitId}-seal` });
     await city.run(unit.clerk, 'SendDocument', { documentId });
     await ledger.settle();
   }

@@ -17,6 +17,8 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
  * references to them) replaced by the referenced event's place (stream@revision), and the random
  * commandIds of seedCity by a marker. Hashes and MACs cover event ids, so they are left out.
  */
+const RANDOM_BY_DESIGN = new Set(['publicKey', 'sealRecord', 'signature', 'sealPublicKey', 'sealRecordDigest']);
+
 async function ledgerSnapshot(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<Record<string, unknown>>(
     `SELECT stream_id, revision, event_id::text AS event_id, type, data, occurred_at, recorded_at, actor, command_id, correlation_id, causation_id
@@ -24,8 +26,13 @@ async function ledgerSnapshot(pool: pg.Pool): Promise<string[]> {
   );
   const place = new Map(rows.map((r) => [r.event_id as string, `${r.stream_id}@${r.revision}`]));
   return rows.map(({ event_id: _, ...r }) =>
-    JSON.stringify(r, (_key, value) =>
-      typeof value === 'string' ? value.replace(UUID, (id) => place.get(id) ?? 'random-uuid').replace(/^c-random-uuid$/, 'seed-command') : value,
+    JSON.stringify(r, (key, value) =>
+      // Keys and signatures are SM2's own randomness (each seal's key pair, a fresh k per signature).
+      RANDOM_BY_DESIGN.has(key)
+        ? 'SM2-random'
+        : typeof value === 'string'
+          ? value.replace(UUID, (id) => place.get(id) ?? 'random-uuid').replace(/^c-random-uuid$/, 'seed-command')
+          : value,
     ),
   );
 }

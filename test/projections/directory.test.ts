@@ -8,7 +8,7 @@ import { sealAnomalies, type SealAtUse } from '../../projections/directory/seal-
 import { Refusal } from '../../src/domain/refusal.ts';
 import { sm3Hex } from '../../src/integrity/sm3.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
-import { cmdId, createTestLedger, draftInput, seedCity, user } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, cmdId, createTestLedger, draftInput, seedCity, user } from '../support/ledger.ts';
 
 /** Every row of every directory table, in key order: what "identical" means for rebuilds. */
 async function snapshot(pool: pg.Pool) {
@@ -75,14 +75,14 @@ describe('directory projection: units, users, credentials, seals and the seal us
 
   // ---- seals: 制发, 更换, 注销, 销毁 ----
   at('2026-03-02T02:30:00.000Z');
-  await run(admin, 'IssueSeal', {
+  await run(admin, 'IssueSeal', { keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE,
     sealId: 'edu-contract', unitId: 'edu', name: '阜阳市教育和体育局合同专用章', sealType: '合同专用章',
     validFrom: '2026-03-01T00:00:00.000Z', validTo: '2026-03-20T00:00:00.000Z', keeperUserIds: ['edu-keeper'],
   });
   at('2026-03-02T02:31:00.000Z');
   await run(admin, 'ReplaceSeal', {
     sealId: 'fin-seal', newSealId: 'fin-seal-2', reason: '印章磨损',
-    newSeal: { name: '阜阳市财政局', sealType: '单位公章', validFrom: '2026-03-02T00:00:00.000Z', validTo: '2028-12-31T00:00:00.000Z', keeperUserIds: ['fin-keeper'] },
+    newSeal: { keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE, name: '阜阳市财政局', sealType: '单位公章', validFrom: '2026-03-02T00:00:00.000Z', validTo: '2028-12-31T00:00:00.000Z', keeperUserIds: ['fin-keeper'] },
   });
   at('2026-03-02T02:32:00.000Z');
   await run(admin, 'RevokeSeal', { sealId: 'hlth-seal', reason: '机构改革，印章停用' });
@@ -99,19 +99,19 @@ describe('directory projection: units, users, credentials, seals and the seal us
   // Monday 10:42, the designated keeper, an active seal: nothing unusual.
   await issue('doc-a', office, '阜政办', ['edu'], '2026-03-02T02:40:00.000Z');
   at('2026-03-02T02:42:00.000Z');
-  await run(office.keeper, 'SealDocument', { documentId: 'doc-a', sealId: 'city-office-seal' });
+  await run(office.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-a', sealId: 'city-office-seal' });
   // Tuesday 07:30, with the contract seal that expires on the 20th.
   await issue('doc-c', edu, '阜教', ['fin'], '2026-03-02T23:00:00.000Z');
   at('2026-03-02T23:30:00.000Z');
-  await run(edu.keeper, 'SealDocument', { documentId: 'doc-c', sealId: 'edu-contract' });
+  await run(edu.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-c', sealId: 'edu-contract' });
   // Wednesday 18:00:00 sharp, the replacement seal: still within working hours.
   await issue('doc-d', fin, '阜财', ['edu'], '2026-03-04T09:00:00.000Z');
   at('2026-03-04T10:00:00.000Z');
-  await run(fin.keeper, 'SealDocument', { documentId: 'doc-d', sealId: 'fin-seal-2' });
+  await run(fin.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-d', sealId: 'fin-seal-2' });
   // Saturday 20:00, by the clerk who was made a seal keeper but is not this seal's keeper.
   await issue('doc-b', edu, '阜教', ['fin'], '2026-03-07T11:00:00.000Z');
   at('2026-03-07T12:00:00.000Z');
-  await run(user('edu-clerk', 'edu', 'SEAL_KEEPER', 'CLERK'), 'SealDocument', { documentId: 'doc-b', sealId: 'edu-seal' });
+  await run(user('edu-clerk', 'edu', 'SEAL_KEEPER', 'CLERK'), 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-b', sealId: 'edu-seal' });
   // Written around the commands (straight into the store): a sealing with the revoked seal.
   at('2026-03-09T02:00:00.000Z');
   await ledger.store.append(
@@ -120,7 +120,9 @@ describe('directory projection: units, users, credentials, seals and the seal us
       type: 'DocumentSealed',
       data: {
         documentId: 'doc-x', issuerUnitId: 'hlth', sealId: 'hlth-seal', docNumber: '阜卫〔2026〕9号',
-        contentDigest: sm3Hex('doc-x'), digestAlgorithm: 'SM3', sealedBy: 'hlth-keeper', sealedAt: '2026-03-09T02:00:00.000Z',
+        contentDigest: sm3Hex('doc-x'), digestAlgorithm: 'SM3', signature: '3006020101020101', signatureAlgorithm: '1.2.156.10197.1.501',
+        sealPublicKey: `04${'1'.repeat(128)}`, sealRecordDigest: sm3Hex('record'), keyCustody: 'server',
+        sealedBy: 'hlth-keeper', sealedAt: '2026-03-09T02:00:00.000Z',
       },
     }],
     { expectedRevision: 'no_stream', commandId: cmdId(), actor: { userId: 'hlth-keeper', unitId: 'hlth', role: 'SEAL_KEEPER' } },
@@ -230,11 +232,18 @@ describe('directory projection: units, users, credentials, seals and the seal us
 
   test('seals: issued, replaced (both ends linked), revoked, destroyed', async () => {
     const forever = { validFrom: '2020-01-01T00:00:00.000Z', validTo: '2099-12-31T00:00:00.000Z' };
-    const seal = (over: Partial<Q.Seal> & Pick<Q.Seal, 'sealId' | 'unitId' | 'name'>): Q.Seal => ({
+    const seal = (over: Partial<Q.Seal> & Pick<Q.Seal, 'sealId' | 'unitId' | 'name'>): Omit<Q.Seal, 'publicKey' | 'pictureSvg'> => ({
       sealType: '单位公章', status: 'active', statusReason: null, ...forever, keeperUserIds: [`${over.unitId}-keeper`],
-      replacedBy: null, replaces: null, publicKey: null, issuedBy: 'admin', issuedAt: seedAt, updatedAt: seedAt, ...over,
+      replacedBy: null, replaces: null, keyCustody: 'server', issuedBy: 'admin', issuedAt: seedAt, updatedAt: seedAt, ...over,
     });
-    const all: Q.Seal[] = [
+    // Each server-held seal got its own generated key; the picture is its record's, with its name.
+    const listed = async (opts?: Parameters<typeof Q.seals>[1]) =>
+      (await Q.seals(pool, opts)).map(({ publicKey, pictureSvg, ...rest }) => {
+        assert.match(publicKey, /^04[0-9a-f]{128}$/);
+        assert.ok([...rest.name].every((ch) => pictureSvg.includes(`>${ch}<`)), `${rest.sealId}: every character of the name is in the picture`);
+        return rest;
+      });
+    const all: Omit<Q.Seal, 'publicKey' | 'pictureSvg'>[] = [
       seal({ sealId: 'city-office-seal', unitId: 'city-office', name: '阜阳市人民政府办公室' }),
       seal({
         sealId: 'edu-contract', unitId: 'edu', name: '阜阳市教育和体育局合同专用章', sealType: '合同专用章',
@@ -248,9 +257,9 @@ describe('directory projection: units, users, credentials, seals and the seal us
       }),
       seal({ sealId: 'hlth-seal', unitId: 'hlth', name: '阜阳市卫生健康委员会', status: 'revoked', statusReason: '机构改革，印章停用', updatedAt: '2026-03-02T02:32:00.000Z' }),
     ];
-    assert.deepEqual(await Q.seals(pool), all);
-    assert.deepEqual(await Q.seals(pool, { unitId: 'edu' }), [all[1], all[2]]);
-    assert.deepEqual(await Q.seals(pool, { unitId: 'fin', status: 'active' }), [all[4]]);
+    assert.deepEqual(await listed(), all);
+    assert.deepEqual(await listed({ unitId: 'edu' }), [all[1], all[2]]);
+    assert.deepEqual(await listed({ unitId: 'fin', status: 'active' }), [all[4]]);
     assert.deepEqual((await Q.seals(pool, { status: 'revoked' })).map((s) => s.sealId), ['hlth-seal']);
   });
 
@@ -263,11 +272,11 @@ describe('directory projection: units, users, credentials, seals and the seal us
     );
     assert.deepEqual(rows.map((r) => [r.eventId, r.globalPosition]), events.map((e) => [e.event_id, e.global_position]));
     assert.deepEqual(rows.map(({ eventId: _e, globalPosition: _g, ...r }) => r), [
-      { usageSeq: 1, sealId: 'city-office-seal', unitId: 'city-office', keeperUserId: 'city-office-keeper', documentId: 'doc-a', docNumber: '阜政办〔2026〕1号', sealedAt: '2026-03-02T02:42:00.000Z', anomalies: [] },
-      { usageSeq: 2, sealId: 'edu-contract', unitId: 'edu', keeperUserId: 'edu-keeper', documentId: 'doc-c', docNumber: '阜教〔2026〕1号', sealedAt: '2026-03-02T23:30:00.000Z', anomalies: ['OFF_HOURS', 'NEAR_EXPIRY'] },
-      { usageSeq: 3, sealId: 'fin-seal-2', unitId: 'fin', keeperUserId: 'fin-keeper', documentId: 'doc-d', docNumber: '阜财〔2026〕1号', sealedAt: '2026-03-04T10:00:00.000Z', anomalies: [] },
-      { usageSeq: 4, sealId: 'edu-seal', unitId: 'edu', keeperUserId: 'edu-clerk', documentId: 'doc-b', docNumber: '阜教〔2026〕2号', sealedAt: '2026-03-07T12:00:00.000Z', anomalies: ['OFF_HOURS', 'WEEKEND', 'NOT_KEEPER'] },
-      { usageSeq: 5, sealId: 'hlth-seal', unitId: 'hlth', keeperUserId: 'hlth-keeper', documentId: 'doc-x', docNumber: '阜卫〔2026〕9号', sealedAt: '2026-03-09T02:00:00.000Z', anomalies: ['INVALID_SEAL'] },
+      { usageSeq: 1, sealId: 'city-office-seal', unitId: 'city-office', keeperUserId: 'city-office-keeper', documentId: 'doc-a', docNumber: '阜政办〔2026〕1号', sealedAt: '2026-03-02T02:42:00.000Z', keyCustody: 'server', anomalies: [] },
+      { usageSeq: 2, sealId: 'edu-contract', unitId: 'edu', keeperUserId: 'edu-keeper', documentId: 'doc-c', docNumber: '阜教〔2026〕1号', sealedAt: '2026-03-02T23:30:00.000Z', keyCustody: 'server', anomalies: ['OFF_HOURS', 'NEAR_EXPIRY'] },
+      { usageSeq: 3, sealId: 'fin-seal-2', unitId: 'fin', keeperUserId: 'fin-keeper', documentId: 'doc-d', docNumber: '阜财〔2026〕1号', sealedAt: '2026-03-04T10:00:00.000Z', keyCustody: 'server', anomalies: [] },
+      { usageSeq: 4, sealId: 'edu-seal', unitId: 'edu', keeperUserId: 'edu-clerk', documentId: 'doc-b', docNumber: '阜教〔2026〕2号', sealedAt: '2026-03-07T12:00:00.000Z', keyCustody: 'server', anomalies: ['OFF_HOURS', 'WEEKEND', 'NOT_KEEPER'] },
+      { usageSeq: 5, sealId: 'hlth-seal', unitId: 'hlth', keeperUserId: 'hlth-keeper', documentId: 'doc-x', docNumber: '阜卫〔2026〕9号', sealedAt: '2026-03-09T02:00:00.000Z', keyCustody: 'server', anomalies: ['INVALID_SEAL'] },
     ]);
   });
 

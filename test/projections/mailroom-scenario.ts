@@ -3,7 +3,7 @@ import { deliveryDecider } from '../../src/domain/delivery/index.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { SYSTEM_ACTOR, type Principal } from '../../src/app/authorization.ts';
 import { handleCommand } from '../../src/app/handle-command.ts';
-import { createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
 
 /**
  * A city's mail room on a clock the test moves: every event carries a time the test chose, so the
@@ -38,7 +38,7 @@ export async function createMailroom() {
     const minus = (m: number) => new Date(send - m * 60_000).toISOString();
     await act(minus(3), p.clerk, 'DraftDocument', draftInput(documentId, over));
     await act(minus(2), p.leader, 'SignOffDocument', { documentId, opinion: '同意印发' });
-    await act(minus(1), p.keeper, 'SealDocument', { documentId, sealId: `${issuerUnitId}-seal` });
+    await act(minus(1), p.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId, sealId: `${issuerUnitId}-seal` });
     await act(sendAt, p.clerk, 'SendDocument', { documentId });
   }
 

@@ -5,7 +5,7 @@ import { searchProjection } from '../../projections/search/index.ts';
 import { searchDocuments, type SearchHit } from '../../projections/search/queries.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
 import { Refusal } from '../../src/domain/refusal.ts';
-import { createTestLedger, seedCity } from '../support/ledger.ts';
+import { SEAL_PASSPHRASE, createTestLedger, seedCity } from '../support/ledger.ts';
 import { fixture, type FixtureUnit } from './search-fixture.ts';
 
 /**
@@ -46,7 +46,7 @@ describe('search projection', async () => {
     });
     if (!d.draft) {
       await city.run(p.leader, 'SignOffDocument', { documentId: d.id });
-      await city.run(p.keeper, 'SealDocument', { documentId: d.id, sealId: `${d.unit}-seal` });
+      await city.run(p.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: d.id, sealId: `${d.unit}-seal` });
       await city.run(p.clerk, 'SendDocument', { documentId: d.id });
     }
     if (i === 17) await runner.catchUp(); // the incremental build happens in more than one catch-up

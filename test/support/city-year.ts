@@ -19,7 +19,7 @@ import { addedUnits, CityDirectory, extraPeople, seededUnits, type CityUnit } fr
 import { Random } from './city-year/random.ts';
 import { CityClock, Lane, LaneScheduler, type Flow } from './city-year/scheduler.ts';
 import * as T from './city-year/text.ts';
-import { seedCity } from './ledger.ts';
+import { SEAL_PASSPHRASE, seedCity } from './ledger.ts';
 
 /**
  * A realistic year (2025) of a city's official documents, driven through the real command service
@@ -242,7 +242,7 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
         city.addPerson(`${u.unitId}-${suffix}`, u.unitId, name, [...roles]);
         tick(20);
       }
-      await exec(admin, 'IssueSeal', {
+      await exec(admin, 'IssueSeal', { keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE,
         sealId: `${u.unitId}-seal`,
         unitId: u.unitId,
         name: u.name,
@@ -350,13 +350,13 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     if (!seal.usable) {
       // The seal was revoked and its successor is not issued yet: the keeper's first attempt is refused.
       path('sealing refused: revoked seal');
-      await refused('SEAL_NOT_USABLE', as(one(issuer.unitId, 'SEAL_KEEPER', r)), 'SealDocument', { documentId, sealId: seal.sealId });
+      await refused('SEAL_NOT_USABLE', as(one(issuer.unitId, 'SEAL_KEEPER', r)), 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId, sealId: seal.sealId });
       yield Math.max(seal.usableAgainAt ?? now(), now()) + r.between(0.5, 3) * HOUR;
       seal = issuer.seal;
     }
     // Numbers are taken in turns, so that they do not depend on which lane's commit came first.
     yield { numberingTurn: issuer.unitId };
-    await exec(as(one(issuer.unitId, 'SEAL_KEEPER', r)), 'SealDocument', { documentId, sealId: seal.sealId });
+    await exec(as(one(issuer.unitId, 'SEAL_KEEPER', r)), 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId, sealId: seal.sealId });
 
     yield later(r, urgency, 0.1, urgency === '平件' ? 4 : 0.5);
     const sentAt = now();
@@ -612,7 +612,7 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
       sealId: 'edu-seal',
       newSealId: 'edu-seal-2025',
       reason: '印章磨损，按规定更换',
-      newSeal: { name: '阜阳市教育局', sealType: '单位公章', validFrom: clock.now().toISOString(), validTo, keeperUserIds: ['edu-keeper'] },
+      newSeal: { keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE, name: '阜阳市教育局', sealType: '单位公章', validFrom: clock.now().toISOString(), validTo, keeperUserIds: ['edu-keeper'] },
     });
     city.unit('edu').seal = { sealId: 'edu-seal-2025', usable: true };
 
@@ -637,7 +637,7 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     await exec(admin, 'RevokeSeal', { sealId: 'fin-seal', reason: '印章遗失，立即注销' });
     city.unit('fin').seal = { sealId: 'fin-seal', usable: false, usableAgainAt: reissueAt };
     yield reissueAt;
-    await exec(admin, 'IssueSeal', {
+    await exec(admin, 'IssueSeal', { keyCustody: 'server', initialPassphrase: 'Chushi-mima-2025',
       sealId: 'fin-seal-2025',
       unitId: 'fin',
       name: '阜阳市财政局',
@@ -646,6 +646,9 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
       validTo,
       keeperUserIds: ['fin-keeper'],
     });
+    // The keeper replaces the initial passphrase handed over with the seal by their own.
+    tick(30);
+    await exec(as('fin-keeper'), 'ChangeSealPassphrase', { sealId: 'fin-seal-2025', oldPassphrase: 'Chushi-mima-2025', newPassphrase: SEAL_PASSPHRASE });
     city.unit('fin').seal = { sealId: 'fin-seal-2025', usable: true };
 
     yield at(`${YEAR}-09-01`, 9);

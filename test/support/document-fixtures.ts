@@ -5,7 +5,8 @@ import type { CommandDefinition } from '../../schemas/define.ts';
 import { documentEvents } from '../../schemas/events/document.ts';
 import { numberingEvents } from '../../schemas/events/numbering.ts';
 import { createEventRegistry } from '../../schemas/registry.ts';
-import type { DocumentContext, SealSnapshot, UnitStatus } from '../../src/domain/document/index.ts';
+import { contentDigest, sealedContent, type DocumentContext, type DocumentState, type ReservedNumber, type SealSnapshot, type UnitStatus } from '../../src/domain/document/index.ts';
+import { sm2PublicKeyOf, sm2Sign } from '../../src/integrity/sm2.ts';
 import { Refusal, type RefusalCode } from '../../src/domain/refusal.ts';
 
 /**
@@ -39,13 +40,27 @@ const units: Record<string, UnitStatus> = {
   [OTHER_UNIT]: 'active',
 };
 
+/** The seal's SM2 key (the GM/T 0003.5 example key: a fixed key keeps failures reproducible). */
+export const SEAL_PRIVATE_KEY = '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8';
+
 export const activeSeal: SealSnapshot = {
   sealId: 'seal-fy-gov-office-1',
   unitId: ISSUER,
+  name: '阜阳市人民政府办公室',
   status: 'active',
   validFrom: '2024-01-01T00:00:00+08:00',
   validTo: '2029-12-31T23:59:59+08:00',
+  keeperUserIds: ['keeper-zhao'],
+  publicKey: sm2PublicKeyOf(SEAL_PRIVATE_KEY),
+  keyCustody: 'server',
+  sealRecordDigest: '9'.repeat(64),
 };
+
+/** What the server-held key signs when this document is sealed with this number. */
+export function sealSignature(state: DocumentState, number: ReservedNumber, privateKeyHex = SEAL_PRIVATE_KEY): string {
+  if (state.status !== 'signedOff') return '';
+  return sm2Sign(privateKeyHex, Buffer.from(contentDigest(sealedContent(state, number)), 'hex'));
+}
 
 export const number12 = { prefix: '阜政办', year: 2025, number: 12, docNumber: '阜政办〔2025〕12号' };
 
@@ -94,7 +109,7 @@ const registry = createEventRegistry([...documentEvents, ...numberingEvents]);
 /** Every event a decider emits must pass its schema, exactly as the store will check it. */
 export function assertValidEvents(events: readonly { type: string; data: unknown }[]): void {
   for (const e of events) {
-    const parsed = registry.parse(e.type, 1, e.data);
+    const parsed = registry.parse(e.type, registry.definition(e.type)!.schemaVersion, e.data);
     assert.deepEqual(parsed.data, e.data, `${e.type} changes when parsed by its schema`);
     assert.ok(
       !Object.values(e.data as object).includes(undefined),

@@ -12,11 +12,14 @@ import { createTestDatabase } from './database.ts';
 export async function createTestLedger(opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<Ledger> {
   const db = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'gongwen-ledger-'));
-  const config = loadConfig({ DATABASE_URL: db.url, GONGWEN_DATA_DIR: dataDir, ...opts.env });
+  const config = loadConfig({ DATABASE_URL: db.url, GONGWEN_DATA_DIR: dataDir, GONGWEN_SEAL_KDF_LOG2N: '10', ...opts.env });
   const ledger = await createLedger(config, { url: db.url, pool: db.pool, embedded: false, close: async () => {} }, { now: opts.now });
   db.beforeClose(() => ledger.close());
   return ledger;
 }
+
+/** Every seal seedCity issues is server-held under this passphrase (tests use a cheap KDF). */
+export const SEAL_PASSPHRASE = 'Yinzhang-2026';
 
 export const SYSTEM: Principal = { kind: 'system' };
 export const cmdId = () => `c-${randomUUID()}`;
@@ -48,6 +51,8 @@ export async function seedCity(ledger: Ledger) {
     await run(admin, 'RegisterUser', { userId: `${u.unitId}-leader`, unitId: u.unitId, name: '李领导', roles: ['LEADER'] });
     await run(admin, 'RegisterUser', { userId: `${u.unitId}-keeper`, unitId: u.unitId, name: '赵印管', roles: ['SEAL_KEEPER'] });
     await run(admin, 'IssueSeal', {
+      keyCustody: 'server',
+      initialPassphrase: SEAL_PASSPHRASE,
       sealId: `${u.unitId}-seal`,
       unitId: u.unitId,
       name: u.unitId === 'city-office' ? '阜阳市人民政府办公室' : u.name,

@@ -6,12 +6,26 @@ import type { UnitStatus } from '../../domain/directory/unit-status.ts';
 import { streams } from '../../domain/streams.ts';
 import type { EventStore, StreamRead } from '../../eventstore/port.ts';
 import type { RetryPolicy } from '../handle-command.ts';
+import type { SealKeyVault } from '../../seal/seal-key-vault.ts';
+import type { LedgerKey } from '../../integrity/ledger-key.ts';
 
 /** What command handlers need: the store, the rules from configuration, and the clock. */
 export interface CommandDeps {
   store: EventStore;
   pool: pg.Pool;
-  config: Pick<Config, 'GONGWEN_ATTACHMENT_LIMIT_BYTES' | 'GONGWEN_TIMEZONE' | 'GONGWEN_COMMAND_MAX_ATTEMPTS'>;
+  config: Pick<
+    Config,
+    | 'GONGWEN_ATTACHMENT_LIMIT_BYTES'
+    | 'GONGWEN_TIMEZONE'
+    | 'GONGWEN_COMMAND_MAX_ATTEMPTS'
+    | 'GONGWEN_SEAL_KDF_LOG2N'
+    | 'GONGWEN_SEAL_MAX_WRONG_PASSPHRASES'
+    | 'GONGWEN_SEAL_LOCK_MINUTES'
+  >;
+  /** Server-held seal keys, encrypted under their keepers' passphrases. */
+  vault: SealKeyVault;
+  /** The issuer (制章者) that signs seal records: the ledger's SM2 key. */
+  sealIssuer: Pick<LedgerKey, 'publicKeyHex' | 'keyId' | 'sign'>;
   now(): Date;
 }
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import * as C from '../../../schemas/commands/document.ts';
 import { ReserveDocumentNumber } from '../../../schemas/commands/numbering.ts';
-import { documentDecider, type DocumentState, type SealSnapshot } from '../../domain/document/index.ts';
+import { documentDecider, type DocumentState } from '../../domain/document/index.ts';
 import { deliveryDecider } from '../../domain/delivery/index.ts';
 import { numberingDecider, reservedNumberFor, yearOf } from '../../domain/numbering/index.ts';
 import { Refusal } from '../../domain/refusal.ts';
@@ -67,69 +67,6 @@ function content<D extends typeof C.DraftDocument | typeof C.ReviseDraft>(defini
     },
   };
 }
-
-async function sealSnapshot(deps: CommandDeps, sealId: string): Promise<SealSnapshot | undefined> {
-  const { state } = await loadState(deps.store, sealDecider, streams.seal(sealId));
-  const s = sealSummary(state);
-  return s && { sealId: s.sealId, unitId: s.unitId, status: s.status, validFrom: s.validFrom, validTo: s.validTo };
-}
-
-/**
- * Sealing takes the next document number. Numbers must be gap-free, and the numbering stream and
- * the document stream cannot be written in one transaction on every store, so: (1) decide once
- * on the current state with the number the document would get, so a refusal (not signed off, a
- * revoked seal…) reserves nothing; (2) reserve the number on `numbering-<unit>.<prefix>.<year>`,
- * where optimistic concurrency makes concurrent sealings take 1, 2, 3… (a document that already
- * holds a number there gets the same one back, so a retry after a crash leaves no gap); (3) append
- * DocumentNumbered + DocumentSealed to the document.
- */
-const sealDocument: CommandRoute<Data<typeof C.SealDocument>> = {
-  definition: C.SealDocument,
-  async run(deps, inv) {
-    const { documentId, sealId } = inv.data;
-    const command = { type: 'SealDocument', data: inv.data } as const;
-    const doc = existing((await loadState(deps.store, documentDecider, docStream(documentId))).state, documentId);
-    const seal = await sealSnapshot(deps, sealId);
-    const prefix = doc.content.docNumberPrefix;
-    const year = doc.number?.year ?? yearOf(inv.now, deps.config.GONGWEN_TIMEZONE);
-    const numberingStream = streams.numbering(doc.issuerUnitId, prefix, year);
-    const numbering = (await loadState(deps.store, numberingDecider, numberingStream)).state;
-    const provisional = doc.number ?? reservedNumberFor(numbering, documentId) ?? {
-      prefix,
-      year,
-      number: numbering.lastNumber + 1,
-      docNumber: `${prefix}〔${year}〕${numbering.lastNumber + 1}号`,
-    };
-    documentDecider.decide(command, doc, { actor: inv.actor, now: inv.now, number: provisional, seal });
-
-    const reserved = await handleCommand(
-      deps.store,
-      { streamId: numberingStream, decider: numberingDecider, context: () => ({ actor: SYSTEM_ACTOR, now: inv.now }) },
-      {
-        command: { type: 'ReserveDocumentNumber', data: ReserveDocumentNumber.input.parse({ commandId: inv.commandId, documentId, unitId: doc.issuerUnitId, prefix, year }) },
-        commandId: inv.commandId,
-        step: 'number',
-        actor: SYSTEM_ACTOR,
-        correlationId: inv.correlationId ?? inv.commandId,
-      },
-      retryPolicy(deps),
-    );
-    const number = reservedNumberFor((await loadState(deps.store, numberingDecider, numberingStream)).state, documentId);
-    if (!number) throw new Error(`number reservation for ${documentId} not found after reserving`);
-
-    const sealed = await handleCommand(
-      deps.store,
-      {
-        streamId: docStream(documentId),
-        decider: documentDecider,
-        context: async () => ({ actor: inv.actor, now: inv.now, number, seal: await sealSnapshot(deps, sealId) }),
-      },
-      { command, ...inv },
-      retryPolicy(deps),
-    );
-    return outcomeOf(reserved, sealed);
-  },
-};
 
 const sendDocument: CommandRoute<Data<typeof C.SendDocument>> = {
   definition: C.SendDocument,
@@ -217,7 +154,6 @@ export const documentRoutes: Record<string, CommandRoute> = {
   DraftDocument: content(C.DraftDocument),
   ReviseDraft: content(C.ReviseDraft),
   SignOffDocument: simple(C.SignOffDocument),
-  SealDocument: sealDocument,
   SendDocument: sendDocument,
   RecallDocument: recallDocument,
   FileDocument: simple(C.FileDocument),

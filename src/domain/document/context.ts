@@ -1,4 +1,5 @@
 import type { DecisionContext } from '../decider.ts';
+import type { SealSummary } from '../seal/state.ts';
 import type { ReservedNumber } from './state.ts';
 
 /**
@@ -11,16 +12,8 @@ import type { ReservedNumber } from './state.ts';
 export type UnitStatus = 'active' | 'inactive';
 export type UnitStatusLookup = (unitId: string) => UnitStatus | undefined;
 
-export type SealStatus = 'active' | 'revoked' | 'destroyed' | 'replaced';
-
 /** The seal as the seal registry knows it at the time of the command. */
-export interface SealSnapshot {
-  sealId: string;
-  unitId: string;
-  status: SealStatus;
-  validFrom: string;
-  validTo?: string | null;
-}
+export type SealSnapshot = SealSummary;
 
 /** DraftDocument and ReviseDraft: the rules on content. */
 export interface ContentRulesContext extends DecisionContext {
@@ -35,6 +28,17 @@ export interface SealContext extends DecisionContext {
   /** Reserved beforehand on the numbering stream (see reservedNumberFor for the retry case). */
   number: ReservedNumber;
   /** The seal named by the command; undefined when the registry has no such seal. */
+  seal: SealSnapshot | undefined;
+  /**
+   * The seal's SM2 signature (hex, DER or r‖s) over the digest of the content this decision seals:
+   * made by the handler with the server-held key, or by the keeper's USB key. The decision checks it
+   * against the seal's public key; a signature is never a pure function, so it comes from outside.
+   */
+  signature: string;
+}
+
+/** PrepareSealing: the sealing checks, before a number is reserved. */
+export interface PrepareSealingContext extends DecisionContext {
   seal: SealSnapshot | undefined;
 }
 
@@ -51,6 +55,7 @@ export interface DocumentContextFor {
   DraftDocument: ContentRulesContext;
   ReviseDraft: ContentRulesContext;
   SignOffDocument: DecisionContext;
+  PrepareSealing: PrepareSealingContext;
   SealDocument: SealContext;
   SendDocument: SendContext;
   RecallDocument: RecallContext;

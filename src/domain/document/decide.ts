@@ -4,9 +4,11 @@ import type { DocumentEvent } from '../../../schemas/events/document.ts';
 import type { DecisionContext } from '../decider.ts';
 import { refuse } from '../refusal.ts';
 import { checkAttachmentSize, checkClassification, checkDocNumberPrefix, checkRecipients, checkRecipientsStillActive } from './content-rules.ts';
+import { normaliseSm2Signature, OID, sm2Verify } from '../../integrity/sm2.ts';
+import { sealUsability } from '../seal/usability.ts';
 import { required, type ContentRulesContext, type DocumentContext, type RecallContext, type SealContext, type SealSnapshot, type SendContext } from './context.ts';
 import { formatDocNumber } from './doc-number.ts';
-import { contentDigest, sealedContent } from './sealed-content.ts';
+import { CONTENT_DIGEST_ALGORITHM, contentDigest, sealedContent } from './sealed-content.ts';
 import type { DocumentContent, DocumentRecord, DocumentState, DocumentStatus, ReservedNumber } from './state.ts';
 
 type Data<T extends DocumentCommand['type']> = DocumentCommandOf<T>['data'];
@@ -34,7 +36,12 @@ export function decideDocument(command: DocumentCommand, state: DocumentState, c
       return decideSignOff(command.data, state, context);
     case 'SealDocument':
       // An absent seal is not a handler bug but "no such seal": SEAL_NOT_USABLE.
-      return decideSeal(command.data, state, { ...context, number: required(context, 'number', name), seal: context.seal });
+      return decideSeal(command.data, state, {
+        ...context,
+        number: required(context, 'number', name),
+        seal: context.seal,
+        signature: required(context, 'signature', name),
+      });
     case 'SendDocument':
       return decideSend(command.data, state, { ...context, unitStatus: required(context, 'unitStatus', name) });
     case 'RecallDocument':
@@ -174,17 +181,29 @@ export function decideSignOff(data: Data<'SignOffDocument'>, state: DocumentStat
 
 // ---- 编号 + 盖章 ----
 
+/**
+ * Everything about a sealing that does not depend on the number or the signature: who, which
+ * document, which seal. PrepareSealing and the sealing route run it before reserving a number, so a
+ * sealing that would be refused reserves nothing.
+ */
+export function checkSealable(documentId: string, sealId: string, state: DocumentState, context: DecisionContext & { seal: SealSnapshot | undefined }): DocumentRecord {
+  const doc = existing(state, documentId);
+  issuerOnly(doc, context, '盖章');
+  notFiled(doc, '盖章');
+  if (doc.status === 'drafted') refuse('INVALID_STATE', '公文须先签发，才能盖章 (sign-off required before sealing)', { status: doc.status });
+  if (doc.status !== 'signedOff') refuse('INVALID_STATE', `公文${statusText[doc.status]}，不能重复盖章 (already sealed)`, { status: doc.status });
+  const usability = sealUsability(context.seal?.sealId === sealId ? context.seal : undefined, { unitId: doc.issuerUnitId, at: context.now });
+  if (!usability.usable) refuse('SEAL_NOT_USABLE', `印章 ${sealId} 不能使用：${usability.reason}`, { sealId, reason: usability.cause });
+  return doc;
+}
+
 export function decideSeal(
   data: Data<'SealDocument'>,
   state: DocumentState,
   context: SealContext,
 ): (Event<'DocumentNumbered'> | Event<'DocumentSealed'>)[] {
-  const doc = existing(state, data.documentId);
-  issuerOnly(doc, context, '盖章');
-  notFiled(doc, '盖章');
-  if (doc.status === 'drafted') refuse('INVALID_STATE', '公文须先签发，才能盖章 (sign-off required before sealing)', { status: doc.status });
-  if (doc.status !== 'signedOff') refuse('INVALID_STATE', `公文${statusText[doc.status]}，不能重复盖章 (already sealed)`, { status: doc.status });
-  checkSealUsable(data.sealId, context.seal, doc.issuerUnitId, context.now);
+  const doc = checkSealable(data.documentId, data.sealId, state, context);
+  const seal = context.seal!;
 
   const number = context.number;
   if (doc.number) {
@@ -207,6 +226,7 @@ export function decideSeal(
   }
 
   const digest = contentDigest(sealedContent(doc, number));
+  const signature = checkSealSignature(seal, digest, context.signature);
   const key = { documentId: doc.documentId, issuerUnitId: doc.issuerUnitId };
   const numbered: Event<'DocumentNumbered'>[] = doc.number ? [] : [{ type: 'DocumentNumbered', data: { ...key, ...pickNumber(number) } }];
   return [
@@ -218,7 +238,12 @@ export function decideSeal(
         sealId: data.sealId,
         docNumber: number.docNumber,
         contentDigest: digest,
-        digestAlgorithm: 'SM3',
+        digestAlgorithm: CONTENT_DIGEST_ALGORITHM,
+        signature,
+        signatureAlgorithm: OID.SM3_WITH_SM2,
+        sealPublicKey: seal.publicKey,
+        sealRecordDigest: seal.sealRecordDigest,
+        keyCustody: seal.keyCustody,
         sealedBy: context.actor.userId,
         sealedAt: context.now,
       },
@@ -226,21 +251,23 @@ export function decideSeal(
   ];
 }
 
-const sealStatusText: Record<Exclude<SealSnapshot['status'], 'active'>, string> = {
-  revoked: '已注销',
-  destroyed: '已销毁',
-  replaced: '已更换，请使用更换后的新印章',
-};
-
-function checkSealUsable(sealId: string, seal: SealSnapshot | undefined, issuerUnitId: string, now: string): void {
-  const notUsable = (reason: string, why: string) =>
-    refuse('SEAL_NOT_USABLE', `印章 ${sealId} 不能使用：${reason} (${why})`, { sealId, reason: why });
-  if (!seal || seal.sealId !== sealId) return notUsable('印章不存在', 'unknown seal');
-  if (seal.unitId !== issuerUnitId) return notUsable('不是发文单位的印章', 'seal of another unit');
-  if (seal.status !== 'active') return notUsable(sealStatusText[seal.status], seal.status);
-  const at = Date.parse(now);
-  if (at < Date.parse(seal.validFrom)) return notUsable(`尚未生效（自 ${seal.validFrom} 起有效）`, 'not yet valid');
-  if (seal.validTo && at > Date.parse(seal.validTo)) return notUsable(`已过有效期（有效期至 ${seal.validTo}）`, 'expired');
+/**
+ * The seal's signature must verify over the 32 bytes of this very digest with the seal's registered
+ * public key: a USB key that signed another document's digest, or an older draft's, is refused here.
+ * Returns the signature in canonical DER.
+ */
+function checkSealSignature(seal: SealSnapshot, digest: string, signature: string): string {
+  const der = normaliseSm2Signature(signature);
+  if (der === undefined) {
+    refuse('SIGNATURE_INVALID', '签名值格式有误：须为 SM2 签名的 DER 编码或 64 字节 r‖s 的十六进制 (malformed signature)', { sealId: seal.sealId });
+  }
+  if (!sm2Verify(seal.publicKey, Buffer.from(digest, 'hex'), der!)) {
+    refuse('SIGNATURE_INVALID', `签名验证未通过：该签名不是用印章「${seal.name}」的密钥对本公文待盖章内容的摘要所作的签名，请重新获取待签内容后再签名 (signature does not verify over this document's digest)`, {
+      sealId: seal.sealId,
+      contentDigest: digest,
+    });
+  }
+  return der!;
 }
 
 const pickNumber = (n: ReservedNumber): ReservedNumber => ({ prefix: n.prefix, year: n.year, number: n.number, docNumber: n.docNumber });

@@ -17,7 +17,7 @@ export type { DocumentCommand, DocumentCommandOf, DocumentCommandType } from '..
 export type { DocumentEvent, DocumentEventType } from '../../../schemas/events/document.ts';
 export * from './context.ts';
 export * from './state.ts';
-export { decideDocument, decideDraft, decideRevise, decideSignOff, decideSeal, decideSend, decideRecall, decideFile } from './decide.ts';
+export { checkSealable, decideDocument, decideDraft, decideRevise, decideSignOff, decideSeal, decideSend, decideRecall, decideFile } from './decide.ts';
 export { evolveDocument } from './evolve.ts';
 export { formatDocNumber, parseDocNumber, isDocNumber, normalizeDocNumber, type DocNumberParts } from './doc-number.ts';
 export { sealedContent, contentDigest, canonicalSealedContent, CONTENT_DIGEST_ALGORITHM, type SealedContent } from './sealed-content.ts';

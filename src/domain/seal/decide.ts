@@ -1,5 +1,6 @@
 import type { IssueSealInput, SealCommand } from '../../../schemas/commands/seal.ts';
 import type { SealEvent } from '../../../schemas/events/seal.ts';
+import { buildSealInfo, type SealInfo, type SealRecord } from '../../seal/seal-record.ts';
 import type { DecisionContext } from '../decider.ts';
 import { refuse } from '../refusal.ts';
 import { requireActiveUnit, type UnitStatusLookup } from '../directory/unit-status.ts';
@@ -14,9 +15,16 @@ export interface SealContext extends DecisionContext {
    * handler may issue the successor before or after appending SealReplaced to the old stream.
    */
   sealSummaryOf?: (sealId: string) => SealSummary | undefined;
+  /**
+   * Needed only for IssueSeal: the issuer (制章者, the ledger's SM2 key) signs the seal record. A
+   * signature is not a pure function of its input (SM2 draws a random k), so it is handed in.
+   */
+  signSealRecord?: (info: SealInfo) => SealRecord;
 }
 
 export function decideSeal(command: SealCommand, state: SealState, context: SealContext): SealEvent[] {
+  // Changing the passphrase is the keeper's business; everything else is the city office's.
+  if (command.type === 'ChangeSealPassphrase') return changePassphrase(command.data.sealId, state, context);
   if (!context.actorIsCityOfficeSuperAdmin) {
     refuse('NOT_AUTHORISED', '只有市委办公室/市政府办公室的超级管理员可以制发、更换、注销、销毁印章 (only the city office super administrator manages seals)');
   }
@@ -49,6 +57,21 @@ function issue(c: IssueSealInput, state: SealState, context: SealContext): SealE
   if (!(to > from)) refuse('VALIDATION_FAILED', `印章有效期截止时间 ${c.validTo} 须晚于起始时间 ${c.validFrom} (validTo must be after validFrom)`);
   if (!(to > Date.parse(context.now))) refuse('VALIDATION_FAILED', `印章有效期截止时间 ${c.validTo} 已过，不能制发已过期的印章 (validTo is in the past)`);
   if (c.replacesSealId !== undefined) checkPredecessor(c, c.replacesSealId, context);
+  // The handler generates a server-held key before deciding; a client key comes with the command.
+  if (c.publicKey === undefined) throw new Error('IssueSeal: the handler must supply the public key');
+  if (!context.signSealRecord) throw new Error('IssueSeal: the handler must supply context.signSealRecord');
+  const publicKey = c.publicKey.toLowerCase();
+  const info = buildSealInfo({
+    sealId: c.sealId,
+    unitId: c.unitId,
+    name: c.name,
+    sealType: c.sealType,
+    publicKey,
+    validFrom: c.validFrom,
+    validTo: c.validTo,
+    createdAt: context.now,
+    keyCustody: c.keyCustody,
+  });
   return [
     {
       type: 'SealIssued',
@@ -57,15 +80,34 @@ function issue(c: IssueSealInput, state: SealState, context: SealContext): SealE
         unitId: c.unitId,
         name: c.name,
         sealType: c.sealType,
-        ...(c.publicKey !== undefined && { publicKey: c.publicKey.toLowerCase() }),
+        publicKey,
+        keyCustody: c.keyCustody,
         validFrom: c.validFrom,
         validTo: c.validTo,
         keeperUserIds: c.keeperUserIds ?? [],
         ...(c.replacesSealId !== undefined && { replacesSealId: c.replacesSealId }),
         issuedBy: context.actor.userId,
+        sealRecord: context.signSealRecord(info),
       },
     },
   ];
+}
+
+/**
+ * A keeper of the seal's own unit may change the passphrase of a server-held key while the seal
+ * exists (a replaced or revoked seal still holds its key until it is destroyed). Whether the old
+ * passphrase is right is the handler's to find out, by decrypting.
+ */
+function changePassphrase(sealId: string, state: SealState, context: SealContext): SealEvent[] {
+  const seal = requireIssued(state, sealId);
+  if (context.actor.role !== 'SEAL_KEEPER' || context.actor.unitId !== seal.unitId) {
+    refuse('NOT_AUTHORISED', `只有印章「${seal.name}」所属单位的印章管理员可以修改印章密码 (only a seal keeper of the seal's unit)`, { sealId });
+  }
+  if (seal.status === 'destroyed') refuse('INVALID_STATE', `印章「${seal.name}」已销毁，密钥已清除 (seal destroyed)`, { sealId });
+  if (seal.keyCustody !== 'server') {
+    refuse('INVALID_STATE', `印章「${seal.name}」的密钥保存在 USB Key 中，请在 USB Key 管理工具中修改口令 (client-held key)`, { sealId });
+  }
+  return [{ type: 'SealPassphraseChanged', data: { sealId, unitId: seal.unitId, changedBy: context.actor.userId } }];
 }
 
 function checkPredecessor(c: IssueSealInput, old: string, context: SealContext): void {

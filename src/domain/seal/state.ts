@@ -1,4 +1,4 @@
-import type { SealType } from '../../../schemas/events/seal.ts';
+import type { KeyCustody, SealType } from '../../../schemas/events/seal.ts';
 
 /**
  * A seal is `active` from issue until it leaves service by replacement (更换), revocation (注销) or
@@ -13,7 +13,10 @@ export interface Seal {
   unitId: string;
   name: string;
   sealType: SealType;
-  publicKey?: string;
+  publicKey: string;
+  keyCustody: KeyCustody;
+  /** SM3 of the canonical GB/T 38540 seal record: what a sealing names as the seal it used. */
+  sealRecordDigest: string;
   validFrom: string;
   validTo: string;
   keeperUserIds: readonly string[];
@@ -32,16 +35,32 @@ export const initialSealState = (): SealState => ({ status: 'none' });
 export interface SealSummary {
   sealId: string;
   unitId: string;
+  name: string;
   status: SealStatus;
   validFrom: string;
   validTo: string;
   keeperUserIds: readonly string[];
+  publicKey: string;
+  keyCustody: KeyCustody;
+  sealRecordDigest: string;
   replacedBy?: string;
 }
 
 /** What other decisions and handlers need to know about a seal; `undefined` when it was never issued. */
 export function sealSummary(state: SealState): SealSummary | undefined {
   if (state.status === 'none') return undefined;
-  const { sealId, unitId, status, validFrom, validTo, keeperUserIds, replacedBy } = state;
-  return { sealId, unitId, status, validFrom, validTo, keeperUserIds, ...(replacedBy !== undefined && { replacedBy }) };
+  const { sealId, unitId, name, status, validFrom, validTo, keeperUserIds, publicKey, keyCustody, sealRecordDigest, replacedBy } = state;
+  return {
+    sealId,
+    unitId,
+    name,
+    status,
+    validFrom,
+    validTo,
+    keeperUserIds,
+    publicKey,
+    keyCustody,
+    sealRecordDigest,
+    ...(replacedBy !== undefined && { replacedBy }),
+  };
 }

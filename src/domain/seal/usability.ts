@@ -1,4 +1,4 @@
-import type { SealState } from './state.ts';
+import type { SealSummary } from './state.ts';
 
 export type SealUnusableCause = 'UNKNOWN' | 'OTHER_UNIT' | 'REVOKED' | 'REPLACED' | 'DESTROYED' | 'NOT_YET_VALID' | 'EXPIRED';
 
@@ -16,9 +16,12 @@ const instant = (iso: string, what: string): number => {
  * ends (有效期自 validFrom 起至 validTo 止). `reason` is a Chinese sentence for the seal keeper;
  * `cause` is for code that branches on it.
  */
-export function sealUsability(state: SealState, { unitId, at }: { unitId: string; at: string }): SealUsability {
+export function sealUsability(
+  state: Pick<SealSummary, 'sealId' | 'unitId' | 'name' | 'status' | 'validFrom' | 'validTo' | 'replacedBy'> | { status: 'none' } | undefined,
+  { unitId, at }: { unitId: string; at: string },
+): SealUsability {
   const no = (cause: SealUnusableCause, reason: string): SealUsability => ({ usable: false, cause, reason });
-  if (state.status === 'none') return no('UNKNOWN', '印章不存在或尚未制发 (seal not issued)');
+  if (state === undefined || state.status === 'none') return no('UNKNOWN', '印章不存在或尚未制发 (seal not issued)');
   const name = `印章「${state.name}」(${state.sealId})`;
   if (state.unitId !== unitId) return no('OTHER_UNIT', `${name}属于单位「${state.unitId}」，不能加盖在本单位「${unitId}」的公文上 (seal of another unit)`);
   switch (state.status) {

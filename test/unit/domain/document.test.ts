@@ -41,8 +41,10 @@ import {
   number12,
   outsider,
   sealKeeper,
+  sealSignature,
   sm3Of,
 } from '../../support/document-fixtures.ts';
+import { sm2Verify } from '../../../src/integrity/sm2.ts';
 
 const DOC = draftInput.documentId;
 
@@ -55,7 +57,9 @@ const record = (events: readonly DocumentEvent[]): DocumentRecord => {
 
 /** given events → when command → the events decided (each checked against its schema). */
 function when(events: readonly DocumentEvent[], cmd: DocumentCommand, ctx: DocumentContext = context()): DocumentEvent[] {
-  const out = documentDecider.decide(cmd, given(events), ctx);
+  // A sealing's signature is made over the state being decided on, as the handler makes it.
+  const signed = cmd.type === 'SealDocument' && !('signature' in ctx) && ctx.number ? { ...ctx, signature: sealSignature(given(events), ctx.number) } : ctx;
+  const out = documentDecider.decide(cmd, given(events), signed);
   assertValidEvents(out);
   return out;
 }
@@ -65,7 +69,7 @@ function when(events: readonly DocumentEvent[], cmd: DocumentCommand, ctx: Docum
 const draft = (input: Record<string, unknown> = {}) => command(DraftDocument, { ...draftInput, ...input });
 const revise = (input: Record<string, unknown>) => command(ReviseDraft, { commandId: 'cmd-revise-0001', documentId: DOC, ...input });
 const signOff = (opinion?: string) => command(SignOffDocument, { commandId: 'cmd-signoff-0001', documentId: DOC, opinion });
-const seal = (sealId = activeSeal.sealId) => command(SealDocument, { commandId: 'cmd-seal-0001', documentId: DOC, sealId });
+const seal = (sealId = activeSeal.sealId) => command(SealDocument, { commandId: 'cmd-seal-0001', documentId: DOC, sealId, passphrase: 'not-used-by-the-decision' });
 const send = () => command(SendDocument, { commandId: 'cmd-send-0001', documentId: DOC });
 const recall = (reason = '主送单位有误') => command(RecallDocument, { commandId: 'cmd-recall-0001', documentId: DOC, reason });
 const file = (input: Record<string, unknown> = {}) =>
@@ -319,6 +323,8 @@ describe('SealDocument', () => {
     const history = signedOff();
     const events = when(history, seal(), asKeeper);
     const expectedDigest = contentDigest(sealedContent(record(history), number12));
+    const signature = (events[1]!.data as { signature: string }).signature;
+    assert.ok(sm2Verify(activeSeal.publicKey, Buffer.from(expectedDigest, 'hex'), signature), 'the recorded signature verifies over the digest');
     assert.deepEqual(events, [
       { type: 'DocumentNumbered', data: { documentId: DOC, issuerUnitId: ISSUER, ...number12 } },
       {
@@ -330,6 +336,11 @@ describe('SealDocument', () => {
           docNumber: '阜政办〔2025〕12号',
           contentDigest: expectedDigest,
           digestAlgorithm: 'SM3',
+          signature,
+          signatureAlgorithm: '1.2.156.10197.1.501',
+          sealPublicKey: activeSeal.publicKey,
+          sealRecordDigest: activeSeal.sealRecordDigest,
+          keyCustody: 'server',
           sealedBy: sealKeeper.userId,
           sealedAt: NOW,
         },
@@ -356,12 +367,12 @@ describe('SealDocument', () => {
 
   const unusable: [string, Partial<DocumentContext>, RegExp, string?][] = [
     ['an unknown seal', { seal: undefined }, /印章不存在/],
-    ['a seal of another unit', { seal: { ...activeSeal, unitId: 'hf-gov-office' } }, /不是发文单位的印章/],
+    ['a seal of another unit', { seal: { ...activeSeal, unitId: 'hf-gov-office' } }, /不能加盖在本单位/],
     ['a revoked seal', { seal: { ...activeSeal, status: 'revoked' } }, /已注销/],
     ['a destroyed seal', { seal: { ...activeSeal, status: 'destroyed' } }, /已销毁/],
     ['a replaced seal', { seal: { ...activeSeal, status: 'replaced' } }, /已更换/],
-    ['a seal not yet valid', { seal: { ...activeSeal, validFrom: '2025-03-10T00:00:00+08:00' } }, /尚未生效/],
-    ['an expired seal', { seal: { ...activeSeal, validTo: '2025-03-09T09:59:59+08:00' } }, /已过有效期/],
+    ['a seal not yet valid', { seal: { ...activeSeal, validFrom: '2025-03-10T00:00:00+08:00' } }, /尚不能使用/],
+    ['an expired seal', { seal: { ...activeSeal, validTo: '2025-03-09T09:59:59+08:00' } }, /过期/],
     ['a seal other than the one the command names', {}, /印章不存在/, 'seal-someone-else'],
   ];
   for (const [what, ctx, pattern, sealId] of unusable) {
@@ -370,9 +381,39 @@ describe('SealDocument', () => {
     });
   }
 
-  test('a seal valid until exactly now, or without an end date, still seals', () => {
+  test('a seal valid until exactly now still seals', () => {
     assert.equal(when(signedOff(), seal(), context({ actor: sealKeeper, seal: { ...activeSeal, validTo: NOW } })).length, 2);
-    assert.equal(when(signedOff(), seal(), context({ actor: sealKeeper, seal: { ...activeSeal, validTo: null } })).length, 2);
+  });
+
+  test('refuses a signature over another digest (an earlier draft, another document): SIGNATURE_INVALID', () => {
+    const history = signedOff();
+    const otherNumber = { prefix: '阜政办', year: 2025, number: 13, docNumber: '阜政办〔2025〕13号' };
+    const wrong = sealSignature(given(history), otherNumber);
+    assertRefused(() => when(history, seal(), context({ actor: sealKeeper, signature: wrong })), 'SIGNATURE_INVALID', /签名验证未通过/);
+  });
+
+  test('refuses a signature by another key over the right digest: SIGNATURE_INVALID', () => {
+    const history = signedOff();
+    const otherKey = '1'.repeat(64);
+    const byOther = sealSignature(given(history), number12, otherKey);
+    assertRefused(() => when(history, seal(), context({ actor: sealKeeper, signature: byOther })), 'SIGNATURE_INVALID');
+  });
+
+  test('refuses a malformed signature value: SIGNATURE_INVALID 格式有误', () => {
+    assertRefused(() => when(signedOff(), seal(), context({ actor: sealKeeper, signature: 'abcdef' })), 'SIGNATURE_INVALID', /格式有误/);
+  });
+
+  test('a raw r‖s signature is accepted and recorded in DER', () => {
+    const history = signedOff();
+    const der = sealSignature(given(history), number12);
+    // DER: 30 len 02 lr r 02 ls s; take r and s out and left-pad each to 32 bytes.
+    const bytes = Buffer.from(der, 'hex');
+    const rLen = bytes[3]!;
+    const r = bytes.subarray(4, 4 + rLen);
+    const s = bytes.subarray(6 + rLen);
+    const raw = Buffer.concat([r, s].map((x) => Buffer.concat([Buffer.alloc(32), x.subarray(x.length > 32 ? x.length - 32 : 0)]).subarray(-32))).toString('hex');
+    const events = when(history, seal(), context({ actor: sealKeeper, signature: raw.toUpperCase() }));
+    assert.equal((events[1]!.data as { signature: string }).signature, der);
   });
 
   test('refuses a number of another prefix, or a malformed one: INVALID_STATE', () => {

@@ -8,6 +8,23 @@ import { fold } from '../../../src/domain/decider.ts';
 import type { UnitStatus } from '../../../src/domain/directory/unit-status.ts';
 import { sealDecider, sealSummary, sealUsability, type SealContext, type SealSummary } from '../../../src/domain/seal/index.ts';
 import { deciderSpec, lookup } from './support/decider-spec.ts';
+import { sm2PublicKeyOf } from '../../../src/integrity/sm2.ts';
+import { buildSealInfo, type SealInfo, type SealRecord } from '../../../src/seal/seal-record.ts';
+import { sealRecordDigest } from '../../../src/seal/seal-record-digest.ts';
+
+/**
+ * The issuer's signature is not a pure function (SM2 draws a random k), so the decision is handed
+ * a signer; this one is deterministic so the events can be compared whole. The real signer and
+ * the record's verification are tested in test/unit/seal-record.test.ts and the integration tests.
+ */
+const ISSUER_KEY = sm2PublicKeyOf('2'.repeat(64));
+const signSealRecord = (info: SealInfo): SealRecord => ({
+  sealInfo: info,
+  issuerPublicKey: ISSUER_KEY,
+  issuerKeyId: '0123456789abcdef',
+  signAlgId: '1.2.156.10197.1.501',
+  signedValue: '3006020101020101',
+});
 
 const CITY_OFFICE = 'fy-szfb';
 const COUNTY = 'fy-yzx';
@@ -17,7 +34,8 @@ const NEW_SEAL = 'seal-szfb-2026';
 const NOW = '2025-03-10T09:00:00+08:00';
 const FROM = '2025-01-01T00:00:00+08:00';
 const TO = '2027-12-31T23:59:59+08:00';
-const KEY = '04' + 'AB'.repeat(64);
+// A real point on the curve, in upper case as a USB key tool may export it.
+const KEY = sm2PublicKeyOf('1'.repeat(64)).toUpperCase();
 
 const superAdmin: Actor = { userId: 'u-admin', unitId: CITY_OFFICE, role: 'SUPER_ADMIN' };
 const countyAdmin: Actor = { userId: 'u-county-admin', unitId: COUNTY, role: 'SUPER_ADMIN' };
@@ -29,6 +47,7 @@ const ctx = (over: Partial<SealContext> = {}): SealContext => ({
   now: NOW,
   actorIsCityOfficeSuperAdmin: true,
   unitStatus: lookup(units),
+  signSealRecord,
   ...over,
 });
 /** The handler says the actor is not the city office's super administrator (e.g. a county's). */
@@ -45,6 +64,8 @@ const issue = (over: Partial<Extract<SealCommand, { type: 'IssueSeal' }>['data']
     unitId: CITY_OFFICE,
     name: '阜阳市人民政府办公室',
     sealType: '单位公章',
+    keyCustody: 'client',
+    publicKey: KEY,
     validFrom: FROM,
     validTo: TO,
     ...over,
@@ -55,26 +76,29 @@ const replace = (newSealId = NEW_SEAL): SealCommand => ({ type: 'ReplaceSeal', d
     sealId: SEAL,
     newSealId,
     reason: '机构更名，印章更换',
-    newSeal: { name: '阜阳市人民政府办公室', sealType: '单位公章', validFrom: FROM, validTo: TO },
+    newSeal: { name: '阜阳市人民政府办公室', sealType: '单位公章', keyCustody: 'client', publicKey: KEY, validFrom: FROM, validTo: TO },
   },
 });
 const revoke = (): SealCommand => ({ type: 'RevokeSeal', data: { commandId: 'cmd-revoke-001', sealId: SEAL, reason: '印章密钥疑似泄露' } });
 const destroy = (): SealCommand => ({ type: 'DestroySeal', data: { commandId: 'cmd-destroy-01', sealId: SEAL, reason: '按规定销毁' } });
 
-const issued = (over: Partial<Extract<SealEvent, { type: 'SealIssued' }>['data']> = {}): SealEvent => ({
-  type: 'SealIssued',
-  data: {
+type IssuedData = Extract<SealEvent, { type: 'SealIssued' }>['data'];
+const issued = (over: Partial<Omit<IssuedData, 'sealRecord'>> = {}): SealEvent => {
+  const data = {
     sealId: SEAL,
     unitId: CITY_OFFICE,
     name: '阜阳市人民政府办公室',
-    sealType: '单位公章',
+    sealType: '单位公章' as const,
+    publicKey: KEY.toLowerCase(),
+    keyCustody: 'client' as const,
     validFrom: FROM,
     validTo: TO,
     keeperUserIds: [],
     issuedBy: superAdmin.userId,
     ...over,
-  },
-});
+  };
+  return { type: 'SealIssued', data: { ...data, sealRecord: signSealRecord(buildSealInfo({ ...data, createdAt: NOW })) } };
+};
 const replaced = (replacedBy = NEW_SEAL): SealEvent => ({ type: 'SealReplaced', data: { sealId: SEAL, unitId: CITY_OFFICE, replacedBy, reason: '机构更名，印章更换' } });
 const revoked = (): SealEvent => ({ type: 'SealRevoked', data: { sealId: SEAL, unitId: CITY_OFFICE, reason: '印章密钥疑似泄露' } });
 const destroyed = (): SealEvent => ({ type: 'SealDestroyed', data: { sealId: SEAL, unitId: CITY_OFFICE, reason: '按规定销毁' } });
@@ -86,6 +110,18 @@ describe('IssueSeal (制发)', () => {
     given([])
       .when(issue({ publicKey: KEY }), ctx())
       .then([issued({ publicKey: KEY.toLowerCase() })]);
+  });
+
+  test('the seal record (GB/T 38540 shape) carries the particulars, the key and the picture, signed by the issuer', () => {
+    const [event] = sealDecider.decide(issue(), { status: 'none' }, ctx());
+    const record = (event!.data as IssuedData).sealRecord;
+    assert.equal(record.sealInfo.header.id, 'ES');
+    assert.equal(record.sealInfo.esId, SEAL);
+    assert.deepEqual(record.sealInfo.property.certList, [KEY.toLowerCase()]);
+    assert.equal(record.sealInfo.property.validStart, FROM);
+    assert.equal(record.sealInfo.property.createDate, NOW);
+    assert.match(Buffer.from(record.sealInfo.picture.data, 'base64').toString('utf8'), /^<svg[\s\S]*>阜<[\s\S]*<\/svg>\n$/);
+    assert.deepEqual(record.sealInfo.extDatas, { unitId: CITY_OFFICE, sealType: '单位公章', keyCustody: 'client' });
   });
 
   test('issues with keepers', () => {
@@ -230,13 +266,50 @@ describe('DestroySeal (销毁)', () => {
   });
 });
 
+describe('ChangeSealPassphrase (修改印章密码)', () => {
+  const keeper: Actor = { userId: 'u-keeper-1', unitId: CITY_OFFICE, role: 'SEAL_KEEPER' };
+  const change = (): SealCommand => ({
+    type: 'ChangeSealPassphrase',
+    data: { commandId: 'cmd-pass-0001', sealId: SEAL, oldPassphrase: 'Old-pass-2025', newPassphrase: 'New-pass-2026' },
+  });
+  const asKeeper = ctx({ actor: keeper, actorIsCityOfficeSuperAdmin: false });
+  const server = issued({ keyCustody: 'server' });
+
+  test('a keeper of the seal\'s unit changes it; the event records who, never the passphrases', () => {
+    given([server]).when(change(), asKeeper).then([{ type: 'SealPassphraseChanged', data: { sealId: SEAL, unitId: CITY_OFFICE, changedBy: 'u-keeper-1' } }]);
+    given([server, revoked()]).when(change(), asKeeper).then([{ type: 'SealPassphraseChanged', data: { sealId: SEAL, unitId: CITY_OFFICE, changedBy: 'u-keeper-1' } }]);
+  });
+  test('a keeper of another unit, or the super administrator, is NOT_AUTHORISED', () => {
+    given([server]).when(change(), ctx({ actor: { ...keeper, unitId: COUNTY }, actorIsCityOfficeSuperAdmin: false })).thenRefuses('NOT_AUTHORISED', /所属单位的印章管理员/);
+    given([server]).when(change(), ctx()).thenRefuses('NOT_AUTHORISED');
+  });
+  test('a USB-key seal has no passphrase here, a destroyed seal no key: INVALID_STATE', () => {
+    given([issued()]).when(change(), asKeeper).thenRefuses('INVALID_STATE', /USB Key/);
+    given([server, destroyed()]).when(change(), asKeeper).thenRefuses('INVALID_STATE', /已销毁/);
+  });
+  test('an unknown seal is NOT_FOUND', () => {
+    given([]).when(change(), asKeeper).thenRefuses('NOT_FOUND');
+  });
+});
+
 describe('sealSummary and evolve', () => {
   test('nothing for an unissued seal', () => {
     assert.equal(sealSummary(sealDecider.initialState()), undefined);
   });
   test('follows the life of the seal', () => {
     const summary = (events: SealEvent[]) => sealSummary(fold(sealDecider, events));
-    const base = { sealId: SEAL, unitId: CITY_OFFICE, validFrom: FROM, validTo: TO, keeperUserIds: ['u-keeper'] };
+    const [first] = [issued({ keeperUserIds: ['u-keeper'] })];
+    const base = {
+      sealId: SEAL,
+      unitId: CITY_OFFICE,
+      name: '阜阳市人民政府办公室',
+      validFrom: FROM,
+      validTo: TO,
+      keeperUserIds: ['u-keeper'],
+      publicKey: KEY.toLowerCase(),
+      keyCustody: 'client',
+      sealRecordDigest: sealRecordDigest((first!.data as IssuedData).sealRecord),
+    };
     assert.deepEqual(summary([issued({ keeperUserIds: ['u-keeper'] })]), { ...base, status: 'active' });
     assert.deepEqual(summary([issued({ keeperUserIds: ['u-keeper'] }), replaced()]), { ...base, status: 'replaced', replacedBy: NEW_SEAL });
     assert.deepEqual(summary([issued({ keeperUserIds: ['u-keeper'] }), revoked()]), { ...base, status: 'revoked' });
