@@ -8,7 +8,12 @@ import * as sentBox from '../../projections/sent-box/queries.ts';
 import type { Ledger } from '../app/ledger.ts';
 import type { Principal } from '../app/authorization.ts';
 import { apiError, guarded } from './errors.ts';
-import { readableDocument, requireCatalogue, requireTimelineOfUnit, requireTimelineOfUser, unitScope } from './read-access.ts';
+import { readableDocument, requireCatalogue, requireIssuer, seesAllUnits, requireTimelineOfUnit, requireTimelineOfUser, unitScope } from './read-access.ts';
+import { sealingContentOf } from '../app/commands/sealing-commands.ts';
+import { loadSealEvidence } from '../app/seal-evidence.ts';
+import { OID, SM2_DEFAULT_USER_ID } from '../integrity/sm2.ts';
+import { buildSealedDocumentPackage } from '../seal/sealed-document-package.ts';
+import { verifySealedDocument } from '../seal/verify-sealed-document.ts';
 
 type User = Extract<Principal, { kind: 'user' }>;
 type Ctx = { auth: { ok: true; principal: User } | { ok: false; reason: string } };
@@ -80,6 +85,36 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     }),
     units: read(async (_p, a: { activeOnly?: boolean }) => directory.units(pool, { activeOnly: a.activeOnly ?? false })),
     seals: read(async (_p, a: { unitId?: string; status?: string }) => directory.seals(pool, { unitId: a.unitId, status: a.status as never })),
+    sealUsage: read(async (p, a: { unitId?: string; sealId?: string; from?: string; to?: string; anomaliesOnly?: boolean; first: number; after?: string }) => {
+      // A seal id names one unit's seal: only those who see every unit may look across units by it.
+      const unitId = a.sealId && !a.unitId && seesAllUnits(p) ? undefined : unitScope(p, a.unitId);
+      return connection(await directory.sealUsage(pool, { unitId, sealId: a.sealId, from: a.from, to: a.to, anomaliesOnly: a.anomaliesOnly, first: a.first, after: a.after }));
+    }),
+    sealingContent: read(async (p, a: { documentId: string }) => {
+      const readable = await readableDocument(ledger.store, p, a.documentId);
+      if (!readable) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
+      requireIssuer(p, readable);
+      const c = await sealingContentOf(ledger.store, ledger.config.GONGWEN_TIMEZONE, a.documentId, new Date().toISOString());
+      return {
+        documentId: a.documentId,
+        docNumber: c.number.docNumber,
+        canonicalContent: c.canonicalContent,
+        contentDigest: c.contentDigest,
+        digestAlgorithm: 'SM3',
+        signatureAlgorithm: OID.SM3_WITH_SM2,
+        signerId: SM2_DEFAULT_USER_ID,
+      };
+    }),
+    verifySeal: read(async (p, a: { documentId: string }) => {
+      if (!(await readableDocument(ledger.store, p, a.documentId))) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
+      return verifySealedDocument(await loadSealEvidence(ledger.store, pool, a.documentId), [ledger.key.publicKeyHex]);
+    }),
+    exportSealedDocument: read(async (p, a: { documentId: string }) => {
+      if (!(await readableDocument(ledger.store, p, a.documentId))) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
+      const evidence = await loadSealEvidence(ledger.store, pool, a.documentId);
+      return JSON.stringify(buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, exportedAt: new Date().toISOString() }, ledger.key));
+    }),
+    ledgerKey: read(async () => ({ publicKey: ledger.key.publicKeyHex, keyId: ledger.key.keyId })),
     catalogue: read(async (p, a: { fonds: string; year: number; retention?: string; first: number; after?: string }) => {
       requireCatalogue(p, (await directory.unit(pool, p.unitId))?.fondsCode, a.fonds);
       return connection(await catalogue.catalogue(pool, { fondsCode: a.fonds, year: a.year, retention: a.retention as never, first: a.first, after: a.after }));

@@ -41,6 +41,11 @@ export function requireTimelineOfUnit(p: User, unitId: string): void {
   throw apiError('NOT_AUTHORISED', '只有本单位领导、单位管理员或纪检监察人员可以查看单位的操作记录 (not authorised)');
 }
 
+/** 待盖章内容: only the issuing unit prepares its own sealing. */
+export function requireIssuer(p: User, doc: DocumentRecord): void {
+  if (doc.issuerUnitId !== p.unitId) throw apiError('NOT_FOUND', `公文「${doc.documentId}」不存在或不是本单位的发文 (no such document of your unit)`);
+}
+
 /** 归档文件目录: the archivists of that fonds (their unit's 全宗号), inspectors and super administrators. */
 export function requireCatalogue(p: User, unitFondsCode: string | null | undefined, fonds: string): void {
   if (seesAllUnits(p)) return;

@@ -16,6 +16,9 @@ const usage = `用法 (usage): gongwen <command>
             once), or register a client certificate for mutual TLS
   projections show each read model's checkpoint and lag (--json)
   rebuild [name…]  drop and rebuild read models from the events (all when none named)
+  export-document <documentId> [--out file]  write a sealed document as one signed JSON package
+  verify-seal <file> [--issuer-key <hex>]…  check an exported document's electronic seal offline;
+            exit 0 valid, 1 invalid, 2 unreadable. Trusts the ledger keys given, and this machine's own
   demo [small]  fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json
 
 configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
@@ -25,7 +28,13 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, certificate: { type: 'string' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      json: { type: 'boolean' },
+      certificate: { type: 'string' },
+      'issuer-key': { type: 'string', multiple: true },
+      out: { type: 'string', short: 'o' },
+    },
   });
   const [command] = positionals;
   if (!command || values.help) {
@@ -69,6 +78,14 @@ async function main(argv: string[]): Promise<number> {
     case 'demo': {
       const { demo } = await import('./demo.ts');
       return demo(config, positionals.slice(1));
+    }
+    case 'verify-seal': {
+      const { verifySealFile } = await import('./verify-seal.ts');
+      return verifySealFile(config, positionals[1], values['issuer-key'] ?? [], { json: Boolean(values.json) });
+    }
+    case 'export-document': {
+      const { exportDocument } = await import('./verify-seal.ts');
+      return exportDocument(config, positionals[1], values.out);
     }
     case 'checkpoint': {
       const { checkpoint } = await import('./verify.ts');
