@@ -13,6 +13,17 @@ import { createTestLedger, SEAL_PASSPHRASE, seedCity } from '../support/ledger.t
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
 
+/** The operator's CLI on the ledger's own machine: its database and its key. */
+async function gongwen(ledgerEnv: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, ...ledgerEnv } });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout, err: e.stderr };
+  }
+}
+
 /** `gongwen verify-seal` as an inspector runs it, on a machine without the ledger's key. */
 async function verifySealCli(file: string, ...args: string[]): Promise<{ code: number; out: string }> {
   const env = { ...process.env, GONGWEN_DATA_DIR: await mkdtemp(join(tmpdir(), 'gongwen-inspector-')), GONGWEN_LEDGER_KEY: '', DATABASE_URL: '' };
@@ -183,5 +194,19 @@ describe('electronic seals over GraphQL', async () => {
     const trimmed = verifySealedDocumentPackage(JSON.stringify(usbPkg), [key.publicKey]);
     assert.equal(trimmed.valid, false);
     assert.ok('problems' in trimmed && trimmed.problems.some((p) => p.code === 'PACKAGE_ALTERED'));
+  });
+
+  test('gongwen export-document on the ledger machine, then verify-seal there with its own key', async () => {
+    const env = { DATABASE_URL: ledger.config.DATABASE_URL!, GONGWEN_DATA_DIR: ledger.config.GONGWEN_DATA_DIR };
+    const file = join(await mkdtemp(join(tmpdir(), 'gongwen-export-')), 'v-3.json');
+    const exported = await gongwen(env, 'export-document', 'v-3', '--out', file);
+    assert.equal(exported.code, 0, exported.err);
+    assert.match(exported.err, /已导出/);
+    const checked = await gongwen(env, 'verify-seal', file);
+    assert.equal(checked.code, 0, checked.out);
+    assert.match(checked.out, /印章验证通过[\s\S]*USB Key[\s\S]*盖章之后/);
+    const missing = await gongwen(env, 'export-document', 'no-such-doc');
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /不存在/);
   });
 });
