@@ -27,22 +27,29 @@ const keyFieldsMessage = {
   message: '服务器托管的印章须给出初始密码 initialPassphrase（不能给公钥）；USB Key 印章须给出其 SM2 公钥 publicKey（不能给密码）',
 };
 
+/** What a new seal is: given when it is issued, and for the successor when one is replaced. */
+const particulars = {
+  /** 印章名称, as engraved: normally the unit's full name, e.g. 阜阳市人民政府办公室. */
+  name: Text(100),
+  sealType: SealType,
+  ...keyFields,
+  validFrom: Timestamp,
+  validTo: Timestamp,
+  keeperUserIds: z.array(Id).refine(distinct, '印章保管人不能重复').optional(),
+};
+
 export const IssueSeal = defineCommand(
   'IssueSeal',
-  z.object({
-    commandId: CommandId,
-    sealId: Id,
-    unitId: Id,
-    /** 印章名称, as engraved: normally the unit's full name, e.g. 阜阳市人民政府办公室. */
-    name: Text(100),
-    sealType: SealType,
-    ...keyFields,
-    validFrom: Timestamp,
-    validTo: Timestamp,
-    keeperUserIds: z.array(Id).refine(distinct, '印章保管人不能重复').optional(),
-    /** Set by the ReplaceSeal handler when it issues the successor of `replacesSealId`. */
-    replacesSealId: Id.optional(),
-  }).refine(keyFieldsConsistent, keyFieldsMessage),
+  z
+    .object({
+      commandId: CommandId,
+      sealId: Id,
+      unitId: Id,
+      ...particulars,
+      /** Set by the ReplaceSeal handler when it issues the successor of `replacesSealId`. */
+      replacesSealId: Id.optional(),
+    })
+    .refine(keyFieldsConsistent, keyFieldsMessage),
 );
 
 /** The successor is issued by the same command, so it carries the new seal's particulars. */
@@ -54,16 +61,7 @@ export const ReplaceSeal = defineCommand(
       sealId: Id,
       newSealId: Id,
       reason: SealReason,
-      newSeal: z
-        .object({
-          name: Text(100),
-          sealType: SealType,
-          ...keyFields,
-          validFrom: Timestamp,
-          validTo: Timestamp,
-          keeperUserIds: z.array(Id).refine(distinct, '印章保管人不能重复').optional(),
-        })
-        .refine(keyFieldsConsistent, keyFieldsMessage),
+      newSeal: z.object(particulars).refine(keyFieldsConsistent, keyFieldsMessage),
     })
     .refine((c) => c.sealId !== c.newSealId, { message: '新印章的标识不能与被更换的印章相同', path: ['newSealId'] }),
 );

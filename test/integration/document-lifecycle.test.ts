@@ -1,19 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Refusal } from '../../src/domain/refusal.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { yearOf } from '../../src/domain/numbering/index.ts';
-import { SEAL_PASSPHRASE, cmdId, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
-
-async function refusal(p: Promise<unknown>): Promise<Refusal> {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof Refusal) return error;
-    throw error;
-  }
-  assert.fail('expected a refusal');
-}
+import { SEAL_PASSPHRASE, cmdId, createTestLedger, draftInput, refusal, seedCity } from '../support/ledger.ts';
 
 const types = async (ledger: Awaited<ReturnType<typeof createTestLedger>>, streamId: string) =>
   (await ledger.store.readStream(streamId)).events.map((e) => e.type);

@@ -5,7 +5,7 @@ import { sealingContentOf } from '../../src/app/commands/sealing-commands.ts';
 import { Refusal } from '../../src/domain/refusal.ts';
 import { generateSm2KeyPair, sm2Sign, sm2Verify } from '../../src/integrity/sm2.ts';
 import { verifySealedDocument } from '../../src/seal/verify-sealed-document.ts';
-import { cmdId, createTestLedger, draftInput, SEAL_PASSPHRASE, seedCity, user } from '../support/ledger.ts';
+import { createTestLedger, draftInput, refusal, SEAL_PASSPHRASE, seedCity, user } from '../support/ledger.ts';
 
 /**
  * Electronic seals end to end through the command service on a real PostgreSQL: server-held keys
@@ -13,16 +13,6 @@ import { cmdId, createTestLedger, draftInput, SEAL_PASSPHRASE, seedCity, user } 
  * wrong passphrases, destruction of the key, and the seal verification a reader of the document
  * runs from public data only.
  */
-
-const refusal = async (p: Promise<unknown>): Promise<Refusal> => {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof Refusal) return error;
-    throw error;
-  }
-  assert.fail('expected a refusal');
-};
 
 async function setup(env: Record<string, string> = {}, now?: () => Date) {
   const ledger = await createTestLedger({ env, now });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import type { Role } from '../../schemas/common.ts';
 import type { Principal } from '../../src/app/authorization.ts';
 import { createLedger, type Ledger } from '../../src/app/ledger.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { Refusal } from '../../src/domain/refusal.ts';
 import { createTestDatabase } from './database.ts';
 
 /** A whole ledger (store, command service, process managers) on a fresh test database. */
@@ -16,6 +18,17 @@ export async function createTestLedger(opts: { env?: Record<string, string>; now
   const ledger = await createLedger(config, { url: db.url, pool: db.pool, embedded: false, close: async () => {} }, { now: opts.now });
   db.beforeClose(() => ledger.close());
   return ledger;
+}
+
+/** The Refusal a command ended in; fails the test when it succeeded instead. */
+export async function refusal(p: Promise<unknown>): Promise<Refusal> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof Refusal) return error;
+    throw error;
+  }
+  assert.fail('expected a refusal');
 }
 
 /** Every seal seedCity issues is server-held under this passphrase (tests use a cheap KDF). */
