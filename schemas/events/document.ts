@@ -135,7 +135,8 @@ export const DocumentNumbered = defineEvent(
  * the document sent and filed is the one that was sealed. `signature` is the seal's SM2 signature
  * (SM3withSM2, signer ID 1234567812345678, DER) over the 32 bytes of that digest, made with the
  * seal's private key — on the server under the keeper's passphrase or on the keeper's USB key — and
- * checked against `sealPublicKey` before the event was appended. `sealRecordDigest` names the
+ * checked against `sealPublicKey` before the event was appended. Algorithms by name and by OID:
+ * SM3 1.2.156.10197.1.401, SM3withSM2 1.2.156.10197.1.501 (GM/T 0006). `sealRecordDigest` names the
  * GB/T 38540 seal record (SealIssued.sealRecord) the signature was made under.
  *
  * v2 added the signature; v1 events (a digest only) never reached a ledger in service.
@@ -152,6 +153,7 @@ export const DocumentSealed = defineEvent(
     docNumber: DocNumber,
     contentDigest: Sm3Hex,
     digestAlgorithm: z.literal('SM3'),
+    digestAlgorithmOid: z.literal('1.2.156.10197.1.401'),
     signature: Sm2SignatureDer,
     signatureAlgorithm: SignatureAlgorithmOid,
     sealPublicKey: Sm2PublicKeyHex,

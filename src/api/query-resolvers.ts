@@ -101,6 +101,7 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
         canonicalContent: c.canonicalContent,
         contentDigest: c.contentDigest,
         digestAlgorithm: 'SM3',
+        digestAlgorithmOid: OID.SM3,
         signatureAlgorithm: OID.SM3_WITH_SM2,
         signerId: SM2_DEFAULT_USER_ID,
       };

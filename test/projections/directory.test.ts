@@ -120,7 +120,7 @@ describe('directory projection: units, users, credentials, seals and the seal us
       type: 'DocumentSealed',
       data: {
         documentId: 'doc-x', issuerUnitId: 'hlth', sealId: 'hlth-seal', docNumber: '阜卫〔2026〕9号',
-        contentDigest: sm3Hex('doc-x'), digestAlgorithm: 'SM3', signature: '3006020101020101', signatureAlgorithm: '1.2.156.10197.1.501',
+        contentDigest: sm3Hex('doc-x'), digestAlgorithm: 'SM3', digestAlgorithmOid: '1.2.156.10197.1.401', signature: '3006020101020101', signatureAlgorithm: '1.2.156.10197.1.501',
         sealPublicKey: `04${'1'.repeat(128)}`, sealRecordDigest: sm3Hex('record'), keyCustody: 'server',
         sealedBy: 'hlth-keeper', sealedAt: '2026-03-09T02:00:00.000Z',
       },

@@ -63,6 +63,7 @@ function genuine(over: { record?: ReturnType<typeof sealWith>; content?: SealedC
       docNumber: content.docNumber,
       contentDigest: digest,
       digestAlgorithm: 'SM3',
+      digestAlgorithmOid: '1.2.156.10197.1.401',
       signature: sm2Sign(sealKey.privateKeyHex, Buffer.from(digest, 'hex')),
       signatureAlgorithm: '1.2.156.10197.1.501',
       sealPublicKey: record.sealInfo.property.certList[0],

@@ -239,6 +239,7 @@ export function decideSeal(
         docNumber: number.docNumber,
         contentDigest: digest,
         digestAlgorithm: CONTENT_DIGEST_ALGORITHM,
+        digestAlgorithmOid: OID.SM3,
         signature,
         signatureAlgorithm: OID.SM3_WITH_SM2,
         sealPublicKey: seal.publicKey,

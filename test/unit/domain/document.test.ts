@@ -336,6 +336,7 @@ describe('SealDocument', () => {
           docNumber: '阜政办〔2025〕12号',
           contentDigest: expectedDigest,
           digestAlgorithm: 'SM3',
+          digestAlgorithmOid: '1.2.156.10197.1.401',
           signature,
           signatureAlgorithm: '1.2.156.10197.1.501',
           sealPublicKey: activeSeal.publicKey,
