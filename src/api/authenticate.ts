@@ -8,7 +8,10 @@ import type pg from 'pg';
 
 const TOKEN = /^gw1\.([A-Za-z0-9][A-Za-z0-9_-]{0,63})\.[A-Za-z0-9_-]{43}$/;
 
-export type Authentication = { ok: true; principal: Extract<Principal, { kind: 'user' }> } | { ok: false; reason: string };
+export type Authentication =
+  | { ok: true; principal: Extract<Principal, { kind: 'user' }> }
+  /** `presented`: a credential was offered and refused (a failed login, worth logging); `claimedUserId`: whom the token names. */
+  | { ok: false; reason: string; presented?: boolean; claimedUserId?: string };
 
 /**
  * `Authorization: Bearer gw1.<user>.<secret>`: the user's stream is read and the token's SM3 must
@@ -19,10 +22,10 @@ export async function authenticate(store: EventStore, header: string | undefined
   if (!header) return { ok: false, reason: '请先登录：请求缺少 Authorization: Bearer 令牌 (missing bearer token)' };
   const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   const match = token ? TOKEN.exec(token) : null;
-  if (!token || !match) return { ok: false, reason: '令牌格式不正确 (malformed bearer token)' };
+  if (!token || !match) return { ok: false, reason: '令牌格式不正确 (malformed bearer token)', presented: true };
   const user = await loadUser(store, match[1]!);
   if (!user.exists || !usableCredential(user, sm3Hex(token), now.toISOString())) {
-    return { ok: false, reason: '令牌无效、已过期或已被吊销，或账号已停用 (invalid, expired or revoked token)' };
+    return { ok: false, reason: '令牌无效、已过期或已被吊销，或账号已停用 (invalid, expired or revoked token)', presented: true, claimedUserId: match[1]! };
   }
   return { ok: true, principal: { kind: 'user', userId: user.userId, unitId: user.unitId, roles: activeRoles(user), active: user.active } };
 }
@@ -42,7 +45,7 @@ export const fingerprintOf = (colonHex: string): string => colonHex.replace(/:/g
  * user's own stream then confirms the credential is still valid, so revocation is immediate.
  */
 async function authenticateCertificate(store: EventStore, certificate: ClientCertificate, now: Date): Promise<Authentication> {
-  const refused: Authentication = { ok: false, reason: '该数字证书未登记、已吊销或账号已停用 (client certificate not registered or revoked)' };
+  const refused: Authentication = { ok: false, reason: '该数字证书未登记、已吊销或账号已停用 (client certificate not registered or revoked)', presented: true };
   const found = await userByTokenHash(certificate.pool, certificate.fingerprint256, { at: now });
   if (!found) return refused;
   const user = await loadUser(store, found.userId);

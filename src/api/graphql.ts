@@ -96,9 +96,12 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
     cache: false,
     validationRules: ({ variables }) => [queryCostRule(5000, variables ?? {})],
-    context: async (request: FastifyRequest): Promise<Context> => ({
-      auth: await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger)),
-    }),
+    context: async (request: FastifyRequest): Promise<Context> => {
+      const auth = await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger));
+      // A refused credential is evidence for inspectors (guessing, a stolen or revoked token).
+      if (!auth.ok && auth.presented) await securityLog.recordFailedLogin(auth.claimedUserId, auth.reason, request.ip).catch(() => {});
+      return { auth };
+    },
     subscription: {
       // Browsers cannot set headers on a WebSocket: the token may come in the connection_init
       // payload ({ "authorization": "Bearer …" }) as well as in the upgrade request's header.

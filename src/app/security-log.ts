@@ -12,7 +12,7 @@ export interface SecurityLogEntry {
   message: string;
 }
 
-/** Writes every refused command; inspectors query it. A failure to log must not hide the refusal. */
+/** Writes every refused command and refused login; inspectors query it. A failure to log must not hide the refusal. */
 export class SecurityLog {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -22,6 +22,15 @@ export class SecurityLog {
       `INSERT INTO security_log (user_id, unit_id, command_type, command_id, code, message, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [user?.userId ?? 'system', user?.unitId ?? 'system', commandType, commandId ?? null, refusal.code, refusal.message, refusal.details],
+    );
+  }
+
+  /** A login refused at the API: the user the credential named (if any) and where it came from. */
+  async recordFailedLogin(claimedUserId: string | undefined, reason: string, remoteAddress: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO security_log (user_id, unit_id, command_type, command_id, code, message, details)
+       VALUES ($1, NULL, 'Login', NULL, 'UNAUTHENTICATED', $2, $3)`,
+      [claimedUserId ?? null, reason, { remoteAddress }],
     );
   }
 

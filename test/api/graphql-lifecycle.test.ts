@@ -58,8 +58,16 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
     assert.equal(none.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     const forged = await api.gql(null, '{ me { userId } }', {}, `gw1.admin.${'A'.repeat(43)}`);
     assert.equal(forged.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    const malformed = await api.gql(null, '{ me { userId } }', {}, 'not-a-token');
+    assert.equal(malformed.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     const me = await api.gql('edu-leader', '{ me { userId unitId roles } }');
     assert.deepEqual(me.data?.me, { userId: 'edu-leader', unitId: 'edu', roles: ['LEADER'] });
+    // Refused logins are in the security log (no credential at all is not a login attempt).
+    const logins = (await ledger.securityLog.list({ limit: 20 })).filter((e) => e.commandType === 'Login');
+    assert.deepEqual(
+      logins.map((e) => [e.userId, e.code]),
+      [[null, 'UNAUTHENTICATED'], ['admin', 'UNAUTHENTICATED']],
+    );
   });
 
   test('bad input answers with the right code, never a 500, and writes nothing', async () => {
