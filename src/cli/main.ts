@@ -22,7 +22,8 @@ const usage = `用法 (usage): gongwen <command>
   demo [small]  fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json
 
 configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
-  PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL`;
+  PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL,
+  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES (see README)`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
