@@ -1,3 +1,4 @@
+import { DEMO_SEAL_PASSPHRASE } from '../demo/credentials.ts';
 import type { Config } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { createLedger } from '../app/ledger.ts';
@@ -59,6 +60,7 @@ function guide(config: Config, r: DemoResult, seconds: number): string {
     `  3. 请求头 (request header) —— ${example.unit} ${example.name}（${exampleId}，${example.roles.join('+')}）：`,
     `       {"Authorization": "Bearer ${example.token}"}`,
     '     其他账号（领导 LEADER、印章管理员 SEAL_KEEPER、超级管理员 SUPER_ADMIN、监察 INSPECTOR、档案员 ARCHIVIST）的令牌见上面的文件。',
+    `     演示印章均由服务器托管，印章密码 (seal passphrase) 为 ${DEMO_SEAL_PASSPHRASE}（印章管理员条目的 sealPassphrase）。`,
     '  4. 第一条查询 (first query):',
     '       { me { userId unitId roles } }',
   ].join('\n');
