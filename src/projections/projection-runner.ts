@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import type pg from 'pg';
+import pg from 'pg';
 import type { FeedPosition, RecordedEvent } from '../eventstore/port.ts';
 import type { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
-import { decodeFeedPosition } from '../eventstore/postgres/feed-position.ts';
+import type { FeedSubscription } from '../eventstore/postgres/feed-subscription.ts';
+import { compareFeedPositions, decodeFeedPosition } from '../eventstore/postgres/feed-position.ts';
 import { inTransaction } from '../db/transaction.ts';
-import { batches } from './batches.ts';
 import type { Projection } from './projection.ts';
 
 export interface ProjectionStatus {
@@ -30,17 +30,63 @@ export interface AppliedBatch {
 /** Another runner moved the checkpoint under us; the batch was rolled back and is not applied twice. */
 class CheckpointMoved extends Error {}
 
+/** How long a projection whose batch failed waits before it tries again from its checkpoint. */
+const RETRY_MS = 500;
+
+/** Events per read when replaying the feed (catch-up, rebuild): fewer, larger transactions. */
+const REPLAY_BATCH = 2000;
+
+/** The events of a page that lie after `position` (a page is in feed order). */
+export function eventsAfter(events: readonly RecordedEvent[], position: FeedPosition | null, pageFrom?: FeedPosition | null): readonly RecordedEvent[] {
+  if (position === null || position === pageFrom) return events;
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareFeedPositions(events[mid]!.position, position) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? events : events.slice(lo);
+}
+
+const earliest = (positions: Iterable<FeedPosition | null>): FeedPosition | null | undefined => {
+  let out: FeedPosition | null | undefined;
+  for (const p of positions) if (out === undefined || compareFeedPositions(p, out) < 0) out = p;
+  return out;
+};
+
+const latest = (positions: Iterable<FeedPosition | null>): FeedPosition | null | undefined => {
+  let out: FeedPosition | null | undefined;
+  for (const p of positions) if (out === undefined || compareFeedPositions(p, out) > 0) out = p;
+  return out;
+};
+
 /**
  * Keeps projections up to date with the feed. Each batch is applied and its checkpoint moved in
- * one transaction (the checkpoint row is locked, so two runners never apply the same batch), so a
- * crash at any point leaves each projection exactly at some checkpoint. Emits 'applied' after
- * every commit (subscriptions, lag measurement).
+ * one transaction per projection (the checkpoint row is locked, so two runners never apply the
+ * same batch), so a crash at any point leaves each projection exactly at some checkpoint. Emits
+ * 'applied' after every commit (subscriptions, lag measurement).
+ *
+ * The feed is read once for all projections of the runner, not once per projection: every read
+ * is decoded once and each projection is handed the events after its own checkpoint, applied side
+ * by side, each in its own transaction. So one projection failing never holds back or corrupts
+ * another: it leaves the shared reading, retries from its own checkpoint with reads of its own,
+ * and joins again once it has caught up (as does a projection reset for a new version, which
+ * rebuilds alone while the others follow).
  */
 export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; error: [unknown, string] }> {
   readonly #byName: Map<string, Projection>;
   #stopping = false;
-  readonly #loops: Promise<void>[] = [];
-  readonly #subscriptions = new Set<{ close(): Promise<void> }>();
+  #following: Promise<void> | null = null;
+  /** Projections following the shared read, each at its own checkpoint (at or after #sharedAt). */
+  readonly #members = new Map<Projection, FeedPosition | null>();
+  /** Where the shared read's next page starts: the end of the page being applied, if any. */
+  #sharedAt: FeedPosition | null = null;
+  #subscription: FeedSubscription | null = null;
+  readonly #chasing = new Set<Promise<void>>();
+  readonly #pauses = new Set<() => void>();
+  /** An 'error' listener that threw: the background work stopped, and stop() rethrows it. */
+  #fatal: unknown = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -52,8 +98,13 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     this.#byName = new Map(projections.map((p) => [p.name, p]));
   }
 
+  /** Events per transaction when following, and per read; catch-up and rebuild read larger pages unless it is set. */
   get batchSize(): number {
     return this.opts.batchSize ?? 1000;
+  }
+
+  get #replayBatch(): number {
+    return this.opts.batchSize ?? REPLAY_BATCH;
   }
 
   projection(name: string): Projection {
@@ -65,7 +116,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   /**
    * Creates missing projections' tables, and rebuilds from scratch (tables dropped and created,
    * checkpoint reset) every projection whose code version differs from the stored one: a
-   * projection's schema change is handled by replaying the events into the new tables.
+   * projection's schema change is handled by replaying the events into the new tables. Also
+   * creates any missing deferred index (a rebuild cut short before it built them).
    */
   async prepare(): Promise<string[]> {
     const reset: string[] = [];
@@ -74,17 +126,23 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
       if (rows[0]?.version !== p.version) {
         await this.reset(p);
         reset.push(p.name);
+      } else if (p.indexSql && (await this.#missingIndexes(p))) {
+        await this.pool.query(p.indexSql);
       }
     }
     return reset;
   }
 
-  /** Drops the projection's tables, creates them empty and moves its checkpoint to the start. */
-  async reset(p: Projection): Promise<void> {
+  /**
+   * Drops the projection's tables, creates them empty and moves its checkpoint to the start.
+   * `deferIndexes`: leave out its `indexSql` (a rebuild creates those indexes after the replay).
+   */
+  async reset(p: Projection, opts: { deferIndexes?: boolean } = {}): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gongwen.projection.${p.name}`]);
       for (const table of p.tables) await client.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
       await client.query(p.schemaSql);
+      if (p.indexSql && !opts.deferIndexes) await client.query(p.indexSql);
       await client.query(
         `INSERT INTO projection_checkpoints (name, version, position, events_applied, last_recorded_at, updated_at)
          VALUES ($1, $2, NULL, 0, NULL, now())
@@ -92,6 +150,14 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
         [p.name, p.version],
       );
     });
+  }
+
+  /** Whether any index of `indexSql` is missing (checked first: CREATE INDEX locks out writers even when it has nothing to do). */
+  async #missingIndexes(p: Projection): Promise<boolean> {
+    const names = [...p.indexSql!.matchAll(/CREATE\s+INDEX\s+IF\s+NOT\s+EXISTS\s+(\w+)/gi)].map((m) => m[1]!);
+    if (names.length === 0) return true;
+    const { rows } = await this.pool.query<{ n: number }>('SELECT count(to_regclass(n))::int AS n FROM unnest($1::text[]) AS n', [names]);
+    return rows[0]!.n < names.length;
   }
 
   async checkpoint(name: string): Promise<FeedPosition | null> {
@@ -104,81 +170,275 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     const last = events.at(-1);
     if (!last) return;
     const handled = events.filter((e) => p.handles.has(e.type));
-    await inTransaction(this.pool, async (client) => {
-      // Read models can always be replayed from the events, and rows and checkpoint commit together:
-      // a batch lost in a crash is simply applied again, so no need to wait for the disk flush.
-      await client.query('SET LOCAL synchronous_commit = off');
-      const { rows } = await client.query<{ position: string | null }>('SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE', [p.name]);
-      if (!rows[0]) throw new Error(`projection ${p.name} is not prepared`);
-      if ((rows[0].position ?? null) !== from) throw new CheckpointMoved(p.name);
+    const name = pg.escapeLiteral(p.name);
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      // Two round trips of bookkeeping per batch: the opening (with the checkpoint locked, so two
+      // runners never apply one batch) and the closing (checkpoint moved, committed). Read models
+      // can always be replayed from the events, and rows and checkpoint commit together: a batch
+      // lost in a crash is simply applied again, so no need to wait for the disk flush.
+      const opened = (await client.query(
+        `BEGIN; SET LOCAL synchronous_commit = off; SELECT position FROM projection_checkpoints WHERE name = ${name} FOR UPDATE`,
+      )) as unknown as pg.QueryResult<{ position: string | null }>[];
+      const row = opened[2]!.rows[0];
+      if (!row) throw new Error(`projection ${p.name} is not prepared`);
+      if ((row.position ?? null) !== from) throw new CheckpointMoved(p.name);
       if (handled.length > 0) await p.apply(client, handled);
       await client.query(
-        `UPDATE projection_checkpoints SET position = $2, events_applied = events_applied + $3, last_recorded_at = $4, updated_at = now() WHERE name = $1`,
-        [p.name, last.position, handled.length, last.recordedAt],
+        `UPDATE projection_checkpoints SET position = ${pg.escapeLiteral(last.position)}, events_applied = events_applied + ${handled.length},
+                last_recorded_at = ${pg.escapeLiteral(last.recordedAt)}, updated_at = now() WHERE name = ${name}; COMMIT`,
       );
-    });
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
     this.emit('applied', { projection: p.name, events, handled, committedAt: new Date() });
   }
 
   /**
    * Applies everything committed before the call, then returns (CLI, tests). `onProgress` gets
-   * the number of events read so far.
+   * the number of events of the feed each projection has passed so far. The named projections
+   * share each read of the feed; one that fails drops out while the others carry on, and the
+   * first failure is thrown at the end (every failure, in an AggregateError, when several failed).
    */
   async catchUp(names?: readonly string[], onProgress?: (name: string, read: number) => void): Promise<void> {
     await this.store.awaitVisible();
-    for (const p of names ? names.map((n) => this.projection(n)) : this.projections) {
-      let position = await this.checkpoint(p.name);
-      let read = 0;
-      for (;;) {
-        const page = await this.store.readAll(position, this.batchSize);
-        if (page.events.length === 0) break;
-        await this.applyBatch(p, position, page.events);
-        position = page.position;
-        read += page.events.length;
-        onProgress?.(p.name, read);
-      }
-    }
+    await this.#replay(names ? names.map((n) => this.projection(n)) : this.projections, onProgress);
   }
 
-  /** `gongwen rebuild`: drop and replay the named projections (all when none named). */
+  /**
+   * `gongwen rebuild`: drop the named projections (all when none named) and replay the feed once
+   * into all of them; their deferred indexes are built at the end, in one pass each.
+   */
   async rebuild(names?: readonly string[], onProgress?: (name: string, read: number) => void): Promise<void> {
     const chosen = names?.length ? names.map((n) => this.projection(n)) : this.projections;
-    for (const p of chosen) {
-      await this.reset(p);
-      await this.catchUp([p.name], onProgress);
+    for (const p of chosen) await this.reset(p, { deferIndexes: true });
+    let failure: unknown = null;
+    try {
+      await this.store.awaitVisible();
+      await this.#replay(chosen, onProgress);
+    } catch (error) {
+      failure = error;
     }
-  }
-
-  /** Follows the feed in the background until stop(); errors are emitted and the loop restarts. */
-  start(): void {
-    for (const p of this.projections) this.#loops.push(this.#follow(p));
-  }
-
-  async #follow(p: Projection): Promise<void> {
-    while (!this.#stopping) {
-      let position = await this.checkpoint(p.name).catch(() => null);
-      const subscription = this.store.subscribeAll(position);
-      this.#subscriptions.add(subscription);
+    // Also after a failure: the rows so far are served as they are, and need their indexes.
+    for (const p of chosen) {
+      if (!p.indexSql) continue;
       try {
-        for await (const batch of batches(subscription, this.batchSize)) {
-          if (this.#stopping) break;
-          await this.applyBatch(p, position, batch);
-          position = batch.at(-1)!.position;
-        }
+        await this.pool.query(p.indexSql);
       } catch (error) {
-        if (!(error instanceof CheckpointMoved)) this.emit('error', error, p.name);
-        if (!this.#stopping) await new Promise((ok) => setTimeout(ok, 500));
-      } finally {
-        this.#subscriptions.delete(subscription);
-        await subscription.close();
+        failure ??= error;
       }
     }
+    if (failure) throw failure;
+  }
+
+  async #replay(chosen: readonly Projection[], onProgress?: (name: string, read: number) => void): Promise<void> {
+    const at = new Map<Projection, FeedPosition | null>();
+    for (const p of chosen) at.set(p, await this.checkpoint(p.name));
+    const read = new Map<Projection, number>(chosen.map((p) => [p, 0]));
+    const failures: unknown[] = [];
+    const limit = this.#replayBatch;
+    let from = earliest(at.values());
+    // The next page is read while the current one is applied.
+    let next = from === undefined ? null : this.store.readAll(from, limit);
+    try {
+      while (next && at.size > 0) {
+        const page = await next;
+        next = null;
+        if (page.events.length === 0) break;
+        const pageFrom = from!;
+        next = this.store.readAll(page.position, limit);
+        from = page.position;
+        await Promise.all(
+          [...at].map(async ([p, position]) => {
+            const events = eventsAfter(page.events, position, pageFrom);
+            if (events.length === 0 || compareFeedPositions(position, page.position) >= 0) return;
+            try {
+              await this.applyBatch(p, position, events);
+              at.set(p, page.position);
+              read.set(p, read.get(p)! + events.length);
+              onProgress?.(p.name, read.get(p)!);
+            } catch (error) {
+              if (error instanceof CheckpointMoved) {
+                // Another runner applied it; carry on from wherever that one got to.
+                at.set(p, await this.checkpoint(p.name));
+                return;
+              }
+              at.delete(p);
+              failures.push(error);
+            }
+          }),
+        );
+        // Usually every projection now stands at the page's end; if one was moved elsewhere (by
+        // another runner), or none is left behind, the read continues from the earliest.
+        const lowest = earliest(at.values());
+        if (lowest !== undefined && lowest !== from) {
+          void next.catch(() => {});
+          from = lowest;
+          next = this.store.readAll(lowest, limit);
+        }
+      }
+    } finally {
+      void next?.catch(() => {});
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} projections failed to catch up`);
+  }
+
+  /**
+   * Follows the feed in the background until stop(): one subscription for all projections, each
+   * page applied to every projection side by side. A projection whose batch fails is reported
+   * ('error'), leaves the shared read, and retries from its checkpoint after a pause; projections
+   * behind the shared read (a new version rebuilding, a retry) catch up with reads of their own
+   * and then join it.
+   */
+  start(): void {
+    if (this.#following) return;
+    this.#stopping = false;
+    this.#fatal = null;
+    this.#following = this.#follow().catch((error: unknown) => {
+      this.#fatal ??= error;
+      this.#stopping = true;
+    });
+  }
+
+  async #follow(): Promise<void> {
+    let positions: (FeedPosition | null)[] | null = null;
+    while (!this.#stopping && !positions) {
+      try {
+        positions = await Promise.all(this.projections.map((p) => this.checkpoint(p.name)));
+      } catch (error) {
+        for (const p of this.projections) this.#report(error, p.name);
+        await this.#pause(RETRY_MS);
+      }
+    }
+    if (!positions) return;
+    // The shared read starts at the most advanced projection; the others catch up and join.
+    this.#sharedAt = latest(positions) ?? null;
+    this.projections.forEach((p, i) => {
+      if (compareFeedPositions(positions[i]!, this.#sharedAt) >= 0) this.#members.set(p, positions[i]!);
+      else this.#chase(p, 0);
+    });
+    while (!this.#stopping) {
+      const subscription = this.store.subscribeAll(this.#sharedAt, { batchSize: this.batchSize });
+      this.#subscription = subscription;
+      const pages = subscription.pages();
+      let next: Promise<IteratorResult<RecordedEvent[]>> | null = null;
+      try {
+        next = pages.next();
+        for (;;) {
+          const result = await next;
+          next = null;
+          if (result.done || this.#stopping) break;
+          const from = this.#sharedAt;
+          this.#sharedAt = result.value.at(-1)!.position;
+          // The next read goes out while this page is applied.
+          next = pages.next();
+          await this.#applyShared(from, result.value);
+        }
+      } catch (error) {
+        // A failed read: every member is held up by it.
+        for (const p of this.#members.keys()) this.#report(error, p.name);
+        await this.#pause(RETRY_MS);
+      } finally {
+        this.#subscription = null;
+        await subscription.close();
+        void next?.catch(() => {});
+      }
+    }
+    await Promise.all([...this.#chasing]);
+    this.#members.clear();
+  }
+
+  /** One page of the shared read, to every member from its own position, side by side. */
+  async #applyShared(from: FeedPosition | null, page: readonly RecordedEvent[]): Promise<void> {
+    const end = page.at(-1)!.position;
+    await Promise.all(
+      [...this.#members].map(async ([p, position]) => {
+        const events = eventsAfter(page, position, from);
+        if (events.length === 0 || compareFeedPositions(position, end) >= 0) return;
+        try {
+          await this.applyBatch(p, position, events);
+          this.#members.set(p, end);
+        } catch (error) {
+          this.#members.delete(p);
+          // Moved by another runner: pick up from its checkpoint at once. Failed: after a pause.
+          const moved = error instanceof CheckpointMoved;
+          this.#chase(p, moved ? 0 : RETRY_MS);
+          if (!moved) this.#report(error, p.name);
+        }
+      }),
+    );
+  }
+
+  /**
+   * A projection behind the shared read: after `delayMs`, from its stored checkpoint, it reads and
+   * applies on its own until it stands at or after the shared read's next page, then joins it.
+   * Joining is checked and done synchronously, so no page of the shared read starts in between.
+   */
+  #chase(p: Projection, delayMs: number): void {
+    const task = (async () => {
+      if (delayMs > 0) await this.#pause(delayMs);
+      while (!this.#stopping) {
+        try {
+          let position = await this.checkpoint(p.name);
+          for (;;) {
+            if (this.#stopping) return;
+            if (compareFeedPositions(position, this.#sharedAt) >= 0) {
+              this.#members.set(p, position);
+              return;
+            }
+            const page = await this.store.readAll(position, this.#replayBatch);
+            if (page.events.length === 0) {
+              // Behind the shared read yet nothing to read: the feed is not visible to this read yet.
+              await this.#pause(20);
+              continue;
+            }
+            await this.applyBatch(p, position, page.events);
+            position = page.position;
+          }
+        } catch (error) {
+          if (!(error instanceof CheckpointMoved)) this.#report(error, p.name);
+          await this.#pause(RETRY_MS);
+        }
+      }
+    })();
+    const settled = task.catch((error: unknown) => {
+      this.#fatal ??= error;
+    });
+    this.#chasing.add(settled);
+    void settled.then(() => this.#chasing.delete(settled));
+  }
+
+  /** Tells the 'error' listeners, if any (an EventEmitter with none would throw the error instead). */
+  #report(error: unknown, name: string): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error, name);
+  }
+
+  /** A pause that stop() cuts short. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#pauses.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#pauses.add(done);
+    });
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    await Promise.all([...this.#subscriptions].map((s) => s.close()));
-    await Promise.all(this.#loops);
+    for (const done of [...this.#pauses]) done();
+    await this.#subscription?.close();
+    await this.#following;
+    await Promise.all([...this.#chasing]);
+    this.#following = null;
+    if (this.#fatal) throw this.#fatal;
   }
 
   /** Checkpoint, events behind and time behind of every projection (`gongwen projections`). */

@@ -228,14 +228,15 @@ export class PostgresEventStore implements EventStore {
     return { events, position: events.at(-1)?.position ?? from };
   }
 
-  subscribeAll(from: FeedPosition | null): Subscription {
+  /** `batchSize`: events per read (default: the store's subscriptionBatchSize). */
+  subscribeAll(from: FeedPosition | null, opts: { batchSize?: number } = {}): FeedSubscription {
     if (this.#closed) throw new Error('event store is closed');
     decodeFeedPosition(from); // a bad position fails here, not on the first read
     const subscription = new FeedSubscription(
       {
         readPage: (position, limit) => this.readAll(position, limit),
         pollIntervalMs: this.#pollIntervalMs,
-        batchSize: this.#batchSize,
+        batchSize: opts.batchSize ?? this.#batchSize,
         onClose: (s) => this.#subscriptions.delete(s),
       },
       from,
