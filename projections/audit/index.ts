@@ -57,6 +57,7 @@ export const auditProjection: Projection = {
   version: 1,
   handles: new Set(allEventDefinitions.map((d) => d.type)),
   schemaSql: schemaFile(new URL('./schema.sql', import.meta.url)),
+  indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),
   tables: ['audit_entries'],
   apply,
 };
