@@ -27,6 +27,24 @@ export interface AppliedBatch {
   committedAt: Date;
 }
 
+/** A page of the shared read, kept until every following projection has taken it. */
+interface SharedPage {
+  seq: number;
+  /** The position the page was read after. */
+  from: FeedPosition | null;
+  events: readonly RecordedEvent[];
+}
+
+/** A projection following the shared read. */
+interface Lane {
+  /** Its checkpoint (the end of its last batch). */
+  position: FeedPosition | null;
+  /** The seq of the next page for it to take. */
+  next: number;
+  wake: (() => void) | null;
+  done: Promise<void>;
+}
+
 /** Another runner moved the checkpoint under us; the batch was rolled back and is not applied twice. */
 class CheckpointMoved extends Error {}
 
@@ -78,10 +96,14 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   readonly #byName: Map<string, Projection>;
   #stopping = false;
   #following: Promise<void> | null = null;
-  /** Projections following the shared read, each at its own checkpoint (at or after #sharedAt). */
-  readonly #members = new Map<Projection, FeedPosition | null>();
-  /** Where the shared read's next page starts: the end of the page being applied, if any. */
+  /** Projections following the shared read, each taking its pages at its own pace. */
+  readonly #lanes = new Map<Projection, Lane>();
+  /** Pages read and not yet taken by every lane, in feed order, numbered from #nextSeq - length. */
+  readonly #pages: SharedPage[] = [];
+  #nextSeq = 0;
+  /** Where the shared read's next page starts: the end of the last page read. */
   #sharedAt: FeedPosition | null = null;
+  #readerWake: (() => void) | null = null;
   #subscription: FeedSubscription | null = null;
   readonly #chasing = new Set<Promise<void>>();
   readonly #pauses = new Set<() => void>();
@@ -174,23 +196,37 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     const client = await this.pool.connect();
     let broken = false;
     try {
-      // Two round trips of bookkeeping per batch: the opening (with the checkpoint locked, so two
-      // runners never apply one batch) and the closing (checkpoint moved, committed). Read models
-      // can always be replayed from the events, and rows and checkpoint commit together: a batch
-      // lost in a crash is simply applied again, so no need to wait for the disk flush.
+      // Two round trips of bookkeeping per batch, the opening and the closing. Read models can
+      // always be replayed from the events, and rows and checkpoint commit together: a batch lost
+      // in a crash is simply applied again, so no need to wait for the disk flush.
+      //
+      // The checkpoint is only read here, not locked: a lock is a write, and a transaction that
+      // has written holds back the whole feed (the feed shows no commit newer than the oldest
+      // running writer), so every event appended while a batch is applied would wait for it. The
+      // projection's own writes come as late as its apply allows; the checkpoint is claimed last.
       const opened = (await client.query(
-        `BEGIN; SET LOCAL synchronous_commit = off; SELECT position FROM projection_checkpoints WHERE name = ${name} FOR UPDATE`,
+        `BEGIN; SET LOCAL synchronous_commit = off; SELECT position FROM projection_checkpoints WHERE name = ${name}`,
       )) as unknown as pg.QueryResult<{ position: string | null }>[];
       const row = opened[2]!.rows[0];
       if (!row) throw new Error(`projection ${p.name} is not prepared`);
       if ((row.position ?? null) !== from) throw new CheckpointMoved(p.name);
       if (handled.length > 0) await p.apply(client, handled);
+      // The checkpoint moves only if it still is `from` (under the row lock, re-checked after any
+      // concurrent mover commits): otherwise the count is 0, the division fails, and the COMMIT of
+      // the same query string never runs — so two runners never both commit one batch.
       await client.query(
-        `UPDATE projection_checkpoints SET position = ${pg.escapeLiteral(last.position)}, events_applied = events_applied + ${handled.length},
-                last_recorded_at = ${pg.escapeLiteral(last.recordedAt)}, updated_at = now() WHERE name = ${name}; COMMIT`,
+        `WITH moved AS (
+           UPDATE projection_checkpoints SET position = ${pg.escapeLiteral(last.position)}, events_applied = events_applied + ${handled.length},
+                  last_recorded_at = ${pg.escapeLiteral(last.recordedAt)}, updated_at = now()
+            WHERE name = ${name} AND position IS NOT DISTINCT FROM ${from === null ? 'NULL' : pg.escapeLiteral(from)}
+           RETURNING 1)
+         SELECT 1 / count(*)::int AS moved FROM moved; COMMIT`,
       );
     } catch (error) {
       await client.query('ROLLBACK').catch(() => (broken = true));
+      // Lost to another runner (directly, or through a conflict on the rows both were writing).
+      if (error instanceof CheckpointMoved || (error as { code?: string }).code === '22012') throw new CheckpointMoved(p.name);
+      if (await this.checkpoint(p.name).then((now) => now !== from, () => false)) throw new CheckpointMoved(p.name);
       throw error;
     } finally {
       client.release(broken);
@@ -289,11 +325,13 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   }
 
   /**
-   * Follows the feed in the background until stop(): one subscription for all projections, each
-   * page applied to every projection side by side. A projection whose batch fails is reported
-   * ('error'), leaves the shared read, and retries from its checkpoint after a pause; projections
-   * behind the shared read (a new version rebuilding, a retry) catch up with reads of their own
-   * and then join it.
+   * Follows the feed in the background until stop(): one subscription for all projections. Each
+   * page read is kept until every projection has taken it; each projection takes the pages at its
+   * own pace (several at once, up to a batch, when it has fallen behind), so a slow one does not
+   * hold up the others' next page, and the reading stops only when one is more than a few batches
+   * behind. A projection whose batch fails is reported ('error'), leaves the shared read, and
+   * retries from its checkpoint after a pause; projections behind the shared read (a new version
+   * rebuilding, a retry) catch up with reads of their own and then join it.
    */
   start(): void {
     if (this.#following) return;
@@ -302,6 +340,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     this.#following = this.#follow().catch((error: unknown) => {
       this.#fatal ??= error;
       this.#stopping = true;
+      this.#wakeAll();
     });
   }
 
@@ -319,65 +358,118 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     // The shared read starts at the most advanced projection; the others catch up and join.
     this.#sharedAt = latest(positions) ?? null;
     this.projections.forEach((p, i) => {
-      if (compareFeedPositions(positions[i]!, this.#sharedAt) >= 0) this.#members.set(p, positions[i]!);
+      if (compareFeedPositions(positions[i]!, this.#sharedAt) >= 0) this.#join(p, positions[i]!);
       else this.#chase(p, 0);
     });
     while (!this.#stopping) {
       const subscription = this.store.subscribeAll(this.#sharedAt, { batchSize: this.batchSize });
       this.#subscription = subscription;
       const pages = subscription.pages();
-      let next: Promise<IteratorResult<RecordedEvent[]>> | null = null;
       try {
-        next = pages.next();
         for (;;) {
-          const result = await next;
-          next = null;
+          const result = await pages.next();
           if (result.done || this.#stopping) break;
-          const from = this.#sharedAt;
+          this.#pages.push({ seq: this.#nextSeq++, from: this.#sharedAt, events: result.value });
           this.#sharedAt = result.value.at(-1)!.position;
-          // The next read goes out while this page is applied.
-          next = pages.next();
-          await this.#applyShared(from, result.value);
+          for (const lane of this.#lanes.values()) lane.wake?.();
+          await this.#roomToRead();
         }
       } catch (error) {
-        // A failed read: every member is held up by it.
-        for (const p of this.#members.keys()) this.#report(error, p.name);
+        // A failed read: every projection following the shared read is held up by it.
+        for (const p of this.#lanes.keys()) this.#report(error, p.name);
         await this.#pause(RETRY_MS);
       } finally {
         this.#subscription = null;
         await subscription.close();
-        void next?.catch(() => {});
       }
     }
+    this.#wakeAll();
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.done));
     await Promise.all([...this.#chasing]);
-    this.#members.clear();
+    this.#lanes.clear();
+    this.#pages.length = 0;
   }
 
-  /** One page of the shared read, to every member from its own position, side by side. */
-  async #applyShared(from: FeedPosition | null, page: readonly RecordedEvent[]): Promise<void> {
-    const end = page.at(-1)!.position;
-    await Promise.all(
-      [...this.#members].map(async ([p, position]) => {
-        const events = eventsAfter(page, position, from);
-        if (events.length === 0 || compareFeedPositions(position, end) >= 0) return;
-        try {
-          await this.applyBatch(p, position, events);
-          this.#members.set(p, end);
-        } catch (error) {
-          this.#members.delete(p);
-          // Moved by another runner: pick up from its checkpoint at once. Failed: after a pause.
-          const moved = error instanceof CheckpointMoved;
-          this.#chase(p, moved ? 0 : RETRY_MS);
-          if (!moved) this.#report(error, p.name);
-        }
-      }),
-    );
+  /** Waits while a projection has more than a few batches of read pages still to take. */
+  async #roomToRead(): Promise<void> {
+    const limit = 4 * this.batchSize;
+    const queued = (lane: Lane): number => {
+      let n = 0;
+      for (let i = lane.next - (this.#pages[0]?.seq ?? this.#nextSeq); i < this.#pages.length; i++) n += this.#pages[i]!.events.length;
+      return n;
+    };
+    while (!this.#stopping && [...this.#lanes.values()].some((lane) => queued(lane) > limit)) {
+      await new Promise<void>((resolve) => (this.#readerWake = resolve));
+    }
+  }
+
+  /** A projection at or after the shared read's next page follows it from now on. */
+  #join(p: Projection, position: FeedPosition | null): void {
+    const lane: Lane = { position, next: this.#nextSeq, wake: null, done: Promise.resolve() };
+    this.#lanes.set(p, lane);
+    lane.done = this.#runLane(p, lane).catch((error: unknown) => {
+      this.#fatal ??= error;
+      this.#stopping = true;
+      this.#wakeAll();
+    });
+  }
+
+  async #runLane(p: Projection, lane: Lane): Promise<void> {
+    while (!this.#stopping) {
+      const oldest = this.#pages[0]?.seq ?? this.#nextSeq;
+      const first = lane.next - oldest;
+      if (first >= this.#pages.length) {
+        await new Promise<void>((resolve) => (lane.wake = resolve));
+        lane.wake = null;
+        continue;
+      }
+      // Everything read since its last batch, up to a batch (at least one page).
+      let last = first;
+      let size = this.#pages[first]!.events.length;
+      while (last + 1 < this.#pages.length && size + this.#pages[last + 1]!.events.length <= this.batchSize) size += this.#pages[++last]!.events.length;
+      const taken = this.#pages.slice(first, last + 1);
+      lane.next = taken.at(-1)!.seq + 1;
+      this.#prunePages();
+      const page = taken.length === 1 ? taken[0]!.events : taken.flatMap((t) => t.events);
+      const events = eventsAfter(page, lane.position, taken[0]!.from);
+      if (events.length === 0) continue;
+      try {
+        await this.applyBatch(p, lane.position, events);
+        lane.position = events.at(-1)!.position;
+      } catch (error) {
+        this.#lanes.delete(p);
+        this.#prunePages();
+        // Moved by another runner: pick up from its checkpoint at once. Failed: after a pause.
+        const moved = error instanceof CheckpointMoved;
+        this.#chase(p, moved ? 0 : RETRY_MS);
+        if (!moved) this.#report(error, p.name);
+        return;
+      }
+    }
+  }
+
+  /** Drops the pages every following projection has taken, and lets the reading go on. */
+  #prunePages(): void {
+    let keepFrom = this.#nextSeq;
+    for (const lane of this.#lanes.values()) keepFrom = Math.min(keepFrom, lane.next);
+    const oldest = this.#pages[0]?.seq ?? this.#nextSeq;
+    if (keepFrom > oldest) this.#pages.splice(0, keepFrom - oldest);
+    const wake = this.#readerWake;
+    this.#readerWake = null;
+    wake?.();
+  }
+
+  #wakeAll(): void {
+    for (const lane of this.#lanes.values()) lane.wake?.();
+    const wake = this.#readerWake;
+    this.#readerWake = null;
+    wake?.();
   }
 
   /**
    * A projection behind the shared read: after `delayMs`, from its stored checkpoint, it reads and
-   * applies on its own until it stands at or after the shared read's next page, then joins it.
-   * Joining is checked and done synchronously, so no page of the shared read starts in between.
+   * applies on its own until it stands at or after the end of the last page read, then joins.
+   * Joining is checked and done synchronously, so no page is read in between.
    */
   #chase(p: Projection, delayMs: number): void {
     const task = (async () => {
@@ -388,7 +480,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
           for (;;) {
             if (this.#stopping) return;
             if (compareFeedPositions(position, this.#sharedAt) >= 0) {
-              this.#members.set(p, position);
+              this.#join(p, position);
               return;
             }
             const page = await this.store.readAll(position, this.#replayBatch);
@@ -434,6 +526,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   async stop(): Promise<void> {
     this.#stopping = true;
     for (const done of [...this.#pauses]) done();
+    this.#wakeAll();
     await this.#subscription?.close();
     await this.#following;
     await Promise.all([...this.#chasing]);

@@ -296,4 +296,62 @@ describe('following together', () => {
       await runner.stop();
     }
   });
+
+  test('a slow projection does not hold up the others: they take the next pages while it is still applying', async () => {
+    const { ledger, city } = await seededLedger();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let blocked!: () => void;
+    const isBlocked = new Promise<void>((resolve) => (blocked = resolve));
+    const drafted = (events: readonly RecordedEvent[], id: string) =>
+      events.some((e) => e.type === 'DocumentDrafted' && (e.data as { documentId: string }).documentId === id);
+    const slow = counter('sf_slow', {
+      async onApply() {
+        if (slowHolds) {
+          slowHolds = false;
+          blocked();
+          await released;
+        }
+      },
+    });
+    let slowHolds = false;
+    const fast = counter('sf_fast');
+    const runner = new ProjectionRunner(ledger.db.pool, ledger.store, [slow, fast], { batchSize: 10 });
+    await runner.prepare();
+    await runner.catchUp();
+    const fastSaw = new Set<string>();
+    const slowBatches: (readonly RecordedEvent[])[] = [];
+    let fastSawSecond!: () => void;
+    const fastGotSecond = new Promise<void>((resolve) => (fastSawSecond = resolve));
+    runner.on('applied', (b) => {
+      if (b.projection === 'sf_slow') slowBatches.push(b.handled);
+      if (b.projection !== 'sf_fast') return;
+      for (const id of ['sf-slow-1', 'sf-slow-2', 'sf-slow-3']) if (drafted(b.handled, id)) fastSaw.add(id);
+      if (fastSaw.has('sf-slow-3')) fastSawSecond();
+    });
+    runner.start();
+    try {
+      slowHolds = true;
+      await city.run(city.units[0]!.clerk, 'DraftDocument', draftInput('sf-slow-1'));
+      await isBlocked;
+      // sf_slow is stuck inside its batch with sf-slow-1; the next drafts still reach sf_fast.
+      await city.run(city.units[0]!.clerk, 'DraftDocument', draftInput('sf-slow-2'));
+      await city.run(city.units[0]!.clerk, 'DraftDocument', draftInput('sf-slow-3'));
+      await fastGotSecond;
+      assert.deepEqual(slowBatches.filter((b) => drafted(b, 'sf-slow-1')), [], 'sf_slow has not committed its held batch');
+      release();
+      const events = await feed(ledger.store);
+      for (let i = 0; (await applied(ledger.db.pool, 'sf_slow')).n < events.length; i++) {
+        assert.ok(i < 300, 'sf_slow did not catch up within 30 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const name of ['sf_slow', 'sf_fast']) {
+        assert.deepEqual(await applied(ledger.db.pool, name), { n: events.length, max: 1 }, `${name}: every event exactly once`);
+        assert.equal(await runner.checkpoint(name), events.at(-1)!.position);
+      }
+    } finally {
+      release();
+      await runner.stop();
+    }
+  });
 });
