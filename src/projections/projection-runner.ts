@@ -67,6 +67,18 @@ export function eventsAfter(events: readonly RecordedEvent[], position: FeedPosi
   return lo === 0 ? events : events.slice(lo);
 }
 
+/** Runs each projection's precompute on the page's events it handles; a failure is left for its apply to meet. */
+function precompute(projections: readonly Projection[], events: readonly RecordedEvent[]): void {
+  for (const p of projections) {
+    if (!p.precompute) continue;
+    try {
+      p.precompute(events.filter((e) => p.handles.has(e.type)));
+    } catch {
+      // apply computes the same and fails in its own transaction, reported as that projection's.
+    }
+  }
+}
+
 const earliest = (positions: Iterable<FeedPosition | null>): FeedPosition | null | undefined => {
   let out: FeedPosition | null | undefined;
   for (const p of positions) if (out === undefined || compareFeedPositions(p, out) < 0) out = p;
@@ -278,15 +290,21 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     const failures: unknown[] = [];
     const limit = this.#replayBatch;
     let from = earliest(at.values());
-    // The next page is read while the current one is applied.
-    let next = from === undefined ? null : this.store.readAll(from, limit);
+    // The next page is read while the current one is applied, and the projections' precompute
+    // runs as it arrives: Node works on the next page while PostgreSQL writes the current one.
+    const readPage = (position: FeedPosition | null) =>
+      this.store.readAll(position, limit).then((page) => {
+        precompute([...at.keys()], page.events);
+        return page;
+      });
+    let next = from === undefined ? null : readPage(from);
     try {
       while (next && at.size > 0) {
         const page = await next;
         next = null;
         if (page.events.length === 0) break;
         const pageFrom = from!;
-        next = this.store.readAll(page.position, limit);
+        next = readPage(page.position);
         from = page.position;
         await Promise.all(
           [...at].map(async ([p, position]) => {
@@ -314,7 +332,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
         if (lowest !== undefined && lowest !== from) {
           void next.catch(() => {});
           from = lowest;
-          next = this.store.readAll(lowest, limit);
+          next = readPage(lowest);
         }
       }
     } finally {
