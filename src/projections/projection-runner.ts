@@ -390,6 +390,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
           this.#pages.push({ seq: this.#nextSeq++, from: this.#sharedAt, events: result.value });
           this.#sharedAt = result.value.at(-1)!.position;
           for (const lane of this.#lanes.values()) lane.wake?.();
+          // With nobody following (every projection retrying on its own), nothing is kept.
+          if (this.#lanes.size === 0) this.#prunePages();
           await this.#roomToRead();
         }
       } catch (error) {
