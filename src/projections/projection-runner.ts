@@ -283,7 +283,8 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     if (failure) throw failure;
   }
 
-  async #replay(chosen: readonly Projection[], onProgress?: (name: string, read: number) => void): Promise<void> {
+  /** Catches the projections up from their checkpoints to the end of the feed (or until `stop` says so). */
+  async #replay(chosen: readonly Projection[], onProgress?: (name: string, read: number) => void, stop?: () => boolean): Promise<void> {
     const at = new Map<Projection, FeedPosition | null>();
     for (const p of chosen) at.set(p, await this.checkpoint(p.name));
     const read = new Map<Projection, number>(chosen.map((p) => [p, 0]));
@@ -299,7 +300,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
       });
     let next = from === undefined ? null : readPage(from);
     try {
-      while (next && at.size > 0) {
+      while (next && at.size > 0 && !stop?.()) {
         const page = await next;
         next = null;
         if (page.events.length === 0) break;
@@ -487,30 +488,28 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   }
 
   /**
-   * A projection behind the shared read: after `delayMs`, from its stored checkpoint, it reads and
-   * applies on its own until it stands at or after the end of the last page read, then joins.
-   * Joining is checked and done synchronously, so no page is read in between.
+   * A projection behind the shared read: after `delayMs`, from its stored checkpoint, it replays
+   * the feed on its own (as a catch-up does) until it stands at or after the end of the last page
+   * of the shared read, then joins. Joining is checked and done synchronously, so no page is read
+   * in between.
    */
   #chase(p: Projection, delayMs: number): void {
     const task = (async () => {
       if (delayMs > 0) await this.#pause(delayMs);
       while (!this.#stopping) {
         try {
-          let position = await this.checkpoint(p.name);
           for (;;) {
+            // The same replay as a catch-up (read-ahead, precompute), up to the end of the feed.
+            await this.#replay([p], undefined, () => this.#stopping);
             if (this.#stopping) return;
+            const position = await this.checkpoint(p.name);
             if (compareFeedPositions(position, this.#sharedAt) >= 0) {
               this.#join(p, position);
               return;
             }
-            const page = await this.store.readAll(position, this.#replayBatch);
-            if (page.events.length === 0) {
-              // Behind the shared read yet nothing to read: the feed is not visible to this read yet.
-              await this.#pause(20);
-              continue;
-            }
-            await this.applyBatch(p, position, page.events);
-            position = page.position;
+            // Behind the shared read yet at the end of what this read saw: the shared read has
+            // gone on meanwhile, or a commit it saw is not visible to this read yet.
+            await this.#pause(20);
           }
         } catch (error) {
           if (!(error instanceof CheckpointMoved)) this.#report(error, p.name);
