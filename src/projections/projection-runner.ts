@@ -93,9 +93,9 @@ const latest = (positions: Iterable<FeedPosition | null>): FeedPosition | null |
 
 /**
  * Keeps projections up to date with the feed. Each batch is applied and its checkpoint moved in
- * one transaction per projection (the checkpoint row is locked, so two runners never apply the
- * same batch), so a crash at any point leaves each projection exactly at some checkpoint. Emits
- * 'applied' after every commit (subscriptions, lag measurement).
+ * one transaction per projection (the checkpoint moves only if it is still where the batch began,
+ * so two runners never both commit one batch), so a crash at any point leaves each projection
+ * exactly at some checkpoint. Emits 'applied' after every commit (subscriptions, lag measurement).
  *
  * The feed is read once for all projections of the runner, not once per projection: every read
  * is decoded once and each projection is handed the events after its own checkpoint, applied side
