@@ -17,8 +17,22 @@ export interface StreamTip {
   hash: string;
 }
 
-export function hashStatus(e: RecordedEvent, previous: StreamTip | undefined): HashStatus {
-  const recomputed = eventHash(e.prevHash, {
+// The hash check of an event object, kept for as long as the object lives: the runner has it
+// computed as soon as the event is read (precompute), while the previous batch is being written.
+const hashChecked = new WeakMap<RecordedEvent, boolean>();
+
+/** Whether the event's stored hash is the hash of its own fields chained from its prevHash. */
+export function hashMatches(e: RecordedEvent): boolean {
+  let ok = hashChecked.get(e);
+  if (ok === undefined) {
+    ok = recomputeHash(e) === e.hash;
+    hashChecked.set(e, ok);
+  }
+  return ok;
+}
+
+function recomputeHash(e: RecordedEvent): string {
+  return eventHash(e.prevHash, {
     eventId: e.eventId,
     type: e.type,
     schemaVersion: e.schemaVersion,
@@ -32,7 +46,10 @@ export function hashStatus(e: RecordedEvent, previous: StreamTip | undefined): H
     causationId: e.causationId,
     data: e.data,
   });
-  if (recomputed !== e.hash) return 'hash_mismatch';
+}
+
+export function hashStatus(e: RecordedEvent, previous: StreamTip | undefined): HashStatus {
+  if (!hashMatches(e)) return 'hash_mismatch';
   const linked = previous
     ? e.revision === previous.revision + 1 && e.prevHash === previous.hash
     : e.revision === 0 && e.prevHash === GENESIS_HASH;

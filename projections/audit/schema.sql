@@ -33,11 +33,4 @@ CREATE TABLE audit_entries (
 
 -- The previous entry of a stream, for the chain check of the next batch.
 CREATE INDEX audit_entries_stream ON audit_entries (stream_id, revision);
--- The three timelines: a document's in feed order; a person's and a unit's by claimed time.
-CREATE INDEX audit_entries_document ON audit_entries (document_id, feed_seq) WHERE document_id IS NOT NULL;
-CREATE INDEX audit_entries_actor ON audit_entries (actor_user_id, occurred_at, feed_seq);
-CREATE INDEX audit_entries_actor_unit ON audit_entries (actor_unit_id, occurred_at, feed_seq);
-CREATE INDEX audit_entries_subject_unit ON audit_entries (subject_unit_id, occurred_at, feed_seq) WHERE subject_unit_id IS NOT NULL;
--- Inspectors' "show me what does not verify" and "what was back-dated": small partial indexes.
-CREATE INDEX audit_entries_unverified ON audit_entries (feed_seq) WHERE hash_status <> 'verified';
-CREATE INDEX audit_entries_late ON audit_entries (feed_seq) WHERE late_recorded;
+-- The timelines' and the inspectors' indexes are in indexes.sql: a rebuild creates them after the replay.

@@ -19,6 +19,7 @@ export const inboxProjection: Projection = {
   version: 1,
   handles: new Set(deliveryEvents.map((e) => e.type)),
   schemaSql: schemaFile(new URL('./schema.sql', import.meta.url)),
+  indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),
   tables: ['inbox_items', 'inbox_counts'],
   apply: applyInbox,
 };

@@ -56,14 +56,7 @@ CREATE TABLE inbox_items (
 -- indexed column, and room left on the page lets PostgreSQL write those updates as HOT updates,
 -- without touching the five indexes.
 
--- One index per shape of listInbox, each ending in the full sort key, so a page is a range scan
--- that starts at the cursor and stops after `first + 1` rows, however deep the page.
-CREATE INDEX inbox_items_unit_order ON inbox_items (unit_id, urgency_rank, due_rank, delivered_rank, document_id);
-CREATE INDEX inbox_items_unit_status_order ON inbox_items (unit_id, status, urgency_rank, due_rank, delivered_rank, document_id);
-CREATE INDEX inbox_items_assignee_order ON inbox_items (unit_id, assignee_user_id, urgency_rank, due_rank, delivered_rank, document_id)
-  WHERE assignee_user_id IS NOT NULL;
-CREATE INDEX inbox_items_assignee_status_order ON inbox_items (unit_id, assignee_user_id, status, urgency_rank, due_rank, delivered_rank, document_id)
-  WHERE assignee_user_id IS NOT NULL;
+-- The listInbox indexes, one per shape of the query, are in indexes.sql (a rebuild builds them last).
 
 -- Copies per unit and status (user_id = '') and per assignee and status (user_id = the assignee),
 -- kept by deltas in apply (see counts.ts for why not a GROUP BY). Zero rows are deleted. (No CHECK

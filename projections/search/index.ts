@@ -12,6 +12,7 @@ export const searchProjection: Projection = {
   version: 1,
   handles: new Set(SEARCH_EVENTS),
   schemaSql: schemaFile(new URL('./schema.sql', import.meta.url)),
+  indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),
   tables: ['search_bodies', 'search_documents', 'search_units'],
   async apply(tx, events) {
     const units = await loadUnits(tx, unitsToLoad(events));

@@ -29,10 +29,8 @@ CREATE TABLE search_documents (
   number_tsv         tsvector NOT NULL,
   issuer_tsv         tsvector NOT NULL
 );
--- Queries must use this very expression to use the index.
-CREATE INDEX search_documents_head ON search_documents USING gin ((title_tsv || number_tsv || issuer_tsv));
+-- apply renames an issuer through this one; the queries' GIN indexes are in indexes.sql.
 CREATE INDEX search_documents_issuer ON search_documents (issuer_unit_id);
-CREATE INDEX search_documents_recipients ON search_documents USING gin (recipient_unit_ids);
 
 -- Bodies apart from the rest: numbering, sending or a recall updates search_documents only, and
 -- never makes PostgreSQL write a body's thousand index entries again.
@@ -45,5 +43,3 @@ CREATE TABLE search_bodies (
   -- False when a very long body did not fit in its tsvector; such rows are checked by their text.
   complete    boolean NOT NULL
 );
-CREATE INDEX search_bodies_tsv ON search_bodies USING gin (body_tsv);
-CREATE INDEX search_bodies_incomplete ON search_bodies (document_id) WHERE NOT complete;

@@ -17,6 +17,7 @@ export const sentBoxProjection: Projection = {
   version: 1,
   handles: new Set(sentBoxEventTypes),
   schemaSql: schemaFile(new URL('./schema.sql', import.meta.url)),
+  indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),
   tables: ['sent_box_documents', 'sent_box_recipients'],
   apply: applySentBox,
 };

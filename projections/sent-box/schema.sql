@@ -24,7 +24,6 @@ CREATE TABLE sent_box_documents (
   -- minus sentAt in epoch ms: the latest first with an ascending index and keyset.
   sent_rank        bigint NOT NULL
 );
-CREATE INDEX sent_box_documents_unit_order ON sent_box_documents (issuer_unit_id, sent_rank, document_id);
 
 CREATE TABLE sent_box_recipients (
   document_id      text COLLATE "C" NOT NULL,

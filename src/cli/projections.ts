@@ -46,20 +46,25 @@ export async function rebuild(config: Config, names: string[]): Promise<number> 
     const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM events');
     const total = Number(rows[0]!.n);
     const chosen = names.length ? names : ledger.projections.projections.map((p) => p.name);
+    // One replay of the feed for all of them: each read is decoded once and applied to every
+    // projection side by side (each in its own transactions, with its own checkpoint).
     const bar = process.stdout.isTTY
       ? new cliProgress.SingleBar({ format: '{name} [{bar}] {value}/{total} events · {rate}/s · eta {eta}s', hideCursor: true }, cliProgress.Presets.shades_classic)
       : undefined;
-    for (const name of chosen) {
-      const started = Date.now();
-      bar?.start(total, 0, { name: name.padEnd(10), rate: 0 });
-      await ledger.projections.rebuild([name], (_n, read) => {
-        bar?.update(read, { rate: Math.round(read / Math.max(0.001, (Date.now() - started) / 1000)) });
-      });
-      bar?.update(total);
-      bar?.stop();
-      const seconds = (Date.now() - started) / 1000;
-      console.log(`${name}: rebuilt from ${total} events in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} events/s)`);
-    }
+    const started = Date.now();
+    const label = chosen.join(', ');
+    bar?.start(total, 0, { name: label, rate: 0 });
+    const read = new Map<string, number>();
+    await ledger.projections.rebuild(chosen, (name, n) => {
+      read.set(name, n);
+      // The slowest projection's progress is the rebuild's.
+      const done = Math.min(...chosen.map((c) => read.get(c) ?? 0));
+      bar?.update(done, { rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
+    });
+    bar?.update(total);
+    bar?.stop();
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`${label}: rebuilt from ${total} events in ${seconds.toFixed(1)} s (${Math.round(total / Math.max(seconds, 0.001))} events/s)`);
     return 0;
   } finally {
     await ledger.close();

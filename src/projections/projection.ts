@@ -18,9 +18,24 @@ export interface Projection {
   handles: ReadonlySet<string>;
   /** CREATE TABLE/INDEX statements for its tables. */
   schemaSql: string;
+  /**
+   * Optional: indexes only its queries need, not its `apply` (`CREATE INDEX IF NOT EXISTS …`).
+   * A rebuild creates them after the replay, one sort per index instead of one insertion per row
+   * and index; `reset` creates them with the tables, and `prepare` creates any that are missing
+   * (a rebuild cut short).
+   */
+  indexSql?: string;
   /** Its tables, dropped (CASCADE) before the schema is created again. */
   tables: readonly string[];
   apply(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * Optional: CPU work that depends on the events alone (no database, no state), which `apply`
+   * would otherwise do inside its transaction. The runner calls it as soon as a page of the feed
+   * has been read — while the previous batch's statements are still running in PostgreSQL — with
+   * the page's events this projection handles, so the two overlap. It may memoise per event
+   * object (a WeakMap); `apply` must give the same rows whether or not it was called.
+   */
+  precompute?(events: readonly RecordedEvent[]): void;
 }
 
 /** Reads a projection's schema file beside its module (`new URL('./schema.sql', import.meta.url)`). */

@@ -19,14 +19,14 @@ export class FeedSubscription implements Subscription {
   /** Set by every wake-up; a wake-up during a read makes the loop read again instead of sleeping. */
   #woken = false;
   #sleeper: (() => void) | null = null;
-  readonly #iterator: AsyncGenerator<RecordedEvent, void, undefined>;
+  #consumed: 'events' | 'pages' | null = null;
+  #events: AsyncGenerator<RecordedEvent, void, undefined> | null = null;
 
   constructor(
     private readonly deps: FeedSubscriptionDeps,
     from: FeedPosition | null,
   ) {
     this.#position = from;
-    this.#iterator = this.#run();
   }
 
   /** The position of the last event handed out (or the starting position). */
@@ -42,7 +42,27 @@ export class FeedSubscription implements Subscription {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    return this.#iterator;
+    if (!this.#events) {
+      this.#consume('events');
+      this.#events = this.#run();
+    }
+    return this.#events;
+  }
+
+  /**
+   * The same feed a read at a time: each non-empty page as one array, as soon as it is read. For
+   * consumers that work in batches anyway (the projection runner): no per-event hand-over, and
+   * the batch is whatever had accumulated since the last read. A subscription is consumed either
+   * by events or by pages, once.
+   */
+  pages(): AsyncGenerator<RecordedEvent[], void, undefined> {
+    this.#consume('pages');
+    return this.#readPages();
+  }
+
+  #consume(how: 'events' | 'pages'): void {
+    if (this.#consumed) throw new Error(`this subscription is already consumed (by ${this.#consumed})`);
+    this.#consumed = how;
   }
 
   async close(): Promise<void> {
@@ -63,6 +83,25 @@ export class FeedSubscription implements Subscription {
           yield event;
         }
         if (page.events.length > 0 || this.#woken) continue;
+        await this.#sleep();
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  async *#readPages(): AsyncGenerator<RecordedEvent[], void, undefined> {
+    try {
+      while (!this.#closed) {
+        this.#woken = false;
+        const page = await this.deps.readPage(this.#position, this.deps.batchSize);
+        if (this.#closed) return;
+        if (page.events.length > 0) {
+          this.#position = page.position;
+          yield page.events;
+          continue;
+        }
+        if (this.#woken) continue;
         await this.#sleep();
       }
     } finally {

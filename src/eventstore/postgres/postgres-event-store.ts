@@ -57,8 +57,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // The transaction id travels as text (xid8 can exceed 2^53) under its own name: an output column
 // called transaction_id would make ORDER BY transaction_id sort the text ('1000' < '999').
+// Times travel as the ISO text the events carry (what Date.toISOString prints: UTC, milliseconds,
+// years 0001–9999 as isoTimestamp allows), so the feed does not parse a Date per time to print it
+// again: that was a tenth of the cost of decoding an event.
+const isoText = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
 const EVENT_COLUMNS = `global_position, transaction_id::text AS txid, stream_id, revision, event_id::text AS event_id,
-  type, schema_version, data, occurred_at, recorded_at, actor, command_id, correlation_id, causation_id,
+  type, schema_version, data, ${isoText('occurred_at')}, ${isoText('recorded_at')}, actor, command_id, correlation_id, causation_id,
   prev_hash, hash, mac`;
 
 const APPEND_SQL = `SELECT * FROM gongwen_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
@@ -91,8 +95,8 @@ interface EventRow {
   type: string;
   schema_version: number;
   data: unknown;
-  occurred_at: Date;
-  recorded_at: Date;
+  occurred_at: string;
+  recorded_at: string;
   actor: unknown;
   command_id: string;
   correlation_id: string;
@@ -228,14 +232,15 @@ export class PostgresEventStore implements EventStore {
     return { events, position: events.at(-1)?.position ?? from };
   }
 
-  subscribeAll(from: FeedPosition | null): Subscription {
+  /** `batchSize`: events per read (default: the store's subscriptionBatchSize). */
+  subscribeAll(from: FeedPosition | null, opts: { batchSize?: number } = {}): FeedSubscription {
     if (this.#closed) throw new Error('event store is closed');
     decodeFeedPosition(from); // a bad position fails here, not on the first read
     const subscription = new FeedSubscription(
       {
         readPage: (position, limit) => this.readAll(position, limit),
         pollIntervalMs: this.#pollIntervalMs,
-        batchSize: this.#batchSize,
+        batchSize: opts.batchSize ?? this.#batchSize,
         onClose: (s) => this.#subscriptions.delete(s),
       },
       from,
@@ -521,8 +526,8 @@ export class PostgresEventStore implements EventStore {
       revision: row.revision,
       globalPosition: row.global_position,
       position: encodeFeedPosition(row.txid, row.global_position),
-      occurredAt: row.occurred_at.toISOString(),
-      recordedAt: row.recorded_at.toISOString(),
+      occurredAt: row.occurred_at,
+      recordedAt: row.recorded_at,
       actor: actor.data,
       commandId: row.command_id,
       correlationId: row.correlation_id,
