@@ -1,11 +1,12 @@
+import { once } from 'node:events';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 
 /**
  * Bulk insert with COPY … FROM STDIN (text format) on a client the caller holds, inside its
  * transaction: the cheapest way into PostgreSQL for an append-only table written by the thousand
- * rows (no array literals to build in Node and parse again in PostgreSQL, no INSERT plan). pg has
- * no COPY helper of its own; this is its submittable-query interface (what pg-copy-streams uses),
- * with the whole payload sent as one CopyData message.
+ * rows (no array literals to build in Node and parse again in PostgreSQL, no INSERT plan). The
+ * rows are sent as one chunk through pg-copy-streams.
  *
  * Values: null/undefined → NULL; strings as they are; numbers, bigints and booleans in
  * PostgreSQL's text input form; Dates as ISO 8601; anything else as JSON (json/jsonb columns).
@@ -21,9 +22,12 @@ export async function copyRows(tx: pg.ClientBase, table: string, columns: readon
     }
     text += '\n';
   }
-  const query = new CopyIn(`COPY ${table} (${columns.join(', ')}) FROM STDIN`, Buffer.from(text, 'utf8'));
-  await tx.query(query as unknown as pg.QueryConfig);
-  return query.result;
+  const stream = tx.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  const finished = once(stream, 'finish');
+  stream.end(Buffer.from(text, 'utf8'));
+  // once() rejects on the stream's 'error' (a constraint violated by a row, say).
+  await finished;
+  return stream.rowCount;
 }
 
 // Backslash, newline, carriage return and tab are the text format's delimiters and escapes.
@@ -46,63 +50,4 @@ function copyValue(value: unknown): string {
     default:
       return copyValue(value instanceof Date ? value.toISOString() : JSON.stringify(value));
   }
-}
-
-/**
- * The submittable pg runs in its query queue: sends the COPY, answers PostgreSQL's CopyInResponse
- * with the payload and CopyDone, and settles on ReadyForQuery (or on the error, after which pg
- * hands the ReadyForQuery to no query).
- */
-class CopyIn {
-  result = 0;
-  /** pg calls back through this when the query is given no callback of its own. */
-  callback: ((error: Error | null) => void) | undefined;
-  readonly #settled: Promise<void>;
-  #resolve!: () => void;
-  #reject!: (error: Error) => void;
-
-  constructor(
-    readonly text: string,
-    private readonly payload: Buffer,
-  ) {
-    this.#settled = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
-
-  // tx.query(submittable) returns the submittable; awaiting it awaits the COPY.
-  then<T, E>(onfulfilled: (value: void) => T, onrejected?: (reason: unknown) => E): Promise<T | E> {
-    return this.#settled.then(onfulfilled, onrejected);
-  }
-
-  submit(connection: { query(text: string): void }): void {
-    connection.query(this.text);
-  }
-
-  handleCopyInResponse(connection: { sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void }): void {
-    connection.sendCopyFromChunk(this.payload);
-    connection.endCopyFrom();
-  }
-
-  handleCommandComplete(message: { text?: string }): void {
-    const match = /^COPY (\d+)/.exec(message.text ?? '');
-    if (match) this.result = Number(match[1]);
-  }
-
-  handleReadyForQuery(): void {
-    this.callback?.(null);
-    this.#resolve();
-  }
-
-  handleError(error: Error): void {
-    this.callback?.(error);
-    this.#reject(error);
-  }
-
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handleCopyData(): void {}
-  handlePortalSuspended(): void {}
 }
