@@ -12,6 +12,7 @@ import { readableDocument, requireCatalogue, requireIssuer, seesAllUnits, requir
 import { sealingContentOf } from '../app/commands/sealing-commands.ts';
 import { loadSealEvidence } from '../app/seal-evidence.ts';
 import { OID, SM2_DEFAULT_USER_ID } from '../integrity/sm2.ts';
+import { ledgerProofOf } from '../seal/ledger-proof.ts';
 import { buildSealedDocumentPackage } from '../seal/sealed-document-package.ts';
 import { verifySealedDocument } from '../seal/verify-sealed-document.ts';
 
@@ -113,7 +114,8 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     exportSealedDocument: read(async (p, a: { documentId: string }) => {
       if (!(await readableDocument(ledger.store, p, a.documentId))) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
       const evidence = await loadSealEvidence(ledger.store, pool, a.documentId);
-      return JSON.stringify(buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, exportedAt: new Date().toISOString() }, ledger.key));
+      const ledgerProof = await ledgerProofOf(ledger.merkleLog, evidence.sealedEvent);
+      return JSON.stringify(buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, ledgerProof, exportedAt: new Date().toISOString() }, ledger.key));
     }),
     ledgerKey: read(async () => ({ publicKey: ledger.key.publicKeyHex, keyId: ledger.key.keyId })),
     catalogue: read(async (p, a: { fonds: string; year: number; retention?: string; first: number; after?: string }) => {

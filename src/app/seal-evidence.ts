@@ -4,7 +4,7 @@ import { fold } from '../domain/decider.ts';
 import { documentDecider, sealedContent, type DocumentEvent } from '../domain/document/index.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { streams } from '../domain/streams.ts';
-import type { EventStore } from '../eventstore/port.ts';
+import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { SealEvidence, SealHistoryEntry, Sealing } from '../seal/verify-sealed-document.ts';
 import type { z } from 'zod';
 
@@ -14,7 +14,11 @@ import type { z } from 'zod';
  * sealing, shows as CONTENT_CHANGED), the last DocumentSealed, the seal's record and history with
  * the ledger's recording times, and the attachments' stored bytes.
  */
-export async function loadSealEvidence(store: EventStore, pool: pg.Pool, documentId: string): Promise<SealEvidence & { attachments: StoredAttachment[] }> {
+export async function loadSealEvidence(
+  store: EventStore,
+  pool: pg.Pool,
+  documentId: string,
+): Promise<SealEvidence & { attachments: StoredAttachment[]; sealedEvent: RecordedEvent }> {
   const read = await store.readStream(streams.document(documentId));
   const state = fold(documentDecider, read.events as unknown as DocumentEvent[]);
   if (state.status === 'none') throw new Refusal('NOT_FOUND', `公文「${documentId}」不存在 (no such document)`, { documentId });
@@ -37,6 +41,7 @@ export async function loadSealEvidence(store: EventStore, pool: pg.Pool, documen
 
   const attachments = await storedAttachments(pool, content.attachments.map((a) => a.sm3));
   return {
+    sealedEvent,
     content,
     sealing,
     sealRecord,

@@ -6,6 +6,8 @@ import { openDatabase } from '../db/database.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
 import { findLedgerKey, loadLedgerKey } from '../integrity/ledger-key.ts';
+import { MerkleLog } from '../integrity/merkle-log.ts';
+import { ledgerProofOf } from '../seal/ledger-proof.ts';
 import { buildSealedDocumentPackage, verifySealedDocumentPackage, type PackageVerification } from '../seal/sealed-document-package.ts';
 
 /**
@@ -50,6 +52,9 @@ export function formatSealReport(r: PackageVerification, trustedKeys: number): s
     `  印章 seal:           ${r.sealName} (${r.sealId}, 属于 ${r.sealUnitId})`,
     `  盖章时间 sealed at:  ${r.sealedAt}  by ${r.sealedBy} (${r.keyCustody === 'client' ? 'USB Key' : '服务器托管密钥 server-held key'})`,
     `  内容摘要 SM3:        ${r.contentDigest}`,
+    r.ledgerProof
+      ? `  账本存证 ledger:     已记入全局日志，检查点 ${r.ledgerProof.treeSize} 个事件，签于 ${r.ledgerProof.checkpointAt} (in a signed checkpoint)`
+      : '  账本存证 ledger:     未能证实 (not proven)',
   ];
   for (const p of r.problems) lines.push(`  ✗ ${p.code}: ${p.message}`);
   for (const n of r.notes) lines.push(`  · ${n}`);
@@ -68,7 +73,9 @@ export async function exportDocument(config: Config, documentId: string | undefi
     const key = await loadLedgerKey(config);
     const store = new PostgresEventStore({ pool: db.pool, registry: eventRegistry, macKey: key.macKey });
     const evidence = await loadSealEvidence(store, db.pool, documentId);
-    const text = JSON.stringify(buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, exportedAt: new Date().toISOString() }, key), null, 2);
+    const ledgerProof = await ledgerProofOf(new MerkleLog({ pool: db.pool, key }), evidence.sealedEvent);
+    const package_ = buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, ledgerProof, exportedAt: new Date().toISOString() }, key);
+    const text = JSON.stringify(package_, null, 2);
     if (out) {
       await writeFile(out, `${text}\n`);
       console.error(`已导出 ${evidence.content.docNumber}「${evidence.content.title}」到 ${out}`);

@@ -5,6 +5,7 @@ import { Sm2PublicKeyHex } from '../../schemas/events/seal.ts';
 import type { SealedContent } from '../domain/document/sealed-content.ts';
 import { canonicalJson } from '../integrity/canonical-json.ts';
 import { sm2Verify } from '../integrity/sm2.ts';
+import { checkLedgerProof, LedgerProofSchema, type LedgerProof } from './ledger-proof.ts';
 import { SealRecordSchema } from './seal-record.ts';
 import { verifySealedDocument, type SealEvidence, type SealHistoryEntry, type SealVerification } from './verify-sealed-document.ts';
 
@@ -14,7 +15,8 @@ import { verifySealedDocument, type SealEvidence, type SealHistoryEntry, type Se
  * bytes, the sealing, the GB/T 38540 seal record and the seal's history — signed as a whole by the
  * ledger's SM2 key (SM3withSM2 over the RFC 8785 canonical JSON of every other field), so the
  * history cannot be trimmed of a revocation. The verifier trusts the ledger key it is given, never
- * the one the file names.
+ * the one the file names. `ledgerProof` adds the sealing event's place in the ledger's Merkle log
+ * under a signed checkpoint (ledger-proof.ts): the sealing existed, as it is, by that time.
  */
 
 export const PACKAGE_FORMAT = 'gongwen-sealed-document';
@@ -50,6 +52,7 @@ const PackageBody = z.strictObject({
   sealHistory: z.array(HistorySchema),
   attachments: z.array(z.strictObject({ sm3: Sm3Hex, name: z.string(), mediaType: z.string(), contentBase64: z.string() })),
   ledger: z.strictObject({ publicKey: Sm2PublicKeyHex, keyId: z.string() }),
+  ledgerProof: LedgerProofSchema,
 });
 
 export const SealedDocumentPackageSchema = PackageBody.extend({ ledgerSignature: z.string().regex(/^[0-9a-f]+$/) });
@@ -59,6 +62,7 @@ type PackageBody = z.infer<typeof PackageBody>;
 export interface PackageInput {
   evidence: SealEvidence;
   attachments: { sm3: string; name: string; mediaType: string; bytes: Uint8Array }[];
+  ledgerProof: LedgerProof;
   exportedAt: string;
 }
 
@@ -74,6 +78,7 @@ export function buildSealedDocumentPackage(input: PackageInput, ledger: { public
     sealHistory: [...evidence.sealHistory],
     attachments: input.attachments.map((a) => ({ sm3: a.sm3, name: a.name, mediaType: a.mediaType, contentBase64: Buffer.from(a.bytes).toString('base64') })),
     ledger: { publicKey: ledger.publicKeyHex, keyId: ledger.keyId },
+    ledgerProof: input.ledgerProof,
   };
   return { ...body, ledgerSignature: ledger.sign(canonicalJson(body)) };
 }
@@ -81,6 +86,8 @@ export function buildSealedDocumentPackage(input: PackageInput, ledger: { public
 export interface PackageVerification extends SealVerification {
   /** Whether the package itself is the ledger's (signature by a trusted ledger key). */
   packageSigned: boolean;
+  /** The signed checkpoint the sealing is proven in, when the proof holds. */
+  ledgerProof: { treeSize: number; checkpointAt: string } | null;
 }
 
 /**
@@ -116,5 +123,12 @@ export function verifySealedDocumentPackage(text: string, trustedLedgerKeys: rea
         : `数据包由未经确认的账本密钥（${pkg.ledger.keyId}）签名，请用 --issuer-key 指定可信的账本公钥 (package signed by an untrusted key)`,
     });
   }
-  return { ...result, valid: result.problems.length === 0, packageSigned };
+  const proof = checkLedgerProof(pkg.ledgerProof, pkg.sealing, trusted);
+  if (!proof.ok) result.problems.push({ code: 'LEDGER_PROOF_INVALID', message: `账本存证验证未通过：${proof.reason}` });
+  return {
+    ...result,
+    valid: result.problems.length === 0,
+    packageSigned,
+    ledgerProof: proof.ok ? { treeSize: proof.treeSize, checkpointAt: proof.checkpointAt } : null,
+  };
 }

@@ -45,7 +45,8 @@ export type SealProblemCode =
   | 'SEAL_REVOKED_BEFORE_SEALING'
   | 'SEAL_NOT_VALID_AT_SEALING_TIME'
   | 'DOCUMENT_MISMATCH'
-  | 'PACKAGE_ALTERED';
+  | 'PACKAGE_ALTERED'
+  | 'LEDGER_PROOF_INVALID';
 
 export interface SealProblem {
   code: SealProblemCode;

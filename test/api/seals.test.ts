@@ -170,6 +170,20 @@ describe('electronic seals over GraphQL', async () => {
     const ok = await verifySealCli(file, '--issuer-key', key.publicKey);
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /印章验证通过/);
+    // The sealing event is proven in the ledger's Merkle log under a checkpoint the ledger signed.
+    assert.match(ok.out, /账本存证 ledger: +已记入全局日志/);
+    const checkpoint = await ledger.merkleLog.latestCheckpoint();
+    assert.ok(checkpoint && JSON.parse(text).ledgerProof.inclusion.treeSize <= checkpoint.treeSize);
+
+    // A proof moved to another event, or with a broken audit path, proves nothing.
+    const forged = JSON.parse(text);
+    forged.ledgerProof.event.recordedAt = '2020-01-01T00:00:00.000Z';
+    const re = verifySealedDocumentPackage(JSON.stringify(forged), [key.publicKey]);
+    assert.ok('problems' in re && re.problems.some((p) => p.code === 'LEDGER_PROOF_INVALID'));
+    const badPath = JSON.parse(text);
+    badPath.ledgerProof.inclusion.rootHash = '0'.repeat(64);
+    const rp = verifySealedDocumentPackage(JSON.stringify(badPath), [key.publicKey]);
+    assert.ok('problems' in rp && rp.problems.map((p) => p.code).includes('LEDGER_PROOF_INVALID'));
 
     const untrusted = await verifySealCli(file);
     assert.equal(untrusted.code, 1, untrusted.out);
