@@ -252,3 +252,34 @@ describe('two keepers sealing the same document at once', async () => {
     assert.equal(new Set(rows.map((r) => r.doc)).size, rows.length, 'one number per document');
   });
 });
+
+describe('issuing a server-held seal', async () => {
+  const { ledger, city, run } = await setup();
+  const vaultRows = async (sealId: string) =>
+    (await ledger.db.pool.query(`SELECT count(*)::int AS n FROM seal_key_vault WHERE seal_id = $1`, [sealId])).rows[0].n as number;
+  const issue = (sealId: string, commandId?: string) => ({
+    ...(commandId && { commandId }),
+    keyCustody: 'server', initialPassphrase: SEAL_PASSPHRASE, sealId, unitId: 'edu', name: '阜阳市教育局', sealType: '公文专用章',
+    validFrom: '2020-01-01T00:00:00.000Z', validTo: '2099-01-01T00:00:00.000Z',
+  });
+
+  test('a refused issue makes no key: an unknown unit, a past validity, a seal id in use', async () => {
+    const unknownUnit = await refusal(run(city.admin, 'IssueSeal', { ...issue('nowhere-seal'), unitId: 'nowhere' }));
+    assert.equal(unknownUnit.code, 'NOT_FOUND');
+    assert.equal(await vaultRows('nowhere-seal'), 0);
+    const expired = await refusal(run(city.admin, 'IssueSeal', { ...issue('edu-old'), validTo: '2021-01-01T00:00:00.000Z' }));
+    assert.equal(expired.code, 'VALIDATION_FAILED');
+    assert.equal(await vaultRows('edu-old'), 0);
+    const inUse = await refusal(run(city.admin, 'IssueSeal', issue('edu-seal')));
+    assert.equal(inUse.code, 'ALREADY_EXISTS');
+    assert.equal(await vaultRows('edu-seal'), 1, 'only the seal\'s own key');
+  });
+
+  test('a repeated issue answers as the first time, with the same key and no second one', async () => {
+    const first = await ledger.commands.execute(city.admin, 'IssueSeal', issue('edu-twice', 'issue-edu-twice-1'));
+    const again = await ledger.commands.execute(city.admin, 'IssueSeal', issue('edu-twice', 'issue-edu-twice-1'));
+    assert.equal(again.duplicate, true);
+    assert.deepEqual(again.events.map((e) => e.eventId), first.events.map((e) => e.eventId));
+    assert.equal(await vaultRows('edu-twice'), 1);
+  });
+});

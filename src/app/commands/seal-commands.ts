@@ -6,7 +6,7 @@ import { streams } from '../../domain/streams.ts';
 import { Refusal } from '../../domain/refusal.ts';
 import { generateSm2KeyPair, isValidSm2PublicKey } from '../../integrity/sm2.ts';
 import { passphraseProblem, wrapSealKey } from '../../seal/key-wrap.ts';
-import { signSealRecord } from '../../seal/seal-record.ts';
+import { signSealRecord, type SealRecord } from '../../seal/seal-record.ts';
 import { handleCommand } from '../handle-command.ts';
 import { unlockSealKey } from './seal-keys.ts';
 import { actorIsCityOfficeSuperAdmin, loadState, loadUnits, retryPolicy, unitStatusLookup, type CommandDeps } from './deps.ts';
@@ -34,12 +34,22 @@ type IssueSealData = z.infer<typeof C.IssueSeal.input>;
  * the vault before SealIssued names its public key (a crash between leaves an orphan row that no
  * seal names). The passphrase goes no further than this function.
  */
-async function provideKey(deps: CommandDeps, data: IssueSealData): Promise<IssueSealData> {
+async function provideKey(deps: CommandDeps, inv: Invocation<IssueSealData>, step?: string): Promise<IssueSealData> {
+  const data = inv.data;
   const { initialPassphrase, ...rest } = data;
   checkKeyInput(data, data.sealId);
   if (data.keyCustody === 'client') return rest;
-  // An existing stream never goes away: the decision will refuse ALREADY_EXISTS, so make no key.
-  if ((await loadState(deps.store, sealDecider, streams.seal(data.sealId))).state.status !== 'none') return rest;
+  // A repeat of a command already carried out gets its first outcome from handleCommand: no key.
+  if (await deps.store.findCommand(step ? `${inv.commandId}/${step}` : inv.commandId)) return rest;
+  // Decide once on current state with a stand-in key, as sealing does before it reserves a number:
+  // an issue that will be refused (not the city office, a seal id in use, a past validity) makes
+  // no key and leaves nothing in the vault.
+  const { state } = await loadState(deps.store, sealDecider, streams.seal(data.sealId));
+  const context = await sealContext(deps, inv, [data.unitId], data.replacesSealId);
+  sealDecider.decide({ type: 'IssueSeal', data: { ...rest, publicKey: deps.sealIssuer.publicKeyHex } }, state, {
+    ...context,
+    signSealRecord: (info) => ({ sealInfo: info }) as SealRecord,
+  });
   const pair = generateSm2KeyPair();
   await deps.vault.put(await wrapSealKey(pair.privateKeyHex, initialPassphrase!, { sealId: data.sealId, log2N: deps.config.GONGWEN_SEAL_KDF_LOG2N }));
   return { ...rest, publicKey: pair.publicKeyHex };
@@ -58,7 +68,7 @@ function checkKeyInput(key: { keyCustody: string; publicKey?: string; initialPas
 }
 
 async function issueSeal(deps: CommandDeps, inv: Invocation<IssueSealData>, step?: string) {
-  const data = await provideKey(deps, inv.data);
+  const data = await provideKey(deps, inv, step);
   return handleCommand(
     deps.store,
     {
