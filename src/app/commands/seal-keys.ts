@@ -22,9 +22,10 @@ async function recentWrongPassphrases(deps: CommandDeps, sealId: string): Promis
   return { count: rows[0]!.count, lastAt: rows[0]!.last_at };
 }
 
-export async function refuseIfLocked(deps: CommandDeps, seal: SealSummary): Promise<void> {
+/** Returns how many wrong passphrases the window holds, when they are still below the lock. */
+async function refuseIfLocked(deps: CommandDeps, seal: SealSummary): Promise<number> {
   const { count, lastAt } = await recentWrongPassphrases(deps, seal.sealId);
-  if (count < deps.config.GONGWEN_SEAL_MAX_WRONG_PASSPHRASES) return;
+  if (count < deps.config.GONGWEN_SEAL_MAX_WRONG_PASSPHRASES) return count;
   const until = new Date((lastAt ?? deps.now()).getTime() + deps.config.GONGWEN_SEAL_LOCK_MINUTES * 60_000);
   throw new Refusal(
     'SEAL_LOCKED',
@@ -34,7 +35,7 @@ export async function refuseIfLocked(deps: CommandDeps, seal: SealSummary): Prom
 }
 
 /** The vault's row for the seal's registered key; its absence is a seal that cannot seal here. */
-export async function wrappedKeyOf(deps: CommandDeps, seal: SealSummary): Promise<WrappedSealKey> {
+async function wrappedKeyOf(deps: CommandDeps, seal: SealSummary): Promise<WrappedSealKey> {
   const wrapped = await deps.vault.get(seal.sealId, seal.publicKey);
   if (!wrapped) {
     throw new Refusal('SEAL_NOT_USABLE', `服务器上没有印章「${seal.name}」的私钥（可能已销毁），不能盖章 (no server-held key for this seal)`, {
@@ -47,14 +48,13 @@ export async function wrappedKeyOf(deps: CommandDeps, seal: SealSummary): Promis
 
 /** The plain private key, for the duration of one call, or a refusal that counts toward the lock. */
 export async function unlockSealKey(deps: CommandDeps, seal: SealSummary, passphrase: string): Promise<{ privateKeyHex: string; wrapped: WrappedSealKey }> {
-  await refuseIfLocked(deps, seal);
+  const wrongSoFar = await refuseIfLocked(deps, seal);
   const wrapped = await wrappedKeyOf(deps, seal);
   try {
     return { privateKeyHex: await unwrapSealKey(wrapped, passphrase), wrapped };
   } catch (error) {
     if (!(error instanceof WrongPassphraseError)) throw error;
-    const { count } = await recentWrongPassphrases(deps, seal.sealId);
-    const left = deps.config.GONGWEN_SEAL_MAX_WRONG_PASSPHRASES - count - 1;
+    const left = deps.config.GONGWEN_SEAL_MAX_WRONG_PASSPHRASES - wrongSoFar - 1;
     throw new Refusal(
       WRONG_PASSPHRASE,
       left > 0
