@@ -39,17 +39,17 @@ export async function loadSealEvidence(
     return status ? [{ status, at: e.recordedAt, ...(reason !== undefined && { reason }) }] : [];
   });
 
-  const attachments = await storedAttachments(pool, content.attachments.map((a) => a.sm3));
+  const stored = await storedAttachments(pool, content.attachments.map((a) => a.sm3));
   return {
     sealedEvent,
     content,
     sealing,
     sealRecord,
     sealHistory,
-    attachmentBytes: new Map(attachments.map((a) => [a.sm3, a.bytes])),
+    attachmentBytes: new Map([...stored].map(([sm3, s]) => [sm3, s.bytes])),
     attachments: content.attachments.flatMap((a) => {
-      const stored = attachments.find((s) => s.sm3 === a.sm3);
-      return stored ? [{ ...stored, name: a.name }] : [];
+      const s = stored.get(a.sm3);
+      return s ? [{ sm3: a.sm3, name: a.name, ...s }] : [];
     }),
   };
 }
@@ -68,11 +68,12 @@ export interface StoredAttachment {
   bytes: Uint8Array;
 }
 
-async function storedAttachments(pool: pg.Pool, digests: string[]): Promise<StoredAttachment[]> {
-  if (digests.length === 0) return [];
+/** The stored bytes by SM3; an attachment whose bytes are not stored is simply absent. */
+async function storedAttachments(pool: pg.Pool, digests: string[]): Promise<Map<string, Pick<StoredAttachment, 'mediaType' | 'bytes'>>> {
+  if (digests.length === 0) return new Map();
   const { rows } = await pool.query<{ sm3: string; media_type: string; bytes: Buffer }>(
     `SELECT sm3, media_type, bytes FROM attachment_contents WHERE sm3 = ANY($1::text[])`,
     [digests],
   );
-  return rows.map((r) => ({ sm3: r.sm3, name: '', mediaType: r.media_type, bytes: r.bytes }));
+  return new Map(rows.map((r) => [r.sm3, { mediaType: r.media_type, bytes: r.bytes }]));
 }
