@@ -34,11 +34,17 @@ async function precheck(deps: CommandDeps, inv: Invocation<{ documentId: string;
   return { doc, seal: seal! };
 }
 
+/** Where the document's number comes from: its own year once numbered, else the current year's stream of its prefix. */
+function numberingOf(doc: DocumentRecord, now: string, timeZone: string) {
+  const prefix = doc.content.docNumberPrefix;
+  const year = doc.number?.year ?? yearOf(now, timeZone);
+  return { prefix, year, streamId: streams.numbering(doc.issuerUnitId, prefix, year) };
+}
+
 /** The number this document holds already (sealed before a crash, or reserved by PrepareSealing). */
 async function heldNumber(store: EventStore, timeZone: string, doc: DocumentRecord, now: string) {
   if (doc.number) return doc.number;
-  const year = yearOf(now, timeZone);
-  const numbering = (await loadState(store, numberingDecider, streams.numbering(doc.issuerUnitId, doc.content.docNumberPrefix, year))).state;
+  const numbering = (await loadState(store, numberingDecider, numberingOf(doc, now, timeZone).streamId)).state;
   return reservedNumberFor(numbering, doc.documentId);
 }
 
@@ -66,9 +72,7 @@ export async function sealingContentOf(store: EventStore, timeZone: string, docu
  * crash leaves no gap, and a document that was numbered before keeps its number.
  */
 async function reserveNumber(deps: CommandDeps, inv: Invocation<{ documentId: string }>, doc: DocumentRecord, actor = SYSTEM_ACTOR) {
-  const prefix = doc.content.docNumberPrefix;
-  const year = doc.number?.year ?? yearOf(inv.now, deps.config.GONGWEN_TIMEZONE);
-  const numberingStream = streams.numbering(doc.issuerUnitId, prefix, year);
+  const { prefix, year, streamId: numberingStream } = numberingOf(doc, inv.now, deps.config.GONGWEN_TIMEZONE);
   const reserved = await handleCommand(
     deps.store,
     { streamId: numberingStream, decider: numberingDecider, context: () => ({ actor, now: inv.now }) },
