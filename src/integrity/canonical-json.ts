@@ -1,3 +1,5 @@
+import type { HashedEventFields } from './event-hash.ts';
+
 /**
  * RFC 8785 (JCS) canonical JSON: the ledger's one writer of it (event hashes, leaves, sealed
  * content, command fingerprints). Byte for byte what the reference `canonicalize` package
@@ -93,22 +95,9 @@ export function canonicalJson(value: unknown): string {
  * canonicalJson() of the object canonicalEvent() (event-hash.ts) builds, without building it:
  * the envelope's keys are fixed, so their JCS order is written out once here. The verifier
  * recomputes this for every event of the ledger; test/unit/canonical-json.test.ts holds the two
- * equal.
+ * equal. The actor is typed unknown because the verifier passes it as parsed from the row.
  */
-export function canonicalEventText(e: {
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  streamId: string;
-  revision: number;
-  occurredAt: string;
-  recordedAt: string;
-  actor: unknown;
-  commandId: string;
-  correlationId: string;
-  causationId: string | null;
-  data: unknown;
-}): string {
+export function canonicalEventText(e: Omit<HashedEventFields, 'actor'> & { actor: unknown }): string {
   return (
     '{"actor":' +
     ser(e.actor, 1) +
