@@ -12,6 +12,7 @@ import { SealKeyVault } from '../seal/seal-key-vault.ts';
 import { deliveryDispatcher } from './reactors/delivery-dispatcher.ts';
 import { ReactorRunner } from './reactors/reactor-runner.ts';
 import { SecurityLog } from './security-log.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
 
 /** The composed ledger: one of each part, wired once, for the server, the CLI and the tests. */
 export interface Ledger {
@@ -24,6 +25,8 @@ export interface Ledger {
   merkleLog: MerkleLog;
   reactors: ReactorRunner[];
   projections: ProjectionRunner;
+  /** Background jobs (pg-boss): register definitions before `jobs.start()`. Not started by `start`. */
+  jobs: JobQueue;
   /** Starts the background work: process managers and the Merkle log sequencer. */
   start(opts?: { sequenceEveryMs?: number }): void;
   /** Runs every process manager and projection until everything committed so far is handled (CLI, tests). */
@@ -42,6 +45,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const merkleLog = new MerkleLog({ pool: db.pool, key });
   const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps))];
   const projections = new ProjectionRunner(db.pool, store, allProjections);
+  const jobs = new JobQueue(db.url);
   await projections.prepare();
   let sequencer: NodeJS.Timeout | undefined;
   let sequencing: Promise<unknown> = Promise.resolve();
@@ -56,6 +60,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     merkleLog,
     reactors,
     projections,
+    jobs,
     start({ sequenceEveryMs = 5_000 } = {}) {
       for (const r of reactors) r.start();
       projections.start();
@@ -86,7 +91,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     },
     async close() {
       if (sequencer) clearInterval(sequencer);
-      await Promise.all([...reactors.map((r) => r.stop()), projections.stop()]);
+      await Promise.all([...reactors.map((r) => r.stop()), projections.stop(), jobs.stop()]);
       await sequencing;
       await store.close();
     },
