@@ -50,6 +50,8 @@ export const actionLabels: Readonly<Record<LedgerEventType, string>> = {
   UserDeactivated: '停用用户',
   CredentialIssued: '签发凭证',
   CredentialRevoked: '吊销凭证',
+  // 版式文件 (rendering-<id>)
+  DocumentRendered: '生成版式文件',
 };
 
 /**

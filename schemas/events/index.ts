@@ -3,8 +3,9 @@ import { deliveryEvents } from './delivery.ts';
 import { directoryEvents } from './directory.ts';
 import { documentEvents } from './document.ts';
 import { numberingEvents } from './numbering.ts';
+import { renderingEvents } from './rendering.ts';
 import { sealEvents } from './seal.ts';
 
-export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents];
+export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents, ...renderingEvents];
 
 export const eventRegistry = createEventRegistry(allEventDefinitions);

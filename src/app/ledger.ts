@@ -11,6 +11,7 @@ import type { CommandDeps } from './commands/deps.ts';
 import { SealKeyVault } from '../seal/seal-key-vault.ts';
 import { deliveryDispatcher } from './reactors/delivery-dispatcher.ts';
 import { ReactorRunner } from './reactors/reactor-runner.ts';
+import { renderingRecorder } from './reactors/rendering-recorder.ts';
 import { SecurityLog } from './security-log.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 
@@ -24,6 +25,12 @@ export interface Ledger {
   securityLog: SecurityLog;
   merkleLog: MerkleLog;
   reactors: ReactorRunner[];
+  /**
+   * Renders each sealed document and records the rendering (版式文件). Started by `start`, not
+   * run by `settle`: rendering costs a fraction of a second per document, which the tests of
+   * everything else should not pay; `renderings.catchUp()` runs it on demand.
+   */
+  renderings: ReactorRunner;
   projections: ProjectionRunner;
   /** Background jobs (pg-boss): register definitions before `jobs.start()`. Not started by `start`. */
   jobs: JobQueue;
@@ -44,6 +51,9 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const commands = new CommandService(deps, securityLog);
   const merkleLog = new MerkleLog({ pool: db.pool, key });
   const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps))];
+  const renderings = new ReactorRunner(db.pool, store, renderingRecorder(deps, config), (error, event) =>
+    console.error(`版式文件生成失败，稍后重试 (rendering of ${event.streamId} failed, will retry): ${(error as Error).message}`),
+  );
   const projections = new ProjectionRunner(db.pool, store, allProjections);
   const jobs = new JobQueue(db.url);
   await projections.prepare();
@@ -59,10 +69,12 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     securityLog,
     merkleLog,
     reactors,
+    renderings,
     projections,
     jobs,
     start({ sequenceEveryMs = 5_000 } = {}) {
       for (const r of reactors) r.start();
+      renderings.start();
       projections.start();
       // Checkpoints are signed in the background: appends never wait for the Merkle log.
       sequencer = setInterval(() => {
@@ -91,7 +103,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     },
     async close() {
       if (sequencer) clearInterval(sequencer);
-      await Promise.all([...reactors.map((r) => r.stop()), projections.stop(), jobs.stop()]);
+      await Promise.all([...reactors.map((r) => r.stop()), renderings.stop(), projections.stop(), jobs.stop()]);
       await sequencing;
       await store.close();
     },

@@ -60,6 +60,16 @@ export const ConfigSchema = z.object({
   GONGWEN_TLS_CERT: z.string().min(1).optional(),
   GONGWEN_TLS_KEY: z.string().min(1).optional(),
   GONGWEN_TLS_CLIENT_CA: z.string().min(1).optional(),
+  /**
+   * Font files of the fixed-layout rendering (src/render/fonts.ts), one per typeface role of
+   * GB/T 9704: a path, or path#PostScriptName for one face of a .ttc collection. Unset: the free
+   * Noto CJK and AR PL fonts of the Debian packages fonts-noto-cjk and fonts-arphic-gkai00mp.
+   */
+  GONGWEN_FONT_XIAOBIAOSONG: z.string().min(1).optional(),
+  GONGWEN_FONT_FANGSONG: z.string().min(1).optional(),
+  GONGWEN_FONT_HEITI: z.string().min(1).optional(),
+  GONGWEN_FONT_KAITI: z.string().min(1).optional(),
+  GONGWEN_FONT_SONGTI: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

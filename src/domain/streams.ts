@@ -6,6 +6,7 @@ export const streams = {
   numbering: (unitId: string, prefix: string, year: number) => `numbering-${unitId}.${prefix}.${year}`,
   unit: (unitId: string) => `unit-${unitId}`,
   user: (userId: string) => `user-${userId}`,
+  rendering: (documentId: string) => `rendering-${documentId}`,
 } as const;
 
 export const categoryOf = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'));

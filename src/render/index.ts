@@ -1,0 +1,69 @@
+import { sm3Hex } from '../integrity/sm3.ts';
+import { DEFAULT_FONT_MAP, loadFontSet, type FontMap, type FontSet } from './fonts.ts';
+import { LAYOUT_VERSION, layoutDocument } from './layout.ts';
+import { writePdf } from './pdf.ts';
+import type { LayoutSettings, RenderInput } from './render-input.ts';
+import type { Substitution } from './text.ts';
+
+export type { RenderInput, LayoutSettings } from './render-input.ts';
+export type { Substitution } from './text.ts';
+export { DEFAULT_FONT_MAP, fontMapFrom, FontError, type FontMap } from './fonts.ts';
+export { renderInputFromEvents, loadRenderInput } from './load-input.ts';
+
+/** Renderer and layout, as recorded with each rendering: a change of either changes the bytes. */
+export const RENDERER_VERSION = `gongwen-render 1; ${LAYOUT_VERSION}`;
+
+export interface RenderOptions {
+  fonts?: FontMap;
+  settings?: Partial<LayoutSettings>;
+}
+
+export interface Rendering {
+  format: 'PDF/A-2b';
+  pdf: Buffer;
+  pageCount: number;
+  /** SM3 of the PDF's bytes, lower-case hex. */
+  sm3: string;
+  byteLength: number;
+  rendererVersion: string;
+  /** SM3 over the font faces used (role, PostScript name, file SM3): same fonts, same bytes. */
+  fontsDigest: string;
+  /** Characters no font could draw, replaced by 〓 on the page. */
+  substitutions: Substitution[];
+}
+
+/**
+ * The 公文 as a fixed-layout PDF/A-2b per GB/T 9704-2012: a pure function of the input, the font
+ * files and the settings (the same three give the same bytes).
+ */
+export async function renderDocument(input: RenderInput, options: RenderOptions = {}): Promise<Rendering> {
+  const fonts = loadFontSet(options.fonts ?? DEFAULT_FONT_MAP);
+  const settings: LayoutSettings = { timeZone: 'Asia/Shanghai', ...options.settings };
+  const layout = layoutDocument(input, fonts, settings);
+  const pdf = await writePdf(layout, fonts, {
+    title: input.title,
+    author: input.issuerName,
+    subject: input.docNumber,
+    keywords: `${input.docNumber} ${input.docType} sealed-content-sm3:${input.contentDigest}`,
+    createdAt: new Date(input.printedAt),
+  });
+  return {
+    format: 'PDF/A-2b',
+    pdf,
+    pageCount: layout.pages.length,
+    sm3: sm3Hex(pdf),
+    byteLength: pdf.length,
+    rendererVersion: RENDERER_VERSION,
+    fontsDigest: fontsDigest(fonts),
+    substitutions: layout.substitutions,
+  };
+}
+
+export function fontsDigest(fonts: FontSet): string {
+  return sm3Hex(
+    Object.entries(fonts)
+      .map(([role, f]) => `${role}:${f.postscriptName}:${f.fileSm3}`)
+      .sort()
+      .join('\n'),
+  );
+}
