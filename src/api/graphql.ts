@@ -127,7 +127,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
 }
 
 /** The request's client certificate, when TLS verified it against the configured client CA. */
-function clientCertificate(request: FastifyRequest, ledger: Ledger): ClientCertificate | undefined {
+export function clientCertificate(request: FastifyRequest, ledger: Ledger): ClientCertificate | undefined {
   const socket = request.raw.socket as Partial<TLSSocket>;
   if (!socket.authorized || !socket.getPeerCertificate) return undefined;
   const cert = socket.getPeerCertificate();

@@ -17,13 +17,16 @@ const usage = `用法 (usage): gongwen <command>
   projections show each read model's checkpoint and lag (--json)
   rebuild [name…]  drop and rebuild read models from the events (all when none named)
   export-document <documentId> [--out file]  write a sealed document as one signed JSON package
+  render <documentId> --out file.pdf  the sealed document as PDF/A (GB/T 9704 layout), compared
+            with the rendering the ledger recorded; exit 1 if it differs
   verify-seal <file> [--issuer-key <hex>]…  check an exported document's electronic seal offline;
             exit 0 valid, 1 invalid, 2 unreadable. Trusts the ledger keys given, and this machine's own
   demo [small]  fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json
 
 configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
   PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL,
-  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES (see README)`;
+  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES,
+  GONGWEN_FONT_XIAOBIAOSONG|FANGSONG|HEITI|KAITI|SONGTI (see README)`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -87,6 +90,10 @@ async function main(argv: string[]): Promise<number> {
     case 'export-document': {
       const { exportDocument } = await import('./verify-seal.ts');
       return exportDocument(config, positionals[1], values.out);
+    }
+    case 'render': {
+      const { renderCommand } = await import('./render.ts');
+      return renderCommand(config, positionals[1], values.out);
     }
     case 'checkpoint': {
       const { checkpoint } = await import('./verify.ts');

@@ -83,6 +83,8 @@ export function breakParagraph<G extends Glyph>(glyphs: readonly G[], firstWidth
     }
     if (current.length > 0 && w <= width + EPSILON) {
       flush();
+      // A space where the line breaks is not carried to the start of the next line.
+      if (unit.length === 1 && unit[0]!.ch === ' ') continue;
       current.push(...unit);
       used = w;
       continue;
@@ -95,17 +97,24 @@ export function breakParagraph<G extends Glyph>(glyphs: readonly G[], firstWidth
     }
   }
   if (current.length > 0 || lines.length === 0) lines.push(current);
-  return lines.map((gs, i) => place(gs, i === 0 ? firstWidth : width, i < lines.length - 1));
+  // A space that ends a line is not drawn, nor counted when the line is justified.
+  const trimmed = lines.map((gs) => {
+    let end = gs.length;
+    while (end > 1 && gs[end - 1]!.ch === ' ') end--;
+    return end === gs.length ? gs : gs.slice(0, end);
+  });
+  return trimmed.map((gs, i) => place(gs, i === 0 ? firstWidth : width, i < lines.length - 1));
 }
 
 const EPSILON = 0.01;
 
 /** Positions the glyphs; a justified line spreads its slack evenly between the glyphs. */
 function place<G extends Glyph>(glyphs: G[], available: number, justify: boolean): Line<G> {
-  const slack = available - sum(glyphs);
-  // More than two characters' slack means a long word was carried over: leave the line ragged
+  const used = sum(glyphs);
+  const slack = available - used;
+  // More than three characters' slack means a long word was carried over: leave the line ragged
   // rather than pulling its characters far apart.
-  const gap = justify && glyphs.length > 1 && slack > 0 && slack < available * 0.15 ? slack / (glyphs.length - 1) : 0;
+  const gap = justify && glyphs.length > 1 && slack > 0 && slack <= (3 * used) / glyphs.length ? slack / (glyphs.length - 1) : 0;
   const x: number[] = [];
   let at = 0;
   for (const g of glyphs) {

@@ -25,7 +25,8 @@ export class SubstitutionLog {
 
   /** Sorted by code point, so the record is the same for the same text. */
   list(): Substitution[] {
-    return [...this.counts].map(([codePoint, count]) => ({ codePoint, count })).sort((a, b) => (a.codePoint < b.codePoint ? -1 : a.codePoint > b.codePoint ? 1 : 0));
+    const value = (s: Substitution) => parseInt(s.codePoint.slice(2), 16);
+    return [...this.counts].map(([codePoint, count]) => ({ codePoint, count })).sort((a, b) => value(a) - value(b));
   }
 
   get total(): number {
