@@ -61,7 +61,7 @@ export async function writePdf(layout: Layout, fonts: FontSet, meta: PdfMetadata
     const f = fonts[role];
     let embedded = bySource.get(f.source);
     if (!embedded) {
-      embedded = new Embedded(doc, f.font, `F${bySource.size + 1}`);
+      embedded = withoutShaping(new Embedded(doc, f.font, `F${bySource.size + 1}`) as ShapedFont);
       bySource.set(f.source, embedded);
     }
     internals._fontFamilies[role] = embedded;
@@ -94,8 +94,6 @@ export async function writePdf(layout: Layout, fonts: FontSet, meta: PdfMetadata
           .text(item.text, item.x, item.baseline - font.ascent * item.size, {
             lineBreak: false,
             characterSpacing: item.spacing,
-            // Positions were computed from plain advances: no kerning or ligatures may move them.
-            features: noShaping as unknown as PDFKit.Mixins.OpenTypeFeatures[],
           });
         doc.restore();
       } else {
@@ -115,7 +113,30 @@ export async function writePdf(layout: Layout, fonts: FontSet, meta: PdfMetadata
   return Buffer.concat(chunks);
 }
 
-const noShaping = { kern: false, liga: false, clig: false, calt: false, dlig: false, palt: false, vert: false };
+interface ShapedFont {
+  font: { glyphsForString(text: string): { id: number; advanceWidth: number; codePoints: number[] }[] };
+  scale: number;
+  layoutRun(text: string): unknown;
+}
+
+/**
+ * Glyphs by the character map alone, each advancing by its own width: the layout placed every
+ * character from those widths, and OpenType shaping (kerning, ligatures, contextual forms) would
+ * move them — besides costing most of the rendering time in fontkit for CJK faces.
+ */
+function withoutShaping(embedded: ShapedFont): ShapedFont {
+  embedded.layoutRun = (text: string) => {
+    const glyphs = embedded.font.glyphsForString(text);
+    let advanceWidth = 0;
+    const positions = glyphs.map((g) => {
+      const advance = g.advanceWidth * embedded.scale;
+      advanceWidth += advance;
+      return { xAdvance: advance, yAdvance: 0, xOffset: 0, yOffset: 0, advanceWidth: advance };
+    });
+    return { glyphs, positions, advanceWidth };
+  };
+  return embedded;
+}
 
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
