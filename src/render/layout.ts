@@ -297,6 +297,9 @@ export function layoutDocument(input: RenderInput, fonts: FontSet, settings: Lay
   const printed = t.glyphs(`${chineseDate(input.printedAt, settings.timeZone)}印发`, 'fangsong', SIZE.si);
   const printerRow = naturalRow(printer, edge, SIZE.si, BLACK);
   const printedRow = naturalRow(printed, BLOCK.width - edge - widthOf(printed), SIZE.si, BLACK);
+  // A 印发机关 too long to share its line with the date takes the line above it.
+  const printerAbove = widthOf(printer) + widthOf(printed) + 3 * edge > BLOCK.width;
+  if (printerAbove) imprintRows.push(printerRow);
   const used = Math.max(line, page === signPage ? sealBottomLine + 1 : 0);
   const imprintLines = imprintRows.length + 1;
   if (used + imprintLines > LINES_PER_PAGE || imprintLines > LINES_PER_PAGE) {
@@ -306,12 +309,14 @@ export function layoutDocument(input: RenderInput, fonts: FontSet, settings: Lay
   const imprintTop = Math.max(0, LINES_PER_PAGE - imprintLines);
   const imprint = pages[page]!;
   imprintRows.forEach((row, i) => placed.push({ page, line: imprintTop + i, row }));
-  placed.push({ page, line: LINES_PER_PAGE - 1, row: printerRow }, { page, line: LINES_PER_PAGE - 1, row: printedRow });
+  placed.push({ page, line: LINES_PER_PAGE - 1, row: printedRow });
+  if (!printerAbove) placed.push({ page, line: LINES_PER_PAGE - 1, row: printerRow });
   const thick = 0.35 * MM;
   const thin = 0.25 * MM;
   const ruleAt = (l: number, thickness: number) => imprint.push({ kind: 'rule', x: BLOCK.left, y: BLOCK.top + l * PITCH, width: BLOCK.width, thickness, color: BLACK });
   ruleAt(imprintTop, thick);
-  if (imprintRows.length > 0) ruleAt(LINES_PER_PAGE - 1, thin);
+  const ccLines = imprintRows.length - (printerAbove ? 1 : 0);
+  if (ccLines > 0) ruleAt(imprintTop + ccLines, thin);
   ruleAt(LINES_PER_PAGE, thick);
 
   for (const p of placed) pages[p.page]!.push(...drawRow(p.row, baselineOf(p.line, p.row.size)));

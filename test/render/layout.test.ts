@@ -159,6 +159,26 @@ describe('GB/T 9704 layout, measured from the PDF', async () => {
   });
 });
 
+describe('上行文 and long names', () => {
+  test('a 请示 puts 发文字号 left and 签发人 right; a long 发文机关 is narrowed and its 印发 line split', async () => {
+    const issuerName = '中共阜阳市委员会办公室阜阳市人民政府办公室联合';
+    const r = await render({ docType: '请示', issuerName, signerName: '张明', title: '关于申请专项资金的请示', body: '　　妥否，请批示。', attachments: [] });
+    const first = r.words.filter((w) => w.page === 1);
+    const number = first.find((w) => w.text === '阜政办〔2025〕12号')!;
+    assert.ok(Math.abs(number.xMin - BLOCK.left - BLOCK.width / CHARS_PER_LINE) < 0.5, '发文字号 one character in');
+    const signer = first.find((w) => w.text.startsWith('签发人'))!;
+    assert.ok(Math.abs(RIGHT - BLOCK.width / CHARS_PER_LINE - signer.xMax) < 1, '签发人 one character in from the right');
+    assert.equal(gridLine(signer), gridLine(number));
+    const mark = first.find((w) => w.text === `${issuerName}文件`)!;
+    assert.ok(mark.xMin >= BLOCK.left - 0.5 && mark.xMax <= RIGHT + 0.5, 'mark narrowed into the 版心');
+    const last = r.words.filter((w) => w.page === r.pageCount);
+    const printer = last.find((w) => w.text === issuerName && w.yMin > BLOCK.top + 18 * PITCH)!;
+    const printed = last.find((w) => w.text === '2025年1月10日印发')!;
+    assert.equal(gridLine(printed), LINES_PER_PAGE - 1);
+    assert.equal(gridLine(printer), LINES_PER_PAGE - 2, '印发机关 on the line above the date');
+  });
+});
+
 describe('rendering is deterministic', () => {
   test('two renders of one document are byte-identical; another document differs', async () => {
     const a = await renderDocument(sampleInput());
