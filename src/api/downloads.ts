@@ -5,7 +5,7 @@ import { loadState } from '../app/commands/deps.ts';
 import { currentRendering, renderingDecider } from '../domain/rendering/index.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { streams } from '../domain/streams.ts';
-import { fontMapFrom, loadRenderInput, renderDocument } from '../render/index.ts';
+import { fontMapFrom, loadRenderInput } from '../render/index.ts';
 import { authenticate } from './authenticate.ts';
 import { clientCertificate } from './graphql.ts';
 import { readableDocument } from './read-access.ts';
@@ -47,7 +47,7 @@ export async function registerDownloads(app: FastifyInstance, ledger: Ledger): P
     answer(reply, request, async () => {
       const doc = await readable(request);
       const input = await loadRenderInput(store, doc.documentId);
-      const rendering = await renderDocument(input, { fonts, settings: { timeZone: ledger.config.GONGWEN_TIMEZONE } });
+      const rendering = await ledger.renderer.render(input, { fonts, settings: { timeZone: ledger.config.GONGWEN_TIMEZONE } });
       const { state } = await loadState(store, renderingDecider, streams.rendering(doc.documentId));
       const recorded = currentRendering(state);
       reply

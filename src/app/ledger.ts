@@ -12,6 +12,7 @@ import { SealKeyVault } from '../seal/seal-key-vault.ts';
 import { deliveryDispatcher } from './reactors/delivery-dispatcher.ts';
 import { ReactorRunner } from './reactors/reactor-runner.ts';
 import { renderingRecorder } from './reactors/rendering-recorder.ts';
+import { RenderWorker } from '../render/index.ts';
 import { SecurityLog } from './security-log.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 
@@ -31,6 +32,8 @@ export interface Ledger {
    * everything else should not pay; `renderings.catchUp()` runs it on demand.
    */
   renderings: ReactorRunner;
+  /** Renders documents off the main thread (the recorder and the download route share it). */
+  renderer: RenderWorker;
   projections: ProjectionRunner;
   /** Background jobs (pg-boss): register definitions before `jobs.start()`. Not started by `start`. */
   jobs: JobQueue;
@@ -51,7 +54,8 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const commands = new CommandService(deps, securityLog);
   const merkleLog = new MerkleLog({ pool: db.pool, key });
   const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps))];
-  const renderings = new ReactorRunner(db.pool, store, renderingRecorder(deps, config), (error, event) =>
+  const renderer = new RenderWorker();
+  const renderings = new ReactorRunner(db.pool, store, renderingRecorder(deps, config, renderer), (error, event) =>
     console.error(`版式文件生成失败，稍后重试 (rendering of ${event.streamId} failed, will retry): ${(error as Error).message}`),
   );
   const projections = new ProjectionRunner(db.pool, store, allProjections);
@@ -70,6 +74,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     merkleLog,
     reactors,
     renderings,
+    renderer,
     projections,
     jobs,
     start({ sequenceEveryMs = 5_000 } = {}) {
@@ -104,6 +109,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     async close() {
       if (sequencer) clearInterval(sequencer);
       await Promise.all([...reactors.map((r) => r.stop()), renderings.stop(), projections.stop(), jobs.stop()]);
+      await renderer.close();
       await sequencing;
       await store.close();
     },

@@ -8,7 +8,8 @@ import type { Substitution } from './text.ts';
 export type { RenderInput, LayoutSettings } from './render-input.ts';
 export type { Substitution } from './text.ts';
 export { DEFAULT_FONT_MAP, fontMapFrom, FontError, type FontMap } from './fonts.ts';
-export { renderInputFromEvents, loadRenderInput } from './load-input.ts';
+export { renderInputFromEvents, loadRenderInput, type RenderSources } from './load-input.ts';
+export { RenderWorker } from './render-worker.ts';
 
 /** Renderer and layout, as recorded with each rendering: a change of either changes the bytes. */
 export const RENDERER_VERSION = `gongwen-render 1; ${LAYOUT_VERSION}`;

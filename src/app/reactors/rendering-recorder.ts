@@ -6,7 +6,7 @@ import { renderingDecider } from '../../domain/rendering/index.ts';
 import { streams } from '../../domain/streams.ts';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import { sm3Hex } from '../../integrity/sm3.ts';
-import { fontMapFrom, loadRenderInput, renderDocument } from '../../render/index.ts';
+import { fontMapFrom, loadRenderInput, type RenderWorker } from '../../render/index.ts';
 import { SYSTEM_ACTOR } from '../authorization.ts';
 import { retryPolicy, type CommandDeps } from '../commands/deps.ts';
 import { handleCommand } from '../handle-command.ts';
@@ -19,7 +19,7 @@ import type { Reactor } from './reactor-runner.ts';
  * sealing commands are untouched: this reacts to their event. The commandId is derived from the
  * sealing event, the renderer version and the fonts, so a replay records nothing twice.
  */
-export function renderingRecorder(deps: CommandDeps, config: Config): Reactor {
+export function renderingRecorder(deps: CommandDeps, config: Config, renderer: RenderWorker): Reactor {
   const fonts = fontMapFrom(config);
   return {
     name: 'rendering-recorder',
@@ -27,7 +27,7 @@ export function renderingRecorder(deps: CommandDeps, config: Config): Reactor {
     async handle(event: RecordedEvent) {
       const sealed = event.data as z.infer<typeof DocumentSealed.data>;
       const input = await loadRenderInput(deps.store, sealed.documentId, { upToRevision: event.revision });
-      const r = await renderDocument(input, { fonts, settings: { timeZone: config.GONGWEN_TIMEZONE } });
+      const r = await renderer.render(input, { fonts, settings: { timeZone: config.GONGWEN_TIMEZONE } });
       const data = RecordRendering.input.parse({
         documentId: sealed.documentId,
         issuerUnitId: sealed.issuerUnitId,
