@@ -27,9 +27,10 @@ export interface Ledger {
   merkleLog: MerkleLog;
   reactors: ReactorRunner[];
   /**
-   * Renders each sealed document and records the rendering (版式文件). Started by `start`, not
-   * run by `settle`: rendering costs a fraction of a second per document, which the tests of
-   * everything else should not pay; `renderings.catchUp()` runs it on demand.
+   * Renders each sealed document and records the rendering (版式文件). Started by `gongwen serve`
+   * (`renderings.start()`), neither by `start` nor by `settle`: rendering costs a fraction of a
+   * second of CPU per document (seconds for the first, reading the fonts), which the tests of
+   * everything else, timed to the second, should not pay; `renderings.catchUp()` runs it on demand.
    */
   renderings: ReactorRunner;
   /** Renders documents off the main thread (the recorder and the download route share it). */
@@ -79,7 +80,6 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     jobs,
     start({ sequenceEveryMs = 5_000 } = {}) {
       for (const r of reactors) r.start();
-      renderings.start();
       projections.start();
       // Checkpoints are signed in the background: appends never wait for the Merkle log.
       sequencer = setInterval(() => {

@@ -8,6 +8,7 @@ export async function serve(config: Config): Promise<number> {
   const db = await openDatabase(config);
   const ledger = await createLedger(config, db);
   ledger.start();
+  ledger.renderings.start();
   await ledger.jobs.start();
   const app = await buildServer(ledger, { logLevel: config.LOG_LEVEL });
   await app.listen({ host: config.HOST, port: config.PORT });
