@@ -135,6 +135,20 @@ describe('the rendering in the ledger and over HTTP', async () => {
     assert.equal((await download('city-office-clerk', `/documents/r-2/attachments/${sm3Hex(plan)}`)).status, 200);
   });
 
+  test('started as gongwen serve starts it, the recorder renders a new sealing without being asked', async () => {
+    ledger.renderings.start();
+    await draft('r-3');
+    await sealAndSend('r-3');
+    const deadline = Date.now() + 60_000;
+    while ((await ledger.store.readStream(streams.rendering('r-3'))).revision === null) {
+      assert.ok(Date.now() < deadline, 'no rendering recorded within 60 s');
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    await ledger.renderings.stop();
+    const recorded = (await ledger.store.readStream(streams.rendering('r-3'))).events[0]!.data as { sm3: string };
+    assert.equal(recorded.sm3, (await renderDocument(await loadRenderInput(ledger.store, 'r-3'))).sm3);
+  });
+
   test('gongwen render writes the PDF and compares it with the record', async () => {
     const env = { ...process.env, DATABASE_URL: ledger.config.DATABASE_URL!, GONGWEN_DATA_DIR: ledger.config.GONGWEN_DATA_DIR };
     const out = join(await mkdtemp(join(tmpdir(), 'gongwen-render-')), 'r-1.pdf');
