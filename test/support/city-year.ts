@@ -726,6 +726,16 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
   clock.set(YEAR_END);
 
   await settleReactors();
+  // 版式文件: the rendering recorder (started by `gongwen serve`, not run by settle) records the
+  // renderings of the year's first two sealings, so the year holds DocumentRendered as well
+  // without spending a rendering on every document.
+  const { rows: sealings } = await ledger.db.pool.query<{ stream_id: string; revision: number }>(
+    `SELECT stream_id, revision FROM events WHERE type = 'DocumentSealed' ORDER BY global_position LIMIT 2`,
+  );
+  for (const s of sealings) {
+    const sealed = (await ledger.store.readStream(s.stream_id)).events.find((e) => e.revision === s.revision)!;
+    await ledger.renderings.reactor.handle(sealed);
+  }
   const { rows } = await ledger.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
   return {
     seed,
