@@ -119,6 +119,7 @@ const prepareSealing: CommandRoute<Data<typeof C.PrepareSealing>> = {
  */
 const sealDocument: CommandRoute<Data<typeof C.SealDocument>> = {
   definition: C.SealDocument,
+  fingerprint: ({ commandId, documentId, sealId }) => ({ commandId, documentId, sealId }),
   async run(deps, inv) {
     const { documentId, sealId, passphrase, signature } = inv.data;
     const { doc, seal } = await precheck(deps, inv);
