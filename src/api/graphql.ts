@@ -16,7 +16,7 @@ import { publishProjectionChanges, subscriptionResolvers } from './subscriptions
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql'];
+export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql', 'number-register.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
