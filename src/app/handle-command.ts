@@ -69,7 +69,9 @@ export async function handleCommand<S, C extends { type: string; data: unknown }
   const hash =
     (step === undefined && envelope.commandHash) ||
     commandHash(envelope.command.type, envelope.fingerprint ?? envelope.command.data, envelope.requestedBy ?? envelope.actor);
-  if (typeof step !== 'function') {
+  // The command service has just looked the command's own id up (that is where commandHash comes
+  // from); a twin arriving meanwhile is caught by the append itself.
+  if (typeof step !== 'function' && !(step === undefined && envelope.commandHash)) {
     const first = await store.findCommand(idOf(null));
     if (first) return sameCommand(first, hash, envelope.commandId);
   }
