@@ -225,9 +225,13 @@ const sealDocument: CommandRoute<Data<typeof C.SealDocument>> = {
     ).catch(async (error: unknown) => {
       // A refused sealing changes nothing: a revision that raced it voided the sign-off, and the
       // number it reserved goes back (one still usable by this document stays its reservation).
+      // Should giving it back fail, the caller still hears the refusal; the number stays visible as
+      // this document's reservation until its next sealing releases it.
       if (error instanceof Refusal) {
         const now = await loadDocument(deps, documentId);
-        if (now.status !== 'none') await releaseStale(deps, inv, now, await reservationsOf(deps.store, deps.config.GONGWEN_TIMEZONE, now, inv.now));
+        if (now.status !== 'none') {
+          await releaseStale(deps, inv, now, await reservationsOf(deps.store, deps.config.GONGWEN_TIMEZONE, now, inv.now)).catch(() => {});
+        }
       }
       throw error;
     });
