@@ -39,6 +39,7 @@ export const actionLabels: Readonly<Record<LedgerEventType, string>> = {
   SealDestroyed: '销毁印章',
   // 文号 (numbering-<unit>.<prefix>.<year>)
   DocumentNumberReserved: '预留文号',
+  DocumentNumberReleased: '文号释放',
   // 目录 (unit-<id>, user-<id>)
   UnitRegistered: '登记单位',
   UnitRenamed: '单位更名',

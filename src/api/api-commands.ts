@@ -26,26 +26,44 @@ interface Upload {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+export interface Uploads {
+  /** What the command records of each attachment: name, type, size and SM3 digest. */
+  attachments: { name: string; mediaType: string; size: number; sm3: string }[];
+  bytes: { sm3: string; mediaType: string; content: Buffer }[];
+}
+
 /**
- * Attachments arrive as base64; their bytes go to the content store under their SM3 digest and the
- * command records name, type, size and digest. The size limit itself is the domain's rule.
+ * Attachments arrive as base64; the command records name, type, size and digest, and the bytes
+ * wait in memory until the command is accepted (the size limit and the classification are the
+ * domain's rules): a refused draft leaves no byte behind.
  */
-export async function storeUploads(pool: pg.Pool, uploadsIn: Upload[]): Promise<{ name: string; mediaType: string; size: number; sm3: string }[]> {
-  const out = [];
+export function readUploads(uploadsIn: Upload[]): Uploads {
+  const out: Uploads = { attachments: [], bytes: [] };
   for (const u of uploadsIn) {
     const text = u.contentBase64.replace(/\s+/g, '');
     if (!BASE64.test(text) || text.length % 4 !== 0) {
       throw new Refusal('VALIDATION_FAILED', `附件「${u.name}」的内容不是有效的 base64 编码 (attachment is not valid base64)`);
     }
-    const bytes = Buffer.from(text, 'base64');
-    const digest = sm3Hex(bytes);
-    await pool.query(
-      `INSERT INTO attachment_contents (sm3, size, media_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT (sm3) DO NOTHING`,
-      [digest, bytes.length, u.mediaType, bytes],
-    );
-    out.push({ name: u.name, mediaType: u.mediaType, size: bytes.length, sm3: digest });
+    const content = Buffer.from(text, 'base64');
+    const sm3 = sm3Hex(content);
+    out.attachments.push({ name: u.name, mediaType: u.mediaType, size: content.length, sm3 });
+    out.bytes.push({ sm3, mediaType: u.mediaType, content });
   }
   return out;
+}
+
+/**
+ * Stores the bytes of an accepted command's attachments under their SM3 digest (identical content
+ * once). Also after a repeat of the command, so a retry completes a run that stopped between the
+ * append and this.
+ */
+export async function storeAcceptedUploads(pool: pg.Pool, uploads: Uploads): Promise<void> {
+  for (const b of uploads.bytes) {
+    await pool.query(
+      `INSERT INTO attachment_contents (sm3, size, media_type, bytes) VALUES ($1, $2, $3, $4) ON CONFLICT (sm3) DO NOTHING`,
+      [b.sm3, b.content.length, b.mediaType, b.content],
+    );
+  }
 }
 
 /**

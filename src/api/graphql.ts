@@ -5,7 +5,7 @@ import type { Ledger } from '../app/ledger.ts';
 import type { CommandOutcome } from '../app/commands/route.ts';
 import { loadUser } from '../app/commands/deps.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
-import { apiCommands, newToken, storeUploads } from './api-commands.ts';
+import { apiCommands, newToken, readUploads, storeAcceptedUploads } from './api-commands.ts';
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
 import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
@@ -16,7 +16,7 @@ import { publishProjectionChanges, subscriptionResolvers } from './subscriptions
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql'];
+export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql', 'number-register.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -55,7 +55,13 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       guarded(app.log, async () => {
         const principal = principalOf(ctx);
         let data: Record<string, unknown> = { ...input };
-        if (Array.isArray(input.attachments)) data.attachments = await storeUploads(ledger.db.pool, input.attachments as never);
+        if (Array.isArray(input.attachments)) {
+          const uploads = readUploads(input.attachments as never);
+          data.attachments = uploads.attachments;
+          const outcome = await commands.execute(principal, definition.type, data);
+          await storeAcceptedUploads(ledger.db.pool, uploads);
+          return resultView(String(input.commandId), outcome);
+        }
         if (definition.type === 'IssueCredential') {
           const { token, tokenHash } = newToken(String(input.userId));
           data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3' };

@@ -8,7 +8,8 @@ import * as sentBox from '../../projections/sent-box/queries.ts';
 import type { Ledger } from '../app/ledger.ts';
 import type { Principal } from '../app/authorization.ts';
 import { apiError, guarded } from './errors.ts';
-import { readableDocument, requireCatalogue, requireIssuer, seesAllUnits, requireTimelineOfUnit, requireTimelineOfUser, unitScope } from './read-access.ts';
+import { readableDocument, requireCatalogue, requireIssuer, requireNumberRegister, seesAllUnits, requireTimelineOfUnit, requireTimelineOfUser, unitScope } from './read-access.ts';
+import { numberRegister } from '../app/number-register.ts';
 import { sealingContentOf } from '../app/commands/sealing-commands.ts';
 import { loadSealEvidence } from '../app/seal-evidence.ts';
 import { OID, SM2_DEFAULT_USER_ID } from '../integrity/sm2.ts';
@@ -45,6 +46,10 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       });
 
   return {
+    numberRegister: read(async (p, a: { unitId: string; prefix: string; year: number; first: number; after?: number | null }) => {
+      requireNumberRegister(p, a.unitId);
+      return numberRegister(ledger.store, pool, a);
+    }),
     inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; first: number; after?: string }) => {
       const unitId = unitScope(p, a.unitId);
       const page = await inbox.listInbox(pool, {

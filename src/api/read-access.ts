@@ -52,3 +52,10 @@ export function requireCatalogue(p: User, unitFondsCode: string | null | undefin
   if (p.roles.includes('ARCHIVIST') && unitFondsCode === fonds) return;
   throw apiError('NOT_AUTHORISED', '只有该全宗的档案员、纪检监察人员或超级管理员可以查看归档文件目录 (not authorised)');
 }
+
+/** 发文登记簿: the unit's own clerks and leaders; inspectors and super administrators of any unit. */
+export function requireNumberRegister(p: User, unitId: string): void {
+  if (seesAllUnits(p)) return;
+  if (unitId === p.unitId && (p.roles.includes('CLERK') || p.roles.includes('LEADER'))) return;
+  throw apiError('NOT_AUTHORISED', '只有本单位的文书、领导或纪检监察人员可以查看发文登记簿 (not authorised)');
+}

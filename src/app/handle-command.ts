@@ -15,13 +15,25 @@ export interface CommandEnvelope<C extends { type: string; data: unknown }> {
   actor: Actor;
   correlationId?: string;
   causationId?: string | null;
-  /** Idempotency scope within one logical command that writes several streams (e.g. "number"). */
-  step?: string;
+  /**
+   * Idempotency scope within one logical command that writes several streams (e.g. "number"): the
+   * append is recorded as `<commandId>/<step>`. A function of the stream's revision names a step
+   * that is decided afresh on every run (its idempotency is the stream's state, not its id).
+   */
+  step?: string | ((revision: number | null) => string);
   /**
    * What identifies the command when the decision is handed more than the caller chose — a key the
    * ledger generated for it — so that a repeat of the request is recognised as the same command.
    */
   fingerprint?: unknown;
+  /**
+   * The fingerprint the command service computed for the command (commandFingerprint): stored with
+   * the command's own append, so that its look-up before the route runs recognises a repeat. Steps
+   * keep their own.
+   */
+  commandHash?: string;
+  /** Whose command a step carried out as the ledger (SYSTEM) is part of: in the step's fingerprint. */
+  requestedBy?: Actor;
 }
 
 export interface HandleSpec<S, C extends { type: string; data: unknown }, E extends DomainEvent, Ctx> {
@@ -51,15 +63,21 @@ export async function handleCommand<S, C extends { type: string; data: unknown }
   envelope: CommandEnvelope<C>,
   policy: RetryPolicy,
 ): Promise<AppendResult> {
-  const commandId = envelope.step ? `${envelope.commandId}/${envelope.step}` : envelope.commandId;
-  const hash = commandHash(envelope.command.type, envelope.fingerprint ?? envelope.command.data);
-  const first = await store.findCommand(commandId);
-  if (first) {
-    if (first.commandHash && first.commandHash !== hash) throw reusedRefusal(envelope.commandId);
-    return first;
+  const { step } = envelope;
+  const idOf = (revision: number | null) =>
+    step === undefined ? envelope.commandId : `${envelope.commandId}/${typeof step === 'string' ? step : step(revision)}`;
+  const hash =
+    (step === undefined && envelope.commandHash) ||
+    commandHash(envelope.command.type, envelope.fingerprint ?? envelope.command.data, envelope.requestedBy ?? envelope.actor);
+  // The command service has just looked the command's own id up (that is where commandHash comes
+  // from); a twin arriving meanwhile is caught by the append itself.
+  if (typeof step !== 'function' && !(step === undefined && envelope.commandHash)) {
+    const first = await store.findCommand(idOf(null));
+    if (first) return sameCommand(first, hash, envelope.commandId);
   }
   for (let attempt = 1; ; attempt++) {
     const read = await store.readStream(spec.streamId);
+    const commandId = idOf(read.revision);
     const state = fold(spec.decider, read.events as unknown as E[]);
     const context = await spec.context(state, read);
     const events = spec.decider.decide(envelope.command, state, context);
@@ -76,9 +94,10 @@ export async function handleCommand<S, C extends { type: string; data: unknown }
     } catch (error) {
       if (error instanceof CommandIdReusedError) throw reusedRefusal(envelope.commandId);
       if (!(error instanceof ConcurrencyError)) throw error;
-      // The same command may have won meanwhile through another request (a client retrying).
+      // The same command may have won meanwhile through another request (a client retrying); or
+      // another command took the id meanwhile, which is no outcome of this one.
       const raced = await store.findCommand(commandId);
-      if (raced) return raced;
+      if (raced) return sameCommand(raced, hash, envelope.commandId);
       if (attempt >= policy.maxAttempts) {
         throw new Refusal('CONFLICT', `有其他操作同时修改了该记录，已重试 ${attempt} 次仍未成功，请稍后再试 (concurrent update on ${spec.streamId})`, {
           streamId: spec.streamId,
@@ -88,6 +107,12 @@ export async function handleCommand<S, C extends { type: string; data: unknown }
       await backoff(attempt);
     }
   }
+}
+
+/** A recorded outcome is this command's only if its fingerprint is this command's. */
+export function sameCommand(found: AppendResult, hash: string, commandId: string): AppendResult {
+  if (found.commandHash && found.commandHash !== hash) throw reusedRefusal(commandId);
+  return found;
 }
 
 function reusedRefusal(commandId: string): Refusal {

@@ -108,6 +108,11 @@ export interface EventStore {
   subscribeAll(from: FeedPosition | null): Subscription;
   /** The first outcome of a command, or null if the commandId was never seen. */
   findCommand(commandId: string): Promise<AppendResult | null>;
+  /**
+   * The appends of a command's earlier steps (commandIds `<commandId>/<step>`, written by a command
+   * that spans several streams), in feed order: with the command's own append they are its outcome.
+   */
+  findCommandSteps(commandId: string): Promise<AppendResult[]>;
   close(): Promise<void>;
 }
 

@@ -279,6 +279,21 @@ export function eventStoreContract(name: string, setup: () => Promise<ContractSu
       assert.equal(await store.findCommand(newCommand()), null);
     });
 
+    test("findCommandSteps gives a command's step appends in feed order, and nothing of other commands", async () => {
+      const id = newCommand();
+      const [a, b, c] = [newStream(), newStream(), newStream()];
+      await store.append(b, [ev(1)], opts('no_stream', { commandId: `${id}/second` }));
+      await store.append(a, [ev(2), ev(3)], opts('no_stream', { commandId: `${id}/first` }));
+      await store.append(c, [ev(4)], opts('no_stream', { commandId: id }));
+      // Ids that share a prefix but are no steps of this command.
+      await store.append(newStream(), [ev(5)], opts('no_stream', { commandId: `${id}x/other` }));
+      await store.append(newStream(), [ev(6)], opts('no_stream', { commandId: `${id}0` }));
+      const steps = await store.findCommandSteps(id);
+      assert.deepEqual(steps.map((s) => [s.streamId, s.events.map((e) => (e.data as { n: number }).n)]), [[b, [1]], [a, [2, 3]]]);
+      assert.ok(steps.every((s) => s.duplicate));
+      assert.deepEqual(await store.findCommandSteps(newCommand()), []);
+    });
+
     test('a commandId reused for a different command is refused and appends nothing', async () => {
       const stream = newStream();
       const o = opts('no_stream', { commandHash: 'fingerprint-a' });

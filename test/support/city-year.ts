@@ -339,6 +339,12 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     }
     if (r.chance(0.1)) {
       path('revised after sign-off');
+      if (issuer.seal.usable) {
+        // The keeper had reserved the number already: the revision voids that sign-off, and the
+        // sealing after the new one gives the number back (DocumentNumberReleased) and takes one.
+        yield { numberingTurn: issuer.unitId };
+        await exec(as(one(issuer.unitId, 'SEAL_KEEPER', r)), 'PrepareSealing', { documentId, sealId: issuer.seal.sealId });
+      }
       yield later(r, urgency, 0.5, 3);
       await exec(reviser(), 'ReviseDraft', { documentId, title: `${T.title(r, spec.docType)}（修订）` });
       yield later(r, urgency, 0.5, 4);

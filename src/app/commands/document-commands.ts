@@ -145,7 +145,14 @@ function deliveryStep(deps: CommandDeps, inv: Invocation<unknown>, type: 'Withdr
   return handleCommand(
     deps.store,
     { streamId: streams.delivery(data.documentId!, unitId), decider: deliveryDecider, context: () => ({ actor: SYSTEM_ACTOR, now: inv.now }) },
-    { command: { type, data } as never, commandId: inv.commandId, step: `${type}/${unitId}`, actor: SYSTEM_ACTOR, correlationId: inv.correlationId ?? inv.commandId },
+    {
+      command: { type, data } as never,
+      commandId: inv.commandId,
+      step: `${type}/${unitId}`,
+      actor: SYSTEM_ACTOR,
+      requestedBy: inv.actor,
+      correlationId: inv.correlationId ?? inv.commandId,
+    },
     retryPolicy(deps),
   );
 }

@@ -16,6 +16,8 @@ export interface Invocation<Data> {
   now: string;
   correlationId?: string;
   causationId?: string | null;
+  /** The command's fingerprint, computed by the command service; its own append stores it. */
+  commandHash?: string;
 }
 
 /** One command: its input schema and how it is carried out. */
@@ -23,7 +25,19 @@ export interface CommandRoute<Data = any> {
   definition: CommandDefinition;
   /** The user a directory command is about, for self-service (one's own credentials). */
   subjectUserId?(data: Data): string | undefined;
+  /**
+   * What identifies the command for idempotency, when not all of its input: secrets (passphrases)
+   * and what differs on every honest retry (a randomised SM2 signature) stay out of it.
+   */
+  fingerprint?(data: Data): unknown;
+  /**
+   * Carries out the command. Its own append (the one under the bare commandId) must be its last:
+   * once that is recorded, the command service answers repeats from it without calling run again;
+   * earlier appends are steps (`<commandId>/<step>`), so repeating an interrupted run completes it.
+   */
   run(deps: CommandDeps, invocation: Invocation<Data>): Promise<CommandOutcome>;
+  /** Undecided, idempotent housekeeping a repeat also does (a crash may have come before it). */
+  afterRepeat?(deps: CommandDeps, invocation: Invocation<Data>): Promise<void>;
 }
 
 export const outcomeOf = (...results: { events: RecordedEvent[]; duplicate: boolean }[]): CommandOutcome => ({

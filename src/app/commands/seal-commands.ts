@@ -34,13 +34,12 @@ type IssueSealData = z.infer<typeof C.IssueSeal.input>;
  * the vault before SealIssued names its public key (a crash between leaves an orphan row that no
  * seal names). The passphrase goes no further than this function.
  */
-async function provideKey(deps: CommandDeps, inv: Invocation<IssueSealData>, step?: string): Promise<IssueSealData> {
+async function provideKey(deps: CommandDeps, inv: Invocation<IssueSealData>): Promise<IssueSealData> {
   const data = inv.data;
   const { initialPassphrase, ...rest } = data;
   checkKeyInput(data, data.sealId);
   if (data.keyCustody === 'client') return rest;
-  // A repeat of a command already carried out gets its first outcome from handleCommand: no key.
-  if (await deps.store.findCommand(step ? `${inv.commandId}/${step}` : inv.commandId)) return rest;
+  // (A repeat of a command already carried out got its first outcome from the command service.)
   // Decide once on current state with a stand-in key, as sealing does before it reserves a number:
   // an issue that will be refused (not the city office, a seal id in use, a past validity) makes
   // no key and leaves nothing in the vault.
@@ -67,8 +66,9 @@ function checkKeyInput(key: { keyCustody: string; publicKey?: string; initialPas
   if (weakness) throw new Refusal('VALIDATION_FAILED', `印章初始密码不符合要求：${weakness}`, { sealId });
 }
 
-async function issueSeal(deps: CommandDeps, inv: Invocation<IssueSealData>, step?: string) {
-  const data = await provideKey(deps, inv, step);
+/** The command's own append, of IssueSeal and of ReplaceSeal (its fingerprint comes with `inv`). */
+async function issueSeal(deps: CommandDeps, inv: Invocation<IssueSealData>) {
+  const data = await provideKey(deps, inv);
   return handleCommand(
     deps.store,
     {
@@ -76,7 +76,7 @@ async function issueSeal(deps: CommandDeps, inv: Invocation<IssueSealData>, step
       decider: sealDecider,
       context: async () => ({ ...(await sealContext(deps, inv, [data.unitId], data.replacesSealId)), signSealRecord: (info) => signSealRecord(info, deps.sealIssuer) }),
     },
-    { command: { type: 'IssueSeal', data }, ...inv, step, ...(data.keyCustody === 'server' && { fingerprint: { ...data, publicKey: undefined } }) },
+    { command: { type: 'IssueSeal', data }, ...inv },
     retryPolicy(deps),
   );
 }
@@ -99,24 +99,37 @@ function lifecycle(definition: CommandDefinition): CommandRoute<{ sealId: string
   };
 }
 
+type ReplaceSealData = z.infer<typeof C.ReplaceSeal.input>;
+
+/** The successor's initial passphrase is for the vault only, never part of a fingerprint. */
+function withoutInitialPassphrase(data: ReplaceSealData): ReplaceSealData {
+  const { initialPassphrase: _secret, ...newSeal } = data.newSeal;
+  return { ...data, newSeal } as ReplaceSealData;
+}
+
 /**
- * 更换: the old seal is marked replaced, then its successor is issued (naming its predecessor).
- * Two streams, two appends with step commandIds: repeating an interrupted replacement finishes it.
+ * 更换: the old seal is marked replaced (a step), then its successor is issued (naming its
+ * predecessor) as the command's own append. Two streams, two appends: repeating an interrupted
+ * replacement finishes it.
  */
-const replaceSeal: CommandRoute<z.infer<typeof C.ReplaceSeal.input>> = {
+const replaceSeal: CommandRoute<ReplaceSealData> = {
   definition: C.ReplaceSeal,
+  fingerprint: withoutInitialPassphrase,
   async run(deps, inv) {
     checkKeyInput(inv.data.newSeal, inv.data.newSealId);
-    // The successor's initial passphrase is for the vault only, not for the old seal's fingerprint.
-    const { initialPassphrase: _secret, ...newSeal } = inv.data.newSeal;
-    const old = await lifecycle(C.ReplaceSeal).run(deps, { ...inv, data: { ...inv.data, newSeal } as typeof inv.data });
+    const data = withoutInitialPassphrase(inv.data);
+    const old = await handleCommand(
+      deps.store,
+      { streamId: streams.seal(inv.data.sealId), decider: sealDecider, context: (state) => sealContext(deps, inv, state.status === 'none' ? [] : [state.unitId]) },
+      { command: { type: 'ReplaceSeal', data }, ...inv, step: 'predecessor' },
+      retryPolicy(deps),
+    );
     const { state } = await loadState(deps.store, sealDecider, streams.seal(inv.data.sealId));
     const unitId = sealSummary(state)!.unitId;
-    const issued = await issueSeal(
-      deps,
-      { ...inv, data: { commandId: inv.commandId, sealId: inv.data.newSealId, unitId, replacesSealId: inv.data.sealId, ...inv.data.newSeal } },
-      'successor',
-    );
+    const issued = await issueSeal(deps, {
+      ...inv,
+      data: { commandId: inv.commandId, sealId: inv.data.newSealId, unitId, replacesSealId: inv.data.sealId, ...inv.data.newSeal },
+    });
     return outcomeOf(old, issued);
   },
 };
@@ -129,6 +142,9 @@ const destroySeal: CommandRoute<z.infer<typeof C.DestroySeal.input>> = {
     await deps.vault.destroy(inv.data.sealId);
     return outcome;
   },
+  async afterRepeat(deps, inv) {
+    await deps.vault.destroy(inv.data.sealId);
+  },
 };
 
 /**
@@ -140,6 +156,8 @@ const destroySeal: CommandRoute<z.infer<typeof C.DestroySeal.input>> = {
  */
 const changeSealPassphrase: CommandRoute<z.infer<typeof C.ChangeSealPassphrase.input>> = {
   definition: C.ChangeSealPassphrase,
+  // Passphrases stay out of the stored fingerprint: an unsalted digest of one invites guessing.
+  fingerprint: ({ commandId, sealId }) => ({ commandId, sealId }),
   async run(deps, inv) {
     const { sealId, oldPassphrase, newPassphrase } = inv.data;
     const command = { type: 'ChangeSealPassphrase' as const, data: inv.data };
@@ -158,15 +176,18 @@ const changeSealPassphrase: CommandRoute<z.infer<typeof C.ChangeSealPassphrase.i
     return handleCommand(
       deps.store,
       { streamId: streams.seal(sealId), decider: sealDecider, context },
-      // Passphrases stay out of the stored fingerprint: an unsalted digest of one invites guessing.
-      { command, ...inv, fingerprint: { commandId: inv.commandId, sealId } },
+      { command, ...inv },
       retryPolicy(deps),
     );
   },
 };
 
 export const sealRoutes: Record<string, CommandRoute> = {
-  IssueSeal: { definition: C.IssueSeal, run: (deps, inv) => issueSeal(deps, inv) },
+  IssueSeal: {
+    definition: C.IssueSeal,
+    fingerprint: ({ initialPassphrase: _secret, ...rest }: IssueSealData) => rest,
+    run: (deps, inv) => issueSeal(deps, inv),
+  },
   ChangeSealPassphrase: changeSealPassphrase,
   ReplaceSeal: replaceSeal,
   RevokeSeal: lifecycle(C.RevokeSeal),

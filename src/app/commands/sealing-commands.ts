@@ -1,16 +1,16 @@
 import type { z } from 'zod';
 import * as C from '../../../schemas/commands/document.ts';
-import { ReserveDocumentNumber } from '../../../schemas/commands/numbering.ts';
+import { ReleaseDocumentNumber, ReserveDocumentNumber } from '../../../schemas/commands/numbering.ts';
 import { canonicalSealedContent, checkSealable, contentDigest, documentDecider, sealedContent, type DocumentRecord, type SealSnapshot } from '../../domain/document/index.ts';
-import type { EventStore } from '../../eventstore/port.ts';
-import { numberingDecider, reservedNumberFor, yearOf } from '../../domain/numbering/index.ts';
+import type { AppendResult, EventStore } from '../../eventstore/port.ts';
+import { numberingDecider, reservedNumberFor, staleReservation, yearOf, type HolderView, type Reservation } from '../../domain/numbering/index.ts';
 import { Refusal } from '../../domain/refusal.ts';
 import { sealDecider, sealSummary } from '../../domain/seal/index.ts';
 import { streams } from '../../domain/streams.ts';
 import { sm2Sign } from '../../integrity/sm2.ts';
 import { SYSTEM_ACTOR } from '../authorization.ts';
 import { handleCommand } from '../handle-command.ts';
-import { loadState, retryPolicy, type CommandDeps } from './deps.ts';
+import { loadState, loadUnit, retryPolicy, type CommandDeps } from './deps.ts';
 import { outcomeOf, type CommandRoute, type Invocation } from './route.ts';
 import { unlockSealKey } from './seal-keys.ts';
 
@@ -34,18 +34,68 @@ async function precheck(deps: CommandDeps, inv: Invocation<{ documentId: string;
   return { doc, seal: seal! };
 }
 
-/** Where the document's number comes from: its own year once numbered, else the current year's stream of its prefix. */
-function numberingOf(doc: DocumentRecord, now: string, timeZone: string) {
-  const prefix = doc.content.docNumberPrefix;
-  const year = doc.number?.year ?? yearOf(now, timeZone);
-  return { prefix, year, streamId: streams.numbering(doc.issuerUnitId, prefix, year) };
+/** The document as the numbering decisions see it. */
+const holderOf = (doc: DocumentRecord): HolderView => ({
+  prefix: doc.content.docNumberPrefix,
+  ...(doc.status === 'signedOff' && doc.signOff && { signedOffAt: doc.signOff.signedOffAt }),
+  ...(doc.number && { number: doc.number }),
+});
+
+interface HeldReservation {
+  streamId: string;
+  reservation: Reservation;
 }
 
-/** The number this document holds already (sealed before a crash, or reserved by PrepareSealing). */
-async function heldNumber(store: EventStore, timeZone: string, doc: DocumentRecord, now: string) {
-  if (doc.number) return doc.number;
-  const numbering = (await loadState(store, numberingDecider, numberingOf(doc, now, timeZone).streamId)).state;
-  return reservedNumberFor(numbering, doc.documentId);
+/**
+ * Every reservation the document holds: in the streams of its unit's prefixes (and its own), for
+ * each year from its drafting to now. A reservation keeps its year, so a sealing begun on
+ * 31 December and retried after midnight completes with the number it reserved.
+ */
+async function reservationsOf(store: EventStore, timeZone: string, doc: DocumentRecord, now: string): Promise<HeldReservation[]> {
+  const unit = await loadUnit(store, doc.issuerUnitId);
+  const prefixes = new Set([doc.content.docNumberPrefix, ...(unit.status === 'none' ? [] : unit.docNumberPrefixes)]);
+  const streamIds: string[] = [];
+  for (let year = yearOf(doc.draftedAt, timeZone); year <= yearOf(now, timeZone); year++) {
+    for (const prefix of prefixes) streamIds.push(streams.numbering(doc.issuerUnitId, prefix, year));
+  }
+  const states = await Promise.all(streamIds.map((id) => loadState(store, numberingDecider, id)));
+  return streamIds.flatMap((streamId, i) => {
+    const reservation = reservedNumberFor(states[i]!.state, doc.documentId);
+    return reservation ? [{ streamId, reservation }] : [];
+  });
+}
+
+/** The reservation the document can be sealed with as it stands, if it holds one. */
+function usableReservation(held: HeldReservation[], doc: DocumentRecord): HeldReservation | undefined {
+  return held.find((h) => staleReservation(h.reservation, holderOf(doc)) === undefined);
+}
+
+/**
+ * Gives back every reservation the document can no longer use (its sign-off was voided by a
+ * revision, or its prefix changed), so the next sealing of that prefix and year takes the number
+ * again. Each release is decided on the document as read after the numbering stream, and
+ * staleness never reverts, so a number a sealing may still use is never released.
+ */
+async function releaseStale(deps: CommandDeps, inv: Invocation<unknown>, doc: DocumentRecord, held: HeldReservation[]): Promise<AppendResult[]> {
+  const out: AppendResult[] = [];
+  for (const { streamId, reservation } of held) {
+    if (staleReservation(reservation, holderOf(doc)) === undefined) continue;
+    const { documentId, prefix, year } = reservation;
+    const data = ReleaseDocumentNumber.input.parse({ commandId: inv.commandId, documentId, unitId: doc.issuerUnitId, prefix, year });
+    out.push(
+      await handleCommand(
+        deps.store,
+        {
+          streamId,
+          decider: numberingDecider,
+          context: async () => ({ actor: SYSTEM_ACTOR, now: inv.now, holder: holderOf((await loadDocument(deps, documentId)) as DocumentRecord) }),
+        },
+        { command: { type: 'ReleaseDocumentNumber', data }, commandId: inv.commandId, step: (rev) => `release/${streamId}@${rev}`, actor: SYSTEM_ACTOR, requestedBy: inv.actor, correlationId: inv.correlationId ?? inv.commandId },
+        retryPolicy(deps),
+      ),
+    );
+  }
+  return out;
 }
 
 /**
@@ -58,7 +108,7 @@ export async function sealingContentOf(store: EventStore, timeZone: string, docu
   if (doc.status !== 'signedOff') {
     throw new Refusal('INVALID_STATE', `只有已签发、待盖章的公文才有待签内容，本公文当前状态为 ${doc.status} (not awaiting a seal)`, { documentId, status: doc.status });
   }
-  const number = await heldNumber(store, timeZone, doc, now);
+  const number = usableReservation(await reservationsOf(store, timeZone, doc, now), doc)?.reservation;
   if (!number) throw new Refusal('INVALID_STATE', '尚未预留文号：请先执行 PrepareSealing (no number reserved yet)', { documentId });
   const content = sealedContent(doc, number);
   return { doc, number, canonicalContent: canonicalSealedContent(content), contentDigest: contentDigest(content) };
@@ -68,29 +118,40 @@ export async function sealingContentOf(store: EventStore, timeZone: string, docu
  * Numbers must be gap-free, and the numbering stream and the document stream cannot be written in
  * one transaction on every store, so the number is reserved first on
  * `numbering-<unit>.<prefix>.<year>`, where optimistic concurrency makes concurrent sealings take
- * 1, 2, 3…; a document that already holds a number there gets the same one back, so a retry after a
- * crash leaves no gap, and a document that was numbered before keeps its number.
+ * 1, 2, 3…, under the document's current sign-off. A document that holds a usable reservation
+ * (any year) keeps it, so a retry after a crash leaves no gap; reservations it can no longer use
+ * are released first. `own`: the reservation is the command's own append (PrepareSealing), not a
+ * step of it (SealDocument).
  */
-async function reserveNumber(deps: CommandDeps, inv: Invocation<{ documentId: string }>, doc: DocumentRecord, actor = SYSTEM_ACTOR) {
-  const { prefix, year, streamId: numberingStream } = numberingOf(doc, inv.now, deps.config.GONGWEN_TIMEZONE);
+async function reserveNumber(deps: CommandDeps, inv: Invocation<{ documentId: string }>, doc: DocumentRecord, own: boolean) {
+  const held = await reservationsOf(deps.store, deps.config.GONGWEN_TIMEZONE, doc, inv.now);
+  const released = await releaseStale(deps, inv, doc, held);
+  const usable = usableReservation(held, doc);
+  if (usable) return { appended: released, number: usable.reservation };
+
+  const prefix = doc.content.docNumberPrefix;
+  const year = yearOf(inv.now, deps.config.GONGWEN_TIMEZONE);
+  const streamId = streams.numbering(doc.issuerUnitId, prefix, year);
+  const data = ReserveDocumentNumber.input.parse({ commandId: inv.commandId, documentId: doc.documentId, unitId: doc.issuerUnitId, prefix, year, signedOffAt: doc.signOff!.signedOffAt });
   const reserved = await handleCommand(
     deps.store,
-    { streamId: numberingStream, decider: numberingDecider, context: () => ({ actor, now: inv.now }) },
-    {
-      command: {
-        type: 'ReserveDocumentNumber',
-        data: ReserveDocumentNumber.input.parse({ commandId: inv.commandId, documentId: doc.documentId, unitId: doc.issuerUnitId, prefix, year }),
-      },
-      commandId: inv.commandId,
-      step: 'number',
-      actor,
-      correlationId: inv.correlationId ?? inv.commandId,
-    },
+    { streamId, decider: numberingDecider, context: () => ({ actor: own ? inv.actor : SYSTEM_ACTOR, now: inv.now }) },
+    own
+      ? { command: { type: 'ReserveDocumentNumber', data }, ...inv }
+      : {
+          command: { type: 'ReserveDocumentNumber', data },
+          commandId: inv.commandId,
+          // Decided afresh on every run (a document holding a usable number reserves nothing).
+          step: (rev) => `number/${streamId}@${rev}`,
+          actor: SYSTEM_ACTOR,
+          requestedBy: inv.actor,
+          correlationId: inv.correlationId ?? inv.commandId,
+        },
     retryPolicy(deps),
   );
-  const number = doc.number ?? reservedNumberFor((await loadState(deps.store, numberingDecider, numberingStream)).state, doc.documentId);
+  const number = reservedNumberFor((await loadState(deps.store, numberingDecider, streamId)).state, doc.documentId);
   if (!number) throw new Error(`number reservation for ${doc.documentId} not found after reserving`);
-  return { reserved, number };
+  return { appended: [...released, reserved], number };
 }
 
 /** 预留文号 for a USB-key sealing: the content to sign is final from here on. */
@@ -99,8 +160,7 @@ const prepareSealing: CommandRoute<Data<typeof C.PrepareSealing>> = {
   async run(deps, inv) {
     const { doc } = await precheck(deps, inv);
     // The keeper's own act, unlike the reservation inside a one-step sealing, which is the ledger's.
-    const { reserved } = await reserveNumber(deps, inv, doc, inv.actor);
-    return reserved;
+    return outcomeOf(...(await reserveNumber(deps, inv, doc, true)).appended);
   },
 };
 
@@ -119,6 +179,7 @@ const prepareSealing: CommandRoute<Data<typeof C.PrepareSealing>> = {
  */
 const sealDocument: CommandRoute<Data<typeof C.SealDocument>> = {
   definition: C.SealDocument,
+  fingerprint: ({ commandId, documentId, sealId }) => ({ commandId, documentId, sealId }),
   async run(deps, inv) {
     const { documentId, sealId, passphrase, signature } = inv.data;
     const { doc, seal } = await precheck(deps, inv);
@@ -136,7 +197,7 @@ const sealDocument: CommandRoute<Data<typeof C.SealDocument>> = {
           sealId,
         });
       }
-      if (!(await heldNumber(deps.store, deps.config.GONGWEN_TIMEZONE, doc, inv.now))) {
+      if (!usableReservation(await reservationsOf(deps.store, deps.config.GONGWEN_TIMEZONE, doc, inv.now), doc)) {
         throw new Refusal('INVALID_STATE', '用 USB Key 盖章前须先预留文号（PrepareSealing），再对 sealingContent 给出的摘要签名 (prepare the sealing first)', {
           documentId,
         });
@@ -144,7 +205,7 @@ const sealDocument: CommandRoute<Data<typeof C.SealDocument>> = {
       sign = () => signature;
     }
 
-    const { reserved, number } = await reserveNumber(deps, inv, doc);
+    const { appended, number } = await reserveNumber(deps, inv, doc, false);
     const sealed = await handleCommand(
       deps.store,
       {
@@ -161,8 +222,20 @@ const sealDocument: CommandRoute<Data<typeof C.SealDocument>> = {
       },
       { command: { type: 'SealDocument', data: { commandId: inv.commandId, documentId, sealId } }, ...inv },
       retryPolicy(deps),
-    );
-    return outcomeOf(reserved, sealed);
+    ).catch(async (error: unknown) => {
+      // A refused sealing changes nothing: a revision that raced it voided the sign-off, and the
+      // number it reserved goes back (one still usable by this document stays its reservation).
+      // Should giving it back fail, the caller still hears the refusal; the number stays visible as
+      // this document's reservation until its next sealing releases it.
+      if (error instanceof Refusal) {
+        const now = await loadDocument(deps, documentId);
+        if (now.status !== 'none') {
+          await releaseStale(deps, inv, now, await reservationsOf(deps.store, deps.config.GONGWEN_TIMEZONE, now, inv.now)).catch(() => {});
+        }
+      }
+      throw error;
+    });
+    return outcomeOf(...appended, sealed);
   },
 };
 

@@ -25,8 +25,11 @@ export interface ContentRulesContext extends DecisionContext {
 }
 
 export interface SealContext extends DecisionContext {
-  /** Reserved beforehand on the numbering stream (see reservedNumberFor for the retry case). */
-  number: ReservedNumber;
+  /**
+   * Reserved beforehand on the numbering stream, under the sign-off it names (`signedOffAt`; absent
+   * on reservations recorded before that was kept).
+   */
+  number: ReservedNumber & { signedOffAt?: string };
   /** The seal named by the command; undefined when the registry has no such seal. */
   seal: SealSnapshot | undefined;
   /**

@@ -215,6 +215,11 @@ export function decideSeal(
       });
     }
   } else {
+    if (number.signedOffAt !== undefined && number.signedOffAt !== doc.signOff?.signedOffAt) {
+      refuse('INVALID_STATE', `文号 ${number.docNumber} 是为之前的签发预留的，稿件已修改并重新签发，请重新盖章 (number reserved under a voided sign-off)`, {
+        offered: pickNumber(number),
+      });
+    }
     if (number.prefix !== doc.content.docNumberPrefix) {
       refuse('INVALID_STATE', `文号 ${number.docNumber} 的机关代字与稿件的机关代字“${doc.content.docNumberPrefix}”不一致 (number from another prefix)`, {
         offered: pickNumber(number),

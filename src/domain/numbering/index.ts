@@ -16,5 +16,5 @@ export type { NumberingCommand } from '../../../schemas/commands/numbering.ts';
 export type { NumberingEvent } from '../../../schemas/events/numbering.ts';
 export { decideNumbering, type NumberingContext } from './decide.ts';
 export { evolveNumbering } from './evolve.ts';
-export { initialNumberingState, reservedNumberFor, type NumberingState } from './state.ts';
+export { initialNumberingState, reservedNumberFor, staleReservation, type HolderView, type NumberingState, type ReleaseReason, type Reservation } from './state.ts';
 export { yearOf } from './year.ts';

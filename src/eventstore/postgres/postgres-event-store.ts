@@ -86,6 +86,11 @@ const LOCK_TIP_SQL = `SELECT revision, last_hash FROM streams WHERE stream_id = 
 
 const FIND_COMMAND_SQL = `SELECT command_hash, stream_id, first_revision, last_revision FROM commands WHERE command_id = $1`;
 
+// Step ids start with '<commandId>/': the byte-wise range ['<id>/', '<id>0') holds exactly them
+// ('0' follows '/'), and the pattern operators let the partial index of migration 010 answer it.
+const FIND_COMMAND_STEPS_SQL = `SELECT command_hash, stream_id, first_revision, last_revision FROM commands
+  WHERE strpos(command_id, '/') > 0 AND command_id ~>=~ $1 AND command_id ~<~ $2`;
+
 interface EventRow {
   global_position: number;
   txid: string;
@@ -287,6 +292,20 @@ export class PostgresEventStore implements EventStore {
       duplicate: true,
       commandHash: first.command_hash,
     };
+  }
+
+  async findCommandSteps(commandId: string): Promise<AppendResult[]> {
+    const { rows } = await this.#pool.query<CommandRow>({ name: 'gongwen_find_command_steps', text: FIND_COMMAND_STEPS_SQL, values: [`${commandId}/`, `${commandId}0`] });
+    const steps = await Promise.all(
+      rows.map(async (row) => ({
+        streamId: row.stream_id,
+        revision: row.last_revision,
+        events: await this.#readRange(this.#pool, row.stream_id, row.first_revision, row.last_revision),
+        duplicate: true,
+        commandHash: row.command_hash,
+      })),
+    );
+    return steps.sort((a, b) => (a.events[0]?.globalPosition ?? 0) - (b.events[0]?.globalPosition ?? 0));
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ReserveDocumentNumber } from '../../../schemas/commands/numbering.ts';
+import { ReleaseDocumentNumber, ReserveDocumentNumber } from '../../../schemas/commands/numbering.ts';
 import type { Actor } from '../../../schemas/common.ts';
 import { fold } from '../../../src/domain/decider.ts';
 import {
   numberingDecider,
   reservedNumberFor,
+  staleReservation,
   yearOf,
+  type HolderView,
   type NumberingCommand,
   type NumberingEvent,
   type NumberingState,
@@ -15,15 +17,19 @@ import { assertRefused, assertValidEvents, command, ISSUER, NOW, sealKeeper } fr
 
 const given = (events: readonly NumberingEvent[]): NumberingState => fold(numberingDecider, events);
 
-function when(events: readonly NumberingEvent[], cmd: NumberingCommand, actor: Actor = sealKeeper): NumberingEvent[] {
-  const out = numberingDecider.decide(cmd, given(events), { actor, now: NOW });
+function when(events: readonly NumberingEvent[], cmd: NumberingCommand, actor: Actor = sealKeeper, holder?: HolderView): NumberingEvent[] {
+  const out = numberingDecider.decide(cmd, given(events), { actor, now: NOW, ...(holder && { holder }) });
   assertValidEvents(out);
   return out;
 }
 
 let seq = 0;
+const SIGNED_OFF = '2025-03-09T01:00:00.000Z';
+const SIGNED_OFF_AGAIN = '2025-03-09T03:00:00.000Z';
 const reserve = (documentId: string, input: Record<string, unknown> = {}) =>
-  command(ReserveDocumentNumber, { commandId: `cmd-reserve-${++seq}`, documentId, unitId: ISSUER, prefix: '阜政办', year: 2025, ...input });
+  command(ReserveDocumentNumber, { commandId: `cmd-reserve-${++seq}`, documentId, unitId: ISSUER, prefix: '阜政办', year: 2025, signedOffAt: SIGNED_OFF, ...input });
+const release = (documentId: string) => command(ReleaseDocumentNumber, { commandId: `cmd-release-${++seq}`, documentId, unitId: ISSUER, prefix: '阜政办', year: 2025 });
+const SYSTEM: Actor = { userId: 'system', unitId: 'system', role: 'SYSTEM' };
 
 /** Reserve numbers for these documents one after another, as the handler would. */
 function reserveAll(documentIds: string[]): NumberingEvent[] {
@@ -37,7 +43,7 @@ describe('ReserveDocumentNumber', () => {
     assert.deepEqual(when([], reserve('doc-a')), [
       {
         type: 'DocumentNumberReserved',
-        data: { documentId: 'doc-a', unitId: ISSUER, prefix: '阜政办', year: 2025, number: 1, docNumber: '阜政办〔2025〕1号' },
+        data: { documentId: 'doc-a', unitId: ISSUER, prefix: '阜政办', year: 2025, number: 1, docNumber: '阜政办〔2025〕1号', signedOffAt: SIGNED_OFF },
       },
     ]);
   });
@@ -57,7 +63,7 @@ describe('ReserveDocumentNumber', () => {
   test('is idempotent per document: a second reservation appends nothing and the number is found again', () => {
     const history = reserveAll(['doc-a', 'doc-b', 'doc-c']);
     assert.deepEqual(when(history, reserve('doc-b')), []);
-    assert.deepEqual(reservedNumberFor(given(history), 'doc-b'), { prefix: '阜政办', year: 2025, number: 2, docNumber: '阜政办〔2025〕2号' });
+    assert.deepEqual(reservedNumberFor(given(history), 'doc-b'), { documentId: 'doc-b', prefix: '阜政办', year: 2025, number: 2, docNumber: '阜政办〔2025〕2号', signedOffAt: SIGNED_OFF });
     assert.equal(reservedNumberFor(given(history), 'doc-z'), undefined);
     assert.equal(reservedNumberFor(given([]), 'doc-a'), undefined);
     // After the repeat, the next document still gets the next number: nothing was skipped.
@@ -96,6 +102,49 @@ describe('ReserveDocumentNumber', () => {
   test('the command schema requires a commandId and a plausible year', () => {
     assert.equal(ReserveDocumentNumber.input.safeParse({ documentId: 'd', unitId: ISSUER, prefix: '阜政办', year: 2025 }).success, false);
     assert.equal(ReserveDocumentNumber.input.safeParse({ commandId: 'cmd-00000001', documentId: 'd', unitId: ISSUER, prefix: '阜政办', year: 25 }).success, false);
+  });
+});
+
+describe('released numbers (issue 9, item 4)', () => {
+  test('a document signed off again gives its old reservation back and takes the lowest free number', () => {
+    const history = reserveAll(['doc-a', 'doc-b', 'doc-c']);
+    const out = when(history, reserve('doc-b', { signedOffAt: SIGNED_OFF_AGAIN }), SYSTEM);
+    assert.deepEqual(
+      out.map((e) => [e.type, e.data.number]),
+      [['DocumentNumberReleased', 2], ['DocumentNumberReserved', 2]],
+    );
+    assert.equal((out[0]!.data as { reason: string }).reason, 'SIGN_OFF_VOIDED');
+    // A reservation under an older sign-off than the one held takes nothing from the newer one.
+    assert.deepEqual(when([...history, ...out], reserve('doc-b', { signedOffAt: SIGNED_OFF }), SYSTEM), []);
+  });
+
+  test('a stale reservation is released with its reason; the next sealing of the stream reuses the number', () => {
+    const history = reserveAll(['doc-a', 'doc-b', 'doc-c']);
+    const revised: HolderView = { prefix: '阜政办' }; // revised after the reservation: no sign-off now
+    const out = when(history, release('doc-b'), SYSTEM, revised);
+    assert.deepEqual(out.map((e) => [e.type, e.data.number, (e.data as { reason?: string }).reason]), [['DocumentNumberReleased', 2, 'SIGN_OFF_VOIDED']]);
+    assert.deepEqual(given([...history, ...out]).free, [2]);
+    assert.equal(reservedNumberFor(given([...history, ...out]), 'doc-b'), undefined);
+    const next = when([...history, ...out], reserve('doc-d'), SYSTEM);
+    assert.equal(next[0]!.data.number, 2);
+    assert.equal(when([...history, ...out, ...next], reserve('doc-e'), SYSTEM)[0]!.data.number, 4);
+    assert.deepEqual(when(history, release('doc-b'), SYSTEM, { prefix: '阜政' }).map((e) => (e.data as { reason?: string }).reason), ['PREFIX_CHANGED']);
+  });
+
+  test('a reservation the document can still use, or was sealed with, is never released', () => {
+    const history = reserveAll(['doc-a']);
+    assert.deepEqual(when(history, release('doc-a'), SYSTEM, { prefix: '阜政办', signedOffAt: SIGNED_OFF }), []);
+    const number = { prefix: '阜政办', year: 2025, number: 1, docNumber: '阜政办〔2025〕1号' };
+    assert.deepEqual(when(history, release('doc-a'), SYSTEM, { prefix: '阜政办', number }), []);
+    assert.deepEqual(when(history, release('doc-z'), SYSTEM, { prefix: '阜政办' }), []);
+  });
+
+  test('staleness never reverts: a voided sign-off is not revived by a later one', () => {
+    const r = { documentId: 'doc-a', prefix: '阜政办', year: 2025, number: 1, docNumber: '阜政办〔2025〕1号', signedOffAt: SIGNED_OFF };
+    assert.equal(staleReservation(r, { prefix: '阜政办', signedOffAt: SIGNED_OFF }), undefined);
+    assert.equal(staleReservation(r, { prefix: '阜政办' }), 'SIGN_OFF_VOIDED');
+    assert.equal(staleReservation(r, { prefix: '阜政办', signedOffAt: SIGNED_OFF_AGAIN }), 'SIGN_OFF_VOIDED');
+    assert.equal(staleReservation(r, { prefix: '阜政', signedOffAt: SIGNED_OFF }), 'PREFIX_CHANGED');
   });
 });
 
