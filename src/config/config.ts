@@ -60,6 +60,11 @@ export const ConfigSchema = z.object({
   GONGWEN_TLS_CERT: z.string().min(1).optional(),
   GONGWEN_TLS_KEY: z.string().min(1).optional(),
   GONGWEN_TLS_CLIENT_CA: z.string().min(1).optional(),
+  /**
+   * Who may introspect the API (its schema, what GraphiQL shows): `open` to anyone, `login` only
+   * to a logged-in user. Unset: open in development, login in production.
+   */
+  GONGWEN_INTROSPECTION: z.enum(['open', 'login']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
