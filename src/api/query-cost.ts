@@ -42,7 +42,7 @@ import { Refusal } from '../domain/refusal.ts';
  * 2^30 and is refused at once). Costs are JavaScript numbers: they may grow huge, never wrong.
  */
 export const UNDECLARED_LIST_SIZE = 100;
-export const MUTATION_WEIGHT = 500;
+export const MUTATION_WEIGHT = 10_000;
 export const INTROSPECTION_WEIGHT = 5_000;
 
 export interface FieldLimits {

@@ -60,9 +60,13 @@ export function checkIntrospection(schema: GraphQLSchema, document: DocumentNode
  * Fastify-level bounds of /graphql: how many requests and how many body bytes are in flight at
  * once, how long a request may take, and how large its answer may be.
  */
-export function boundRequests(app: FastifyInstance, opts: { bodyLimit: number; graphqlPath?: string }): void {
-  const path = opts.graphqlPath ?? '/graphql';
-  const maxResponse = responseByteLimit(opts.bodyLimit);
+export function boundRequests(
+  app: FastifyInstance,
+  opts: { bodyLimit: number; path?: string; requestMs?: number; requestsInFlight?: number; bodyBytesInFlight?: number; responseBytes?: number },
+): void {
+  const path = opts.path ?? '/graphql';
+  const maxResponse = opts.responseBytes ?? responseByteLimit(opts.bodyLimit);
+  const { requestMs = limits.requestMs, requestsInFlight = limits.requestsInFlight, bodyBytesInFlight = limits.bodyBytesInFlight } = opts;
   let requests = 0;
   let bodyBytes = 0;
   const held = new WeakMap<FastifyRequest, { bytes: number; timer?: NodeJS.Timeout }>();
@@ -81,7 +85,7 @@ export function boundRequests(app: FastifyInstance, opts: { bodyLimit: number; g
     const declared = Number(request.headers['content-length'] ?? 0);
     // A body of unknown length may grow to the body limit: it is counted as such.
     const bytes = request.method === 'POST' ? (Number.isFinite(declared) && declared > 0 ? Math.min(declared, opts.bodyLimit) : opts.bodyLimit) : 0;
-    if (requests >= limits.requestsInFlight || bodyBytes + bytes > limits.bodyBytesInFlight) {
+    if (requests >= requestsInFlight || bodyBytes + bytes > bodyBytesInFlight) {
       return busy(reply);
     }
     requests++;
@@ -90,8 +94,8 @@ export function boundRequests(app: FastifyInstance, opts: { bodyLimit: number; g
     held.set(request, h);
     h.timer = setTimeout(() => {
       if (reply.sent) return;
-      reply.code(503).header('retry-after', '5').send(errorBody('QUERY_TIMEOUT', `请求处理超过 ${limits.requestMs / 1000} 秒，已中止；请缩小查询范围后重试 (request timed out)`));
-    }, limits.requestMs);
+      reply.code(503).header('retry-after', '5').send(errorBody('QUERY_TIMEOUT', `请求处理超过 ${requestMs / 1000} 秒，已中止；请缩小查询范围后重试 (request timed out)`));
+    }, requestMs);
   });
   app.addHook('onResponse', async (request) => release(request));
   app.addHook('onRequestAbort', async (request) => release(request));
