@@ -389,7 +389,7 @@ const statusText: Record<DocumentStatus, string> = {
 };
 
 function existing(state: DocumentState, documentId: string): DocumentRecord {
-  if (state.status === 'none') refuse('NOT_FOUND', `公文 ${documentId} 不存在 (no such document)`, { documentId });
+  if (state.status === 'none') refuse('NOT_FOUND', `公文「${documentId}」不存在 (no such document)`, { documentId });
   return state as DocumentRecord;
 }
 
