@@ -84,8 +84,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
           if (!p.roles.includes('INSPECTOR') && !p.roles.includes('SUPER_ADMIN')) {
             throw apiError('NOT_AUTHORISED', '只有纪检监察人员和超级管理员可以查看安全日志 (inspectors only)');
           }
-          const a = absentIfNull(args);
-          return securityLog.list({ userId: a.userId, unitId: a.unitId, limit: declaredListSize(info, a.limit ?? 100) });
+          const a = absentIfNull(args, info);
+          return securityLog.list({ userId: a.userId, unitId: a.unitId, limit: declaredListSize(info, a.limit) });
         }),
     },
     Mutation: mutations,

@@ -36,10 +36,18 @@ const timelineNode = (e: audit.AuditEntry) => ({
 });
 
 /**
- * GraphQL passes an argument written `null` (`after: null`, `status: null`) as null: to every read
- * it means the same as leaving the argument out.
+ * GraphQL passes an argument written `null` (`after: null`, `status: null`, `first: null`) as
+ * null: to every read it means the same as leaving the argument out (its default, if it has one).
  */
-export const absentIfNull = <A>(args: A): A => Object.fromEntries(Object.entries(args as object).filter(([, v]) => v !== null)) as A;
+export function absentIfNull<A>(args: A, info: GraphQLResolveInfo): A {
+  const declared = info.parentType.getFields()[info.fieldName]?.args ?? [];
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args as object)) {
+    const given = value ?? declared.find((a) => a.name === name)?.defaultValue;
+    if (given !== undefined && given !== null) out[name] = given;
+  }
+  return out as A;
+}
 
 /** The read side of the API: projections' queries behind the read rules of read-access.ts. */
 export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<string, (root: unknown, args: any, ctx: Ctx, info: GraphQLResolveInfo) => Promise<unknown>> {
@@ -49,7 +57,7 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     (_root: unknown, args: A, ctx: Ctx, info: GraphQLResolveInfo) =>
       guarded(log, async () => {
         if (!ctx.auth.ok) throw apiError('UNAUTHENTICATED', ctx.auth.reason);
-        return work(ctx.auth.principal, absentIfNull(args), info);
+        return work(ctx.auth.principal, absentIfNull(args, info), info);
       });
 
   return {
