@@ -14,12 +14,13 @@ import { apiError, guarded } from './errors.ts';
 import { declaredListSize, queryCostRule, withLimitsInDescriptions } from './query-cost.ts';
 import { boundRequests, checkDocument, checkIntrospection, limits } from './request-limits.ts';
 import { textArgumentsRule } from './text-arguments.ts';
+import { credentialResolvers } from './credential-queries.ts';
 import { absentIfNull, queryResolvers } from './query-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'commands.graphql'];
+export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -61,7 +62,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
         if (Array.isArray(input.attachments)) data.attachments = await storeUploads(ledger.db.pool, input.attachments as never);
         if (definition.type === 'IssueCredential') {
           const { token, tokenHash } = newToken(String(input.userId));
-          data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3' };
+          // issuedWith: the domain binds a self-issued credential to the one that issued it.
+          data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3', ...(principal.credentialId && { issuedWith: principal.credentialId }) };
           const outcome = await commands.execute(principal, definition.type, data);
           return { ...resultView(String(input.commandId), outcome), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
         }
@@ -72,6 +74,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   const resolvers: IResolvers = {
     Query: {
       ...queryResolvers(ledger, app.log),
+      ...credentialResolvers(store, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);

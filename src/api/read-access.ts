@@ -49,6 +49,13 @@ export function requireTimelineOfUser(p: User, userId: string, userUnitId: strin
   throw apiError('NOT_AUTHORISED', '只能查看本人的操作记录；纪检监察人员可查看所有人 (own timeline only)');
 }
 
+/** A user's credentials: the user, an administrator of the user's unit, and those who see every unit. */
+export function requireCredentialsOf(p: User, userId: string, userUnitId: string | undefined): void {
+  if (userId === p.userId || seesAllUnits(p)) return;
+  if (p.roles.includes('UNIT_ADMIN') && userUnitId === p.unitId) return;
+  throw apiError('NOT_AUTHORISED', '只能查看本人的登录凭证；单位管理员可查看本单位用户的 (own credentials only)');
+}
+
 export function requireTimelineOfUnit(p: User, unitId: string): void {
   if (seesAllUnits(p)) return;
   if (unitId === p.unitId && (p.roles.includes('LEADER') || p.roles.includes('UNIT_ADMIN'))) return;

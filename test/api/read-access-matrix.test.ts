@@ -132,6 +132,10 @@ describe('read-access matrix: every read query × every role × issuer / fellow 
         if (a.relation === 'issuer' || a.seesAll) assert.equal(found, true, `${a.userId} did not find the document`);
       },
     },
+    credentials: {
+      query: q('{ credentials(userId: "hlth-leader") { credentialId usable } }'),
+      check: (r, a) => (a.seesAll ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
     units: { query: q('{ units { unitId } }'), check: ok },
     seals: { query: q('{ seals { sealId unitId } }'), check: ok },
     ledgerKey: { query: q('{ ledgerKey { keyId } }'), check: ok },
