@@ -81,7 +81,8 @@ export function boundRequests(
   };
 
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== path) return;
+    // A WebSocket upgrade (subscriptions) lives on as a connection, not a request: not counted.
+    if (request.routeOptions.url !== path || request.headers.upgrade) return;
     const declared = Number(request.headers['content-length'] ?? 0);
     // A body of unknown length may grow to the body limit: it is counted as such.
     const bytes = request.method === 'POST' ? (Number.isFinite(declared) && declared > 0 ? Math.min(declared, opts.bodyLimit) : opts.bodyLimit) : 0;
