@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import Fastify from 'fastify';
 import {
   buildSchema,
@@ -27,7 +27,7 @@ import { startApi } from '../support/http.ts';
  * Hostile documents against the real server: each is refused (or answered within the response
  * cap) quickly, and the server keeps answering others. The before/after figures are in
  * bench/hostile-queries.ts; here each attack only has to end in a bounded answer — a request
- * that hung (as the fragment fan-out did for minutes) fails on its 30 s abort.
+ * that hung (as the fragment fan-out did for minutes) fails on its abort.
  */
 const schema: GraphQLSchema = buildSchema(schemaFiles.map((f) => readFileSync(new URL(`../../schemas/graphql/${f}`, import.meta.url), 'utf8')).join('\n'));
 
@@ -82,7 +82,8 @@ describe('hostile queries', async () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(30_000),
+      // Longer than the server's own bound (limits.requestMs): the server must answer first.
+      signal: AbortSignal.timeout(limits.requestMs + 30_000),
     });
     const text = await res.text();
     return { status: res.status, bytes: Buffer.byteLength(text), body: JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } };
@@ -115,7 +116,7 @@ describe('hostile queries', async () => {
       outcome[f.name] = codeOf(r) ?? 'answered';
     }
     // The heavy ones are refused before they run, whatever their data.
-    for (const heavy of ['seals', 'units', 'securityLog', 'document', 'exportSealedDocument', 'sealingContent', 'inbox', 'sentDocuments', 'timeline']) {
+    for (const heavy of ['seals', 'units', 'securityLog', 'document', 'exportSealedDocument', 'sealingContent', 'verifySeal', 'inbox', 'sentDocuments', 'timeline']) {
       assert.equal(outcome[heavy], 'QUERY_TOO_COMPLEX', `${heavy}: ${JSON.stringify(outcome)}`);
     }
     assert.equal(await health(), 200);
@@ -187,61 +188,72 @@ describe('hostile queries', async () => {
 });
 
 describe('request bounds (fastify level)', () => {
-  async function server(opts: Parameters<typeof boundRequests>[1], handler: (body: unknown) => Promise<unknown>) {
-    const app = Fastify({ bodyLimit: opts.bodyLimit });
+  /** A bare server with the bounds, closed whatever the test's outcome. */
+  async function withServer(opts: Parameters<typeof boundRequests>[1], handler: () => Promise<unknown>, run: (port: number) => Promise<void>) {
+    const app = Fastify({ bodyLimit: opts.bodyLimit, forceCloseConnections: true });
     boundRequests(app, opts);
-    app.post('/graphql', async (req) => handler(req.body));
+    app.post('/graphql', async () => handler());
     app.get('/health', async () => ({ status: 'ok' }));
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
-    return { app, port: typeof address === 'object' && address ? address.port : 0 };
+    try {
+      await run(typeof address === 'object' && address ? address.port : 0);
+    } finally {
+      await app.close();
+    }
   }
-  const post = (port: number, body: unknown = {}) =>
-    fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errors?: { extensions: { code: string } }[] } }));
+  const post = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as { errors?: { extensions: { code: string } }[] },
+    }));
 
   test('a request that runs too long is answered QUERY_TIMEOUT', async () => {
-    const { app, port } = await server({ bodyLimit: 1024 * 1024, requestMs: 200 }, () => new Promise((ok) => setTimeout(() => ok({ data: 1 }), 1000)));
-    const r = await post(port);
-    assert.equal(r.status, 503);
-    assert.equal(r.body.errors?.[0]?.extensions.code, 'QUERY_TIMEOUT');
-    await app.close();
+    await withServer({ bodyLimit: 1024 * 1024, requestMs: 200 }, () => new Promise((ok) => setTimeout(() => ok({ data: 1 }), 1000)), async (port) => {
+      const r = await post(port);
+      assert.equal(r.status, 503);
+      assert.equal(r.body.errors?.[0]?.extensions.code, 'QUERY_TIMEOUT');
+    });
   });
 
   test('an answer over the response cap is replaced by RESPONSE_TOO_LARGE', async () => {
-    const { app, port } = await server({ bodyLimit: 1024 * 1024, responseBytes: 100_000 }, async () => ({ data: { x: 'x'.repeat(200_000) } }));
-    const r = await post(port);
-    assert.equal(r.body.errors?.[0]?.extensions.code, 'RESPONSE_TOO_LARGE');
-    await app.close();
+    await withServer({ bodyLimit: 1024 * 1024, responseBytes: 100_000 }, async () => ({ data: { x: 'x'.repeat(200_000) } }), async (port) => {
+      assert.equal((await post(port)).body.errors?.[0]?.extensions.code, 'RESPONSE_TOO_LARGE');
+    });
   });
 
   test('many slow uploads at once: beyond the in-flight budget they are refused at once, memory stays bounded, the server answers', async () => {
     const bodyLimit = 4 * 1024 * 1024;
-    const { app, port } = await server({ bodyLimit, bodyBytesInFlight: 8 * bodyLimit, requestsInFlight: 64 }, async () => ({ data: 1 }));
-    const rssBefore = process.memoryUsage().rss;
-    // 40 clients announce 4 MB bodies and send them slowly: only 8 are let in.
-    const answers = await Promise.all(
-      Array.from({ length: 40 }, () =>
-        new Promise<string>((resolve) => {
-          const socket = connect(port, '127.0.0.1', () => {
-            socket.write(`POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${bodyLimit}\r\n\r\n{"query":"`);
-            socket.write('x'.repeat(256 * 1024));
-          });
-          let head = '';
-          socket.on('data', (d) => (head += d.toString()));
-          setTimeout(() => {
-            socket.destroy();
-            resolve(head.split('\r\n')[0] ?? '');
-          }, 1500);
-        }),
-      ),
-    );
-    const busy = answers.filter((a) => a.includes('503')).length;
-    assert.equal(busy, 32, `answers: ${JSON.stringify(answers)}`);
-    assert.ok(process.memoryUsage().rss - rssBefore < 100 * 1024 * 1024, 'memory grew by more than 100 MB');
-    assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
-    // Once the slow clients are gone, their budget is free again.
-    await new Promise((ok) => setTimeout(ok, 100));
-    assert.equal((await post(port)).status, 200);
-    await app.close();
+    await withServer({ bodyLimit, bodyBytesInFlight: 8 * bodyLimit, requestsInFlight: 64 }, async () => ({ data: 1 }), async (port) => {
+      const rssBefore = process.memoryUsage().rss;
+      // 40 clients announce 4 MB bodies and send them slowly: 8 fit the budget, 32 are refused.
+      const sockets: Socket[] = [];
+      const answers: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(`POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${bodyLimit}\r\n\r\n{"query":"`);
+          socket.write('x'.repeat(256 * 1024));
+        });
+        socket.on('error', () => {});
+        socket.once('data', (d) => answers.push(d.toString().split('\r\n')[0] ?? ''));
+        sockets.push(socket);
+      }
+      try {
+        for (let waited = 0; answers.length < 32 && waited < 20_000; waited += 50) await new Promise((ok) => setTimeout(ok, 50));
+        await new Promise((ok) => setTimeout(ok, 300));
+        assert.equal(answers.length, 32, `answers: ${JSON.stringify(answers)}`);
+        assert.ok(answers.every((a) => a.includes('503')), JSON.stringify(answers));
+        assert.ok(process.memoryUsage().rss - rssBefore < 100 * 1024 * 1024, 'memory grew by more than 100 MB');
+        assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+      }
+      // Once the slow clients are gone, their budget is free again.
+      for (let waited = 0; waited < 5_000; waited += 100) {
+        if ((await post(port)).status === 200) return;
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+      assert.fail('the budget of the gone clients was not released');
+    });
   });
 });
