@@ -11,6 +11,13 @@ export const Id = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, '标识只能由字母、数字、下划线和连字符组成 (id: letters, digits, _ and -, at most 64)');
 export const CommandId = z.string().min(8, 'commandId 至少 8 个字符').max(128).regex(/^[\x21-\x7e]+$/, 'commandId 只能含可见 ASCII 字符');
 export const Timestamp = z.iso.datetime({ offset: true, message: '时间须为 ISO 8601 格式并带时区' });
+/**
+ * Text PostgreSQL cannot store: NUL (text and jsonb refuse it) and a lone UTF-16 surrogate (not
+ * Unicode at all; jsonb refuses its escape). The one test, shared by the schemas and the API.
+ */
+export const UNSTORABLE_TEXT = /\u0000|\p{Surrogate}/u;
+export const UNSTORABLE_TEXT_MESSAGE = '含有空字符 (NUL) 或不成对的代理字符 (lone surrogate)，请删除后重试';
+
 /** Free text: trimmed, non-empty, bounded, and free of control characters (PostgreSQL's jsonb rejects NUL). */
 export const Text = (max: number) =>
   z
@@ -18,7 +25,8 @@ export const Text = (max: number) =>
     .trim()
     .min(1, '不能为空')
     .max(max, `不能超过 ${max} 个字符`)
-    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, '含有不可见的控制字符');
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, '含有不可见的控制字符')
+    .refine((s) => !UNSTORABLE_TEXT.test(s), UNSTORABLE_TEXT_MESSAGE);
 
 export const Roles = ['SUPER_ADMIN', 'UNIT_ADMIN', 'SEAL_KEEPER', 'CLERK', 'LEADER', 'STAFF', 'INSPECTOR', 'ARCHIVIST'] as const;
 export const Role = z.enum(Roles);

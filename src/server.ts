@@ -22,7 +22,9 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
         ...(ca ? { ca: readFileSync(ca), requestCert: true, rejectUnauthorized: false } : {}),
       }
     : null;
-  const app = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit, https }) as unknown as FastifyInstance;
+  // requestTimeout: a client that has not sent its whole request in a minute is cut off (fastify's
+  // default is no limit), so a slow upload holds its buffer that long at most (src/api/request-limits.ts).
+  const app = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit, https, requestTimeout: 60_000 }) as unknown as FastifyInstance;
   await registerGraphql(app, ledger);
   await registerDownloads(app, ledger);
   app.get('/health', async (_req, reply) => {

@@ -151,23 +151,25 @@ function timeBound(value: string | Date | undefined, name: 'from' | 'to'): strin
 
 /**
  * Everything that happened to one document, in feed order: its own stream, every delivery to a
- * recipient, and its number reservation. Pages are as large as allowed unless asked otherwise:
+ * recipient, and its number reservation (or only the entries of `streamIds`, when given). Pages are as large as allowed unless asked otherwise:
  * one page is the whole history of nearly every document.
  */
 export async function documentTimeline(
   pool: pg.Pool,
   documentId: string,
-  opts: { first?: number; after?: string } = {},
+  opts: { first?: number; after?: string; streamIds?: readonly string[] } = {},
 ): Promise<Page<AuditEntry>> {
   const scope = `audit.document:${documentId}`;
   const size = pageSize(opts.first ?? MAX_PAGE_SIZE);
   const after = readCursor(scope, opts.after)?.seq ?? 0;
   const { rows } = await pool.query<EntryRow>(
     decorated(
-      `SELECT feed_seq FROM audit_entries WHERE document_id = $1 AND feed_seq > $2 ORDER BY feed_seq LIMIT $3`,
+      `SELECT feed_seq FROM audit_entries
+        WHERE document_id = $1 AND feed_seq > $2 AND ($4::text[] IS NULL OR stream_id = ANY($4::text[]))
+        ORDER BY feed_seq LIMIT $3`,
       'a.feed_seq',
     ),
-    [documentId, after, size + 1],
+    [documentId, after, size + 1, opts.streamIds ?? null],
   );
   return page(scope, rows, size);
 }

@@ -175,8 +175,8 @@ const toSealUse = (r: Row): SealUse => ({
 });
 
 /** Every unit (or only the active ones), by id. */
-export async function units(pool: pg.Pool, opts: { activeOnly?: boolean } = {}): Promise<Unit[]> {
-  const { rows } = await pool.query(`SELECT * FROM directory_units ${opts.activeOnly ? 'WHERE active' : ''} ORDER BY unit_id`);
+export async function units(pool: pg.Pool, opts: { activeOnly?: boolean; limit?: number } = {}): Promise<Unit[]> {
+  const { rows } = await pool.query(`SELECT * FROM directory_units ${opts.activeOnly ? 'WHERE active' : ''} ORDER BY unit_id LIMIT $1`, [opts.limit ?? null]);
   return rows.map(toUnit);
 }
 
@@ -221,12 +221,12 @@ export async function userByTokenHash(pool: pg.Pool, tokenHash: string, opts: { 
 }
 
 /** Seals, optionally of one unit and/or in one status, by id. */
-export async function seals(pool: pg.Pool, opts: { unitId?: string; status?: SealStatus } = {}): Promise<Seal[]> {
+export async function seals(pool: pg.Pool, opts: { unitId?: string; status?: SealStatus; limit?: number } = {}): Promise<Seal[]> {
   const { rows } = await pool.query(
     `SELECT * FROM directory_seals
       WHERE ($1::text IS NULL OR unit_id = $1) AND ($2::text IS NULL OR status = $2)
-      ORDER BY seal_id`,
-    [opts.unitId ?? null, opts.status ?? null],
+      ORDER BY seal_id LIMIT $3`,
+    [opts.unitId ?? null, opts.status ?? null, opts.limit ?? null],
   );
   return rows.map(toSeal);
 }

@@ -72,6 +72,11 @@ export const IssueCredential = defineCommand(
     tokenHashAlgorithm: TokenHashAlgorithm.optional(),
     label: Text(100).optional(),
     expiresAt: Timestamp.optional(),
+    /**
+     * The credential the request was authenticated with, filled by the API (never sent by the
+     * client). A credential a user issues themself lives no longer than it, and dies with it.
+     */
+    issuedWith: Id.optional(),
   }),
 );
 

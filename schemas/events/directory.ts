@@ -88,6 +88,8 @@ export const CredentialIssued = defineEvent(
     tokenHashAlgorithm: TokenHashAlgorithm,
     label: Text(100).optional(),
     expiresAt: Timestamp.optional(),
+    /** Self-issued: the user's credential that issued it; usable only while that one is. */
+    issuedWith: Id.optional(),
   }),
 );
 

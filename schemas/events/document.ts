@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, Attachment, DocNumberPrefix, DocType, Id, Retention, Sm3Hex, Text, Timestamp, Urgency } from '../common.ts';
+import { Actor, Attachment, DocNumberPrefix, DocType, Id, Retention, Sm3Hex, Text, Timestamp, UNSTORABLE_TEXT, UNSTORABLE_TEXT_MESSAGE, Urgency } from '../common.ts';
 import { defineEvent, type EventOf } from '../define.ts';
 import { KeyCustody, Sm2PublicKeyHex } from './seal.ts';
 
@@ -27,6 +27,7 @@ export const DocumentBody = z
   .string()
   .max(DOCUMENT_BODY_MAX, `正文不能超过 ${DOCUMENT_BODY_MAX} 个字符`)
   .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, '正文含有不可见的控制字符')
+  .refine((s) => !UNSTORABLE_TEXT.test(s), `正文${UNSTORABLE_TEXT_MESSAGE}`)
   .refine((s) => s.trim().length > 0, '正文不能为空');
 
 export const Attachments = z.array(Attachment).max(100, '附件不能超过 100 个');

@@ -15,7 +15,7 @@ const uploads = ['attachments: [AttachmentUpload!]'];
 export const apiOverrides: Record<string, ApiInputOverride> = {
   DraftDocument: { omit: ['attachments'], extra: uploads },
   ReviseDraft: { omit: ['attachments'], extra: uploads },
-  IssueCredential: { omit: ['tokenHash', 'tokenHashAlgorithm'] },
+  IssueCredential: { omit: ['tokenHash', 'tokenHashAlgorithm', 'issuedWith'] },
 };
 
 interface Upload {

@@ -24,10 +24,11 @@ export async function authenticate(store: EventStore, header: string | undefined
   const match = token ? TOKEN.exec(token) : null;
   if (!token || !match) return { ok: false, reason: '令牌格式不正确 (malformed bearer token)', presented: true };
   const user = await loadUser(store, match[1]!);
-  if (!user.exists || !usableCredential(user, sm3Hex(token), now.toISOString())) {
+  const credential = user.exists ? usableCredential(user, sm3Hex(token), now.toISOString()) : undefined;
+  if (!user.exists || !credential) {
     return { ok: false, reason: '令牌无效、已过期或已被吊销，或账号已停用 (invalid, expired or revoked token)', presented: true, claimedUserId: match[1]! };
   }
-  return { ok: true, principal: { kind: 'user', userId: user.userId, unitId: user.unitId, roles: activeRoles(user), active: user.active } };
+  return { ok: true, principal: { kind: 'user', userId: user.userId, unitId: user.unitId, roles: activeRoles(user), active: user.active, credentialId: credential.credentialId } };
 }
 
 /** A client certificate the TLS layer verified against the configured client CA. */
@@ -49,6 +50,7 @@ async function authenticateCertificate(store: EventStore, certificate: ClientCer
   const found = await userByTokenHash(certificate.pool, certificate.fingerprint256, { at: now });
   if (!found) return refused;
   const user = await loadUser(store, found.userId);
-  if (!user.exists || !usableCredential(user, certificate.fingerprint256, now.toISOString())) return refused;
-  return { ok: true, principal: { kind: 'user', userId: user.userId, unitId: user.unitId, roles: activeRoles(user), active: user.active } };
+  const credential = user.exists ? usableCredential(user, certificate.fingerprint256, now.toISOString()) : undefined;
+  if (!user.exists || !credential) return refused;
+  return { ok: true, principal: { kind: 'user', userId: user.userId, unitId: user.unitId, roles: activeRoles(user), active: user.active, credentialId: credential.credentialId } };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
 import type { Ledger } from '../app/ledger.ts';
 import type { CommandOutcome } from '../app/commands/route.ts';
@@ -10,13 +11,16 @@ import { authenticate, fingerprintOf, type Authentication, type ClientCertificat
 import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
 import { apiError, guarded } from './errors.ts';
-import { queryCostRule } from './query-cost.ts';
-import { queryResolvers } from './query-resolvers.ts';
+import { declaredListSize, queryCostRule, withLimitsInDescriptions } from './query-cost.ts';
+import { boundRequests, checkDocument, checkIntrospection, limits } from './request-limits.ts';
+import { textArgumentsRule } from './text-arguments.ts';
+import { credentialResolvers } from './credential-queries.ts';
+import { absentIfNull, queryResolvers } from './query-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql', 'number-register.graphql'];
+export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -64,7 +68,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
         }
         if (definition.type === 'IssueCredential') {
           const { token, tokenHash } = newToken(String(input.userId));
-          data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3' };
+          // issuedWith: the domain binds a self-issued credential to the one that issued it.
+          data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3', ...(principal.credentialId && { issuedWith: principal.credentialId }) };
           const outcome = await commands.execute(principal, definition.type, data);
           return { ...resultView(String(input.commandId), outcome), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
         }
@@ -75,33 +80,37 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   const resolvers: IResolvers = {
     Query: {
       ...queryResolvers(ledger, app.log),
+      ...credentialResolvers(store, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
           const user = await loadUser(store, p.userId);
           return { userId: p.userId, unitId: p.unitId, name: user.exists ? user.name : p.userId, roles: p.roles };
         }),
-      securityLog: (_root, args: { userId?: string; unitId?: string; limit?: number }, ctx: Context) =>
+      securityLog: (_root, args: { userId?: string; unitId?: string; limit?: number }, ctx: Context, info) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
           if (!p.roles.includes('INSPECTOR') && !p.roles.includes('SUPER_ADMIN')) {
             throw apiError('NOT_AUTHORISED', '只有纪检监察人员和超级管理员可以查看安全日志 (inspectors only)');
           }
-          return securityLog.list({ userId: args.userId, unitId: args.unitId, limit: Math.min(args.limit ?? 100, 1000) });
+          const a = absentIfNull(args, info);
+          return securityLog.list({ userId: a.userId, unitId: a.unitId, limit: declaredListSize(info, a.limit) });
         }),
     },
     Mutation: mutations,
     Subscription: subscriptionResolvers(ledger) as never,
   };
 
+  boundRequests(app, { bodyLimit: app.initialConfig.bodyLimit ?? 1024 * 1024 });
+  const introspectionOpen = (ledger.config.GONGWEN_INTROSPECTION ?? (ledger.config.GONGWEN_MODE === 'production' ? 'login' : 'open')) === 'open';
   await app.register(mercurius, {
-    schema: schemaFiles.map(sdl).join('\n'),
+    schema: withLimitsInDescriptions(schemaFiles.map(sdl).join('\n')),
     resolvers,
     graphiql: ledger.config.GONGWEN_MODE !== 'production',
     queryDepth: 10,
     // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
     cache: false,
-    validationRules: ({ variables }) => [queryCostRule(5000, variables ?? {})],
+    validationRules: ({ variables }) => [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {})],
     context: async (request: FastifyRequest): Promise<Context> => {
       const auth = await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger));
       // A refused credential is evidence for inspectors (guessing, a stolen or revoked token).
@@ -128,6 +137,14 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       return { statusCode: invalidDocument ? 400 : 200, response: formatted.response };
     },
   });
+  // Before parsing: the document's size and token count (lower without a login), then whether
+  // it may introspect. Validation (the cost rule) comes only after both.
+  const screen = async (schema: GraphQLSchema, source: string, context: Context) => {
+    const document = checkDocument(source, context.auth.ok);
+    checkIntrospection(schema, document, context.auth.ok, introspectionOpen);
+  };
+  app.graphql.addHook('preParsing', screen);
+  app.graphql.addHook('preSubscriptionParsing', screen);
   const unpublish = publishProjectionChanges(app, ledger);
   app.addHook('onClose', async () => unpublish());
 }

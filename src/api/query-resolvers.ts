@@ -7,9 +7,11 @@ import * as search from '../../projections/search/queries.ts';
 import * as sentBox from '../../projections/sent-box/queries.ts';
 import type { Ledger } from '../app/ledger.ts';
 import type { Principal } from '../app/authorization.ts';
+import type { GraphQLResolveInfo } from 'graphql';
 import { apiError, guarded } from './errors.ts';
-import { readableDocument, requireCatalogue, requireIssuer, requireNumberRegister, seesAllUnits, requireTimelineOfUnit, requireTimelineOfUser, unitScope } from './read-access.ts';
 import { numberRegister } from '../app/number-register.ts';
+import { declaredListSize } from './query-cost.ts';
+import { noSuchDocument, readableDocument, requireCatalogue, requireIssuer, requireNumberRegister, seesAllUnits, requireTimelineOfUnit, requireTimelineOfUser, timelineStreams, unitScope } from './read-access.ts';
 import { sealingContentOf } from '../app/commands/sealing-commands.ts';
 import { loadSealEvidence } from '../app/seal-evidence.ts';
 import { OID, SM2_DEFAULT_USER_ID } from '../integrity/sm2.ts';
@@ -34,15 +36,29 @@ const timelineNode = (e: audit.AuditEntry) => ({
   actorRole: e.actor.role,
 });
 
+/**
+ * GraphQL passes an argument written `null` (`after: null`, `status: null`, `first: null`) as
+ * null: to every read it means the same as leaving the argument out (its default, if it has one).
+ */
+export function absentIfNull<A>(args: A, info: GraphQLResolveInfo): A {
+  const declared = info.parentType.getFields()[info.fieldName]?.args ?? [];
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(args as object)) {
+    const given = value ?? declared.find((a) => a.name === name)?.defaultValue;
+    if (given !== undefined && given !== null) out[name] = given;
+  }
+  return out as A;
+}
+
 /** The read side of the API: projections' queries behind the read rules of read-access.ts. */
-export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<string, (root: unknown, args: any, ctx: Ctx) => Promise<unknown>> {
+export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<string, (root: unknown, args: any, ctx: Ctx, info: GraphQLResolveInfo) => Promise<unknown>> {
   const pool = ledger.db.pool;
   const read =
-    <A>(work: (p: User, args: A) => Promise<unknown>) =>
-    (_root: unknown, args: A, ctx: Ctx) =>
+    <A>(work: (p: User, args: A, info: GraphQLResolveInfo) => Promise<unknown>) =>
+    (_root: unknown, args: A, ctx: Ctx, info: GraphQLResolveInfo) =>
       guarded(log, async () => {
         if (!ctx.auth.ok) throw apiError('UNAUTHENTICATED', ctx.auth.reason);
-        return work(ctx.auth.principal, args);
+        return work(ctx.auth.principal, absentIfNull(args, info), info);
       });
 
   return {
@@ -71,8 +87,9 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       return { ...doc, ...doc.content, docNumber: doc.number?.docNumber ?? null, signOff: doc.signOff ?? null, sealing: doc.sealing ?? null, sending: doc.sending ?? null, recall: doc.recall ?? null, filing: doc.filing ?? null };
     }),
     timeline: read(async (p, a: { documentId: string; first: number; after?: string }) => {
-      if (!(await readableDocument(ledger.store, p, a.documentId))) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
-      const page = await audit.documentTimeline(pool, a.documentId, { first: a.first, after: a.after });
+      const doc = await readableDocument(ledger.store, p, a.documentId);
+      if (!doc) throw noSuchDocument(a.documentId);
+      const page = await audit.documentTimeline(pool, a.documentId, { first: a.first, after: a.after, streamIds: timelineStreams(p, doc) ?? undefined });
       return { ...connection(page), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
     }),
     actorTimeline: read(async (p, a: { userId: string; from?: string; to?: string; first: number; after?: string }) => {
@@ -89,8 +106,12 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       const visibleToUnitId = p.roles.includes('INSPECTOR') || p.roles.includes('SUPER_ADMIN') ? null : p.unitId;
       return connection(await search.searchDocuments(pool, { query: a.query, visibleToUnitId, first: a.first, after: a.after }));
     }),
-    units: read(async (_p, a: { activeOnly?: boolean }) => directory.units(pool, { activeOnly: a.activeOnly ?? false })),
-    seals: read(async (_p, a: { unitId?: string; status?: string }) => directory.seals(pool, { unitId: a.unitId, status: a.status as never })),
+    units: read(async (_p, a: { activeOnly?: boolean; limit?: number }, info) =>
+      directory.units(pool, { activeOnly: a.activeOnly ?? false, limit: declaredListSize(info, a.limit) }),
+    ),
+    seals: read(async (_p, a: { unitId?: string; status?: string; limit?: number }, info) =>
+      directory.seals(pool, { unitId: a.unitId, status: a.status as never, limit: declaredListSize(info, a.limit) }),
+    ),
     sealUsage: read(async (p, a: { unitId?: string; sealId?: string; from?: string; to?: string; anomaliesOnly?: boolean; first: number; after?: string }) => {
       // A seal id names one unit's seal: only those who see every unit may look across units by it.
       const unitId = a.sealId && !a.unitId && seesAllUnits(p) ? undefined : unitScope(p, a.unitId);
@@ -98,7 +119,7 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     }),
     sealingContent: read(async (p, a: { documentId: string }) => {
       const readable = await readableDocument(ledger.store, p, a.documentId);
-      if (!readable) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
+      if (!readable) throw noSuchDocument(a.documentId);
       requireIssuer(p, readable);
       const c = await sealingContentOf(ledger.store, ledger.config.GONGWEN_TIMEZONE, a.documentId, new Date().toISOString());
       return {
@@ -113,11 +134,11 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       };
     }),
     verifySeal: read(async (p, a: { documentId: string }) => {
-      if (!(await readableDocument(ledger.store, p, a.documentId))) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
+      if (!(await readableDocument(ledger.store, p, a.documentId))) throw noSuchDocument(a.documentId);
       return verifySealedDocument(await loadSealEvidence(ledger.store, pool, a.documentId), [ledger.key.publicKeyHex]);
     }),
     exportSealedDocument: read(async (p, a: { documentId: string }) => {
-      if (!(await readableDocument(ledger.store, p, a.documentId))) throw apiError('NOT_FOUND', `公文「${a.documentId}」不存在或您无权查看 (no such document)`);
+      if (!(await readableDocument(ledger.store, p, a.documentId))) throw noSuchDocument(a.documentId);
       const evidence = await loadSealEvidence(ledger.store, pool, a.documentId);
       const ledgerProof = await ledgerProofOf(ledger.merkleLog, evidence.sealedEvent);
       return JSON.stringify(buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, ledgerProof, exportedAt: new Date().toISOString() }, ledger.key));

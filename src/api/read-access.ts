@@ -29,10 +29,31 @@ export async function readableDocument(store: EventStore, p: User, documentId: s
   return delivery.revision === null ? null : state;
 }
 
+/**
+ * The streams of a document's timeline the caller may see: all of them for the issuing unit and
+ * for those who see every unit (null); for a recipient unit, the issuer's document stream (what
+ * `document` shows of it: sign-off, seal, sending, recall, filing) and its own delivery, never
+ * another recipient's handling (their 批示, 承办, people) nor the issuer's number register.
+ */
+export function timelineStreams(p: User, doc: DocumentRecord): string[] | null {
+  if (doc.issuerUnitId === p.unitId || seesAllUnits(p)) return null;
+  return [streams.document(doc.documentId), streams.delivery(doc.documentId, p.unitId)];
+}
+
+/** What a refusal says of a document the caller may not read: exactly what it says of one that does not exist. */
+export const noSuchDocument = (documentId: string) => apiError('NOT_FOUND', `公文「${documentId}」不存在或您无权查看 (no such document)`);
+
 export function requireTimelineOfUser(p: User, userId: string, userUnitId: string | undefined): void {
   if (userId === p.userId || seesAllUnits(p)) return;
   if (p.roles.includes('UNIT_ADMIN') && userUnitId === p.unitId) return;
   throw apiError('NOT_AUTHORISED', '只能查看本人的操作记录；纪检监察人员可查看所有人 (own timeline only)');
+}
+
+/** A user's credentials: the user, an administrator of the user's unit, and those who see every unit. */
+export function requireCredentialsOf(p: User, userId: string, userUnitId: string | undefined): void {
+  if (userId === p.userId || seesAllUnits(p)) return;
+  if (p.roles.includes('UNIT_ADMIN') && userUnitId === p.unitId) return;
+  throw apiError('NOT_AUTHORISED', '只能查看本人的登录凭证；单位管理员可查看本单位用户的 (own credentials only)');
 }
 
 export function requireTimelineOfUnit(p: User, unitId: string): void {

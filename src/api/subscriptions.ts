@@ -4,7 +4,7 @@ import type { Ledger } from '../app/ledger.ts';
 import type { AppliedBatch } from '../projections/projection-runner.ts';
 import type { Principal } from '../app/authorization.ts';
 import { apiError } from './errors.ts';
-import { readableDocument, unitScope } from './read-access.ts';
+import { noSuchDocument, readableDocument, timelineStreams, unitScope } from './read-access.ts';
 
 type User = Extract<Principal, { kind: 'user' }>;
 type Ctx = { auth: { ok: true; principal: User } | { ok: false; reason: string }; pubsub: { subscribe(topic: string): Promise<unknown> } };
@@ -25,13 +25,38 @@ export function subscriptionResolvers(ledger: Ledger) {
     },
     documentTimeline: {
       subscribe: async (_root: unknown, args: { documentId: string }, ctx: Ctx) => {
-        if (!(await readableDocument(ledger.store, principal(ctx), args.documentId))) {
-          throw apiError('NOT_FOUND', `公文「${args.documentId}」不存在或您无权查看 (no such document)`);
-        }
-        return ctx.pubsub.subscribe(timelineTopic(args.documentId));
+        const p = principal(ctx);
+        const doc = await readableDocument(ledger.store, p, args.documentId);
+        if (!doc) throw noSuchDocument(args.documentId);
+        const source = (await ctx.pubsub.subscribe(timelineTopic(args.documentId))) as AsyncIterable<TimelinePush>;
+        const allowed = timelineStreams(p, doc);
+        return allowed ? only(source, (m) => allowed.includes(m.documentTimeline.streamId)) : source;
       },
     },
   };
+}
+
+type TimelinePush = { documentTimeline: { streamId: string } };
+
+/**
+ * The pushes of `source` that `keep` accepts. Ending it ends `source` at once (an async generator
+ * would wait for the next push before its `return` ran, keeping the subscription alive).
+ */
+function only<T>(source: AsyncIterable<T>, keep: (m: T) => boolean): AsyncIterableIterator<T> {
+  const it = source[Symbol.asyncIterator]();
+  const filtered: AsyncIterableIterator<T> = {
+    async next() {
+      for (;;) {
+        const r = await it.next();
+        if (r.done || keep(r.value)) return r;
+      }
+    },
+    async return() {
+      return (await it.return?.()) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]: () => filtered,
+  };
+  return filtered;
 }
 
 /**

@@ -54,7 +54,15 @@ const selfService: ReadonlySet<string> = new Set(['IssueCredential', 'RevokeCred
 
 /** An authenticated caller: a user with the roles they currently hold, or the ledger itself. */
 export type Principal =
-  | { kind: 'user'; userId: string; unitId: string; roles: readonly Role[]; active: boolean }
+  | {
+      kind: 'user';
+      userId: string;
+      unitId: string;
+      roles: readonly Role[];
+      active: boolean;
+      /** The credential the request was authenticated with (a self-issued credential is bound to it). */
+      credentialId?: string;
+    }
   | { kind: 'system' };
 
 export const SYSTEM_ACTOR: Actor = { userId: 'system', unitId: 'system', role: 'SYSTEM' };

@@ -70,6 +70,11 @@ export const ConfigSchema = z.object({
   GONGWEN_FONT_HEITI: z.string().min(1).optional(),
   GONGWEN_FONT_KAITI: z.string().min(1).optional(),
   GONGWEN_FONT_SONGTI: z.string().min(1).optional(),
+  /**
+   * Who may introspect the API (its schema, what GraphiQL shows): `open` to anyone, `login` only
+   * to a logged-in user. Unset: open in development, login in production.
+   */
+  GONGWEN_INTROSPECTION: z.enum(['open', 'login']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -387,24 +387,28 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
       await assertRefused('fin-clerk', 'fileIncoming', { ...k, retention: 'D10' }, 'NOT_AUTHORISED', [delivery(k)]);
     });
 
-    test("a seal keeper cannot seal another unit's document, and no number is taken", async () => {
+    // A document of a unit that neither issued nor received it: refused as if it did not exist.
+    test("a seal keeper cannot seal another unit's document (NOT_FOUND), and no number is taken", async () => {
       const id = await documentOf('city-office', ['fin'], 'signedOff');
       const numbering = streams.numbering('city-office', PREFIX['city-office']!, yearOf(new Date().toISOString(), ledger.config.GONGWEN_TIMEZONE));
       for (const sealId of ['mx-edu-seal', 'city-office-seal']) {
-        await assertRefused(matrixUser('SEAL_KEEPER'), 'sealDocument', { documentId: id, sealId, passphrase: SEAL_PASSPHRASE }, 'NOT_AUTHORISED', [doc(id), numbering]);
+        await assertRefused(matrixUser('SEAL_KEEPER'), 'sealDocument', { documentId: id, sealId, passphrase: SEAL_PASSPHRASE }, 'NOT_FOUND', [doc(id), numbering]);
       }
       const own = await mutate('city-office-keeper', 'sealDocument', { documentId: id, sealId: 'city-office-seal', passphrase: SEAL_PASSPHRASE });
       assert.equal(own.errors, undefined, JSON.stringify(own.errors));
     });
 
-    test("a leader or clerk cannot sign off, send or recall another unit's document", async () => {
+    test("a leader or clerk cannot sign off, send or recall another unit's document (NOT_FOUND; NOT_AUTHORISED for a recipient)", async () => {
       const drafted = await documentOf('city-office', ['fin'], 'drafted');
-      await assertRefused(matrixUser('LEADER'), 'signOffDocument', { documentId: drafted }, 'NOT_AUTHORISED', [doc(drafted)]);
-      await assertRefused(matrixUser('CLERK'), 'reviseDraft', { documentId: drafted, title: '越权修改' }, 'NOT_AUTHORISED', [doc(drafted)]);
+      await assertRefused(matrixUser('LEADER'), 'signOffDocument', { documentId: drafted }, 'NOT_FOUND', [doc(drafted)]);
+      await assertRefused(matrixUser('CLERK'), 'reviseDraft', { documentId: drafted, title: '越权修改' }, 'NOT_FOUND', [doc(drafted)]);
       const sealed = await documentOf('city-office', ['fin'], 'sealed');
-      await assertRefused(matrixUser('CLERK'), 'sendDocument', { documentId: sealed }, 'NOT_AUTHORISED', [doc(sealed)]);
+      await assertRefused(matrixUser('CLERK'), 'sendDocument', { documentId: sealed }, 'NOT_FOUND', [doc(sealed)]);
       const sent = await documentOf('city-office', ['fin'], 'sent');
-      await assertRefused(matrixUser('CLERK'), 'recallDocument', { documentId: sent, reason: '越权撤回' }, 'NOT_AUTHORISED', [doc(sent), streams.delivery(sent, 'fin')]);
+      await assertRefused(matrixUser('CLERK'), 'recallDocument', { documentId: sent, reason: '越权撤回' }, 'NOT_FOUND', [doc(sent), streams.delivery(sent, 'fin')]);
+      // The recipient may read the document, so it learns only that it may not act on it.
+      const refused = await assertRefused('fin-clerk', 'recallDocument', { documentId: sent, reason: '越权撤回' }, 'NOT_AUTHORISED', [doc(sent), streams.delivery(sent, 'fin')]);
+      assert.equal(JSON.stringify(refused.errors).includes('city-office'), false, 'the refusal names the issuer');
     });
 
     test('a unit administrator cannot register a user in another unit', async () => {

@@ -79,8 +79,8 @@ describe('sealing with a server-held key', async () => {
   test('a client signature is refused for a server-held seal, and a passphrase missing', async () => {
     await signedOff('srv-3');
     const r = await refusal(run(city.units[2]!.keeper, 'SealDocument', { documentId: 'srv-3', sealId: 'city-office-seal', signature: '30'.padEnd(140, '1') }));
-    // The keeper of another unit is refused before anything about the key.
-    assert.equal(r.code, 'NOT_AUTHORISED');
+    // The keeper of another unit is refused before anything about the key, as if the document did not exist.
+    assert.equal(r.code, 'NOT_FOUND');
   });
 });
 

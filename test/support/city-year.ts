@@ -588,13 +588,16 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     const issueCredentials = async (users: string[], round: number) => {
       for (const userId of users) {
         const credentialId = `${userId}-tok${round}`;
-        const self = r.chance(0.5);
+        // A user issues their own token with one they hold (bound to it, 30 days at most).
+        const own = credentials.find((c) => c.userId === userId);
+        const self = r.chance(0.5) && own !== undefined;
+        const withExpiry = r.chance(0.5);
         await exec(self ? as(userId) : admin, 'IssueCredential', {
           userId,
           credentialId,
           tokenHash: sm3Hex(`${idPrefix}/${credentialId}`),
           label: self ? '移动办公客户端' : '办公电脑',
-          ...(r.chance(0.5) && { expiresAt: `${YEAR + 1}-06-30T16:00:00.000Z` }),
+          ...(self ? { issuedWith: own!.credentialId } : withExpiry && { expiresAt: `${YEAR + 1}-06-30T16:00:00.000Z` }),
         });
         credentials.push({ userId, credentialId });
         tick(30);

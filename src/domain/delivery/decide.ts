@@ -324,13 +324,9 @@ function requireReceived(state: DeliveryState, action: string): void {
 
 function requireOwnReplyDocument(replyDocumentId: string, unitId: string, context: DeliveryContext): void {
   const reply = context.replyDocument;
-  if (!reply || reply.documentId !== replyDocumentId) {
-    refuse('NOT_FOUND', '答复所引用的公文不存在，请先起草答复公文 (unknown reply document)', { replyDocumentId });
-  } else if (reply.issuerUnitId !== unitId) {
-    refuse('VALIDATION_FAILED', '答复公文须是本单位发出的公文 (the reply must be a document of the recipient unit)', {
-      replyDocumentId,
-      issuerUnitId: reply.issuerUnitId,
-    });
+  // Another unit's document is refused exactly as a missing one: the refusal reveals nothing of it.
+  if (!reply || reply.documentId !== replyDocumentId || reply.issuerUnitId !== unitId) {
+    refuse('NOT_FOUND', '答复所引用的公文不存在或不是本单位的公文，请先起草答复公文 (unknown reply document)', { replyDocumentId });
   }
 }
 

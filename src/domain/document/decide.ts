@@ -394,19 +394,22 @@ const statusText: Record<DocumentStatus, string> = {
 };
 
 function existing(state: DocumentState, documentId: string): DocumentRecord {
-  if (state.status === 'none') refuse('NOT_FOUND', `公文 ${documentId} 不存在 (no such document)`, { documentId });
+  if (state.status === 'none') refuse('NOT_FOUND', `公文「${documentId}」不存在 (no such document)`, { documentId });
   return state as DocumentRecord;
 }
 
-/** Unit rule: only the issuing unit acts on its own document (the role rule ran before decide). */
+/**
+ * Unit rule: only the issuing unit acts on its own document (the role rule ran before decide). A
+ * recipient, who may read the document, is told it may not act; any other unit is told exactly
+ * what it would be told of a document that does not exist, so a refusal never reveals a document
+ * (nor its issuer) to a unit that may not read it.
+ */
 function issuerOnly(doc: DocumentRecord, context: DecisionContext, action: string): void {
-  if (context.actor.unitId !== doc.issuerUnitId) {
-    refuse('NOT_AUTHORISED', `只有发文单位才能${action}此公文 (only the issuing unit may act on its document)`, {
-      documentId: doc.documentId,
-      issuerUnitId: doc.issuerUnitId,
-      actorUnitId: context.actor.unitId,
-    });
+  if (context.actor.unitId === doc.issuerUnitId) return;
+  if (doc.sending?.recipients.some((r) => r.unitId === context.actor.unitId)) {
+    refuse('NOT_AUTHORISED', `只有发文单位才能${action}此公文 (only the issuing unit may act on its document)`, { documentId: doc.documentId });
   }
+  existing({ status: 'none' }, doc.documentId);
 }
 
 function notFiled(doc: DocumentRecord, action: string): void {

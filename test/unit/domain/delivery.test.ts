@@ -621,7 +621,8 @@ describe('SendReply (答复)', () => {
   test('the reply document must exist and be the recipient unit’s own', () => {
     thenRefused(received(), cmd.reply('doc-reply-01'), 'NOT_FOUND');
     thenRefused(received(), cmd.reply('doc-reply-01'), 'NOT_FOUND', { replyDocument: { documentId: 'doc-other', issuerUnitId: UNIT } });
-    thenRefused(received(), cmd.reply('doc-reply-01'), 'VALIDATION_FAILED', {
+    // Another unit's document: refused as a missing one, naming no unit.
+    thenRefused(received(), cmd.reply('doc-reply-01'), 'NOT_FOUND', {
       replyDocument: { documentId: 'doc-reply-01', issuerUnitId: OTHER_UNIT },
     });
   });

@@ -260,8 +260,11 @@ describe('ReviseDraft', () => {
     assertRefused(() => when(sent(), revise({ title: '新标题' })), 'INVALID_STATE', /已盖章，内容不可修改/);
   });
 
-  test('refuses another unit: NOT_AUTHORISED', () => {
-    assertRefused(() => when(drafted(), revise({ title: '新标题' }), context({ actor: outsider })), 'NOT_AUTHORISED');
+  test('refuses another unit as if the document did not exist: NOT_FOUND, naming no unit', () => {
+    const r = assertRefused(() => when(drafted(), revise({ title: '新标题' }), context({ actor: outsider })), 'NOT_FOUND');
+    const missing = assertRefused(() => when([], revise({ title: '新标题' }), context({ actor: outsider })), 'NOT_FOUND');
+    assert.equal(r.message, missing.message);
+    assert.deepEqual(r.details, missing.details);
   });
 
   test('refuses a document that does not exist: NOT_FOUND', () => {
@@ -309,8 +312,8 @@ describe('SignOffDocument', () => {
     assertRefused(() => when(sealed(), signOff(), asLeader), 'INVALID_STATE', /已盖章/);
   });
 
-  test('refuses a leader of another unit: NOT_AUTHORISED', () => {
-    assertRefused(() => when(drafted(), signOff(), context({ actor: { ...leader, unitId: 'hf-gov-office' } })), 'NOT_AUTHORISED');
+  test('refuses a leader of another unit: NOT_FOUND', () => {
+    assertRefused(() => when(drafted(), signOff(), context({ actor: { ...leader, unitId: 'hf-gov-office' } })), 'NOT_FOUND');
   });
 
   test('refuses a document that does not exist: NOT_FOUND', () => {
@@ -362,8 +365,8 @@ describe('SealDocument', () => {
     assertRefused(() => when(sent(), seal(), asKeeper), 'INVALID_STATE', /不能重复盖章/);
   });
 
-  test('refuses a seal keeper of another unit: NOT_AUTHORISED', () => {
-    assertRefused(() => when(signedOff(), seal(), context({ actor: { ...sealKeeper, unitId: 'hf-gov-office' } })), 'NOT_AUTHORISED');
+  test('refuses a seal keeper of another unit: NOT_FOUND', () => {
+    assertRefused(() => when(signedOff(), seal(), context({ actor: { ...sealKeeper, unitId: 'hf-gov-office' } })), 'NOT_FOUND');
   });
 
   const unusable: [string, Partial<DocumentContext>, RegExp, string?][] = [
@@ -486,8 +489,8 @@ describe('SendDocument', () => {
     assert.equal((refusal.details.problems as unknown[]).length, 2);
   });
 
-  test('refuses another unit: NOT_AUTHORISED', () => {
-    assertRefused(() => when(sealed(), send(), context({ actor: outsider })), 'NOT_AUTHORISED');
+  test('refuses another unit: NOT_FOUND', () => {
+    assertRefused(() => when(sealed(), send(), context({ actor: outsider })), 'NOT_FOUND');
   });
 });
 
@@ -525,8 +528,10 @@ describe('RecallDocument', () => {
     assertRefused(() => when(recalled(), recall()), 'INVALID_STATE', /已撤回/);
   });
 
-  test('refuses another unit: NOT_AUTHORISED', () => {
-    assertRefused(() => when(sent(), recall(), context({ actor: outsider })), 'NOT_AUTHORISED');
+  test('refuses another unit (NOT_FOUND) and a recipient (NOT_AUTHORISED), naming no issuer', () => {
+    assertRefused(() => when(sent(), recall(), context({ actor: outsider })), 'NOT_FOUND');
+    const r = assertRefused(() => when(sent(), recall(), context({ actor: { ...outsider, unitId: COUNTY_A } })), 'NOT_AUTHORISED');
+    assert.equal(JSON.stringify(r.details).includes(ISSUER), false);
   });
 
   test('a handler that did not read the deliveries fails loudly instead of assuming nobody signed', () => {
@@ -578,8 +583,8 @@ describe('FileDocument', () => {
     assertRefused(() => when(drafted(), file()), 'INVALID_STATE', /须先核发/);
   });
 
-  test('refuses another unit: NOT_AUTHORISED', () => {
-    assertRefused(() => when(sent(), file(), context({ actor: outsider })), 'NOT_AUTHORISED');
+  test('refuses another unit: NOT_FOUND', () => {
+    assertRefused(() => when(sent(), file(), context({ actor: outsider })), 'NOT_FOUND');
   });
 
   test('filing is terminal: every later command is refused with INVALID_STATE 已归档', () => {

@@ -17,6 +17,8 @@ const NOW = '2025-03-10T09:00:00+08:00';
 const USER = 'u-zhang';
 const HASH = 'a'.repeat(64);
 const HASH2 = 'b'.repeat(64);
+/** NOW plus the 30 days a self-issued credential lives at most. */
+const IN_30_DAYS = '2025-04-09T01:00:00.000Z';
 
 const unitStatus: Record<string, UnitStatus> = { [CITY_OFFICE]: 'active', [PARTY_OFFICE]: 'active', [DISTRICT]: 'active', [BUREAU]: 'active', [MERGED]: 'inactive' };
 const unitKind: Record<string, UnitKind> = { [CITY_OFFICE]: 'city-office', [PARTY_OFFICE]: 'city-office', [DISTRICT]: 'district', [BUREAU]: 'city-department', [MERGED]: 'city-department' };
@@ -233,8 +235,28 @@ describe('IssueCredential', () => {
       .then([credentialIssued({ label: '移动端', expiresAt: '2025-06-30T00:00:00+08:00', tokenHashAlgorithm: 'sha256' })]);
   });
   test('a user issues their own credential; the unit administrator one for a user of its unit', () => {
-    given([registered()]).when(issueCredential(), ctx(himself)).then([credentialIssued()]);
+    const own = [registered(), credentialIssued({ credentialId: 'login', tokenHash: HASH2 })];
+    given(own).when(issueCredential({ issuedWith: 'login' }), ctx(himself)).then([credentialIssued({ expiresAt: IN_30_DAYS, issuedWith: 'login' })]);
     given([registered()]).when(issueCredential(), ctx(districtAdmin)).then([credentialIssued()]);
+  });
+  test('a self-issued credential needs a credential in force of the user, and lives at most 30 days, never beyond it', () => {
+    const login = credentialIssued({ credentialId: 'login', tokenHash: HASH2 });
+    given([registered()]).when(issueCredential(), ctx(himself)).thenRefuses('NOT_AUTHORISED', /有效的登录凭证/);
+    given([registered(), login, credentialRevoked('login')]).when(issueCredential({ issuedWith: 'login' }), ctx(himself)).thenRefuses('NOT_AUTHORISED');
+    given([registered(), login]).when(issueCredential({ issuedWith: 'login', expiresAt: '2099-01-01T00:00:00.000Z' }), ctx(himself)).thenRefuses('VALIDATION_FAILED', /30 天/);
+    const shortLived = credentialIssued({ credentialId: 'login', tokenHash: HASH2, expiresAt: '2025-03-12T00:00:00.000Z' });
+    given([registered(), shortLived]).when(issueCredential({ issuedWith: 'login' }), ctx(himself)).then([credentialIssued({ expiresAt: '2025-03-12T00:00:00.000Z', issuedWith: 'login' })]);
+    given([registered(), shortLived]).when(issueCredential({ issuedWith: 'login', expiresAt: '2025-03-13T00:00:00.000Z' }), ctx(himself)).thenRefuses('VALIDATION_FAILED');
+    // An administrator's credential for someone else is not bound to the administrator's own.
+    given([registered()]).when(issueCredential({ issuedWith: 'admin-login' }), ctx(districtAdmin)).then([credentialIssued()]);
+  });
+  test('a self-issued credential is usable only while the one that issued it is: revoked or expired with it', () => {
+    const chain = [registered(), credentialIssued({ credentialId: 'login', tokenHash: HASH2 }), credentialIssued({ issuedWith: 'login' })];
+    assert.ok(usableCredential(fold(userDecider, chain), HASH, NOW));
+    assert.equal(usableCredential(fold(userDecider, [...chain, credentialRevoked('login')]), HASH, NOW), undefined);
+    const expiring = [registered(), credentialIssued({ credentialId: 'login', tokenHash: HASH2, expiresAt: '2025-03-11T00:00:00.000Z' }), credentialIssued({ issuedWith: 'login' })];
+    assert.ok(usableCredential(fold(userDecider, expiring), HASH, NOW));
+    assert.equal(usableCredential(fold(userDecider, expiring), HASH, '2025-03-11T00:00:00.000Z'), undefined);
   });
   test("the ledger itself (the operator's CLI) issues a credential for any active user", () => {
     given([registered(['SUPER_ADMIN'], CITY_OFFICE)]).when(issueCredential(), ctx(system)).then([credentialIssued({ unitId: CITY_OFFICE })]);

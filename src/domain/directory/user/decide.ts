@@ -5,7 +5,7 @@ import type { DecisionContext } from '../../decider.ts';
 import { refuse } from '../../refusal.ts';
 import { requireActiveUnit, type UnitStatusLookup } from '../unit-status.ts';
 import { requireAdminOfUnit, requireManagerOf, requireMayAssign, requireSuperAdminUnit, roleNames } from './authority.ts';
-import { inRoleOrder, type User, type UserState } from './state.ts';
+import { credentialInForce, inRoleOrder, type User, type UserState } from './state.ts';
 
 export interface UserContext extends DecisionContext {
   /** Whether the actor is a SUPER_ADMIN of a city-office unit (市委办公室/市政府办公室), as the handler established. */
@@ -68,6 +68,8 @@ export function decideUser(command: UserCommand, state: UserState, context: User
       if (c.expiresAt !== undefined && !(Date.parse(c.expiresAt) > Date.parse(context.now))) {
         refuse('VALIDATION_FAILED', `凭证的失效时间 ${c.expiresAt} 须晚于当前时间 (expiresAt must be in the future)`);
       }
+      const selfIssued = context.actor.role !== 'SYSTEM' && context.actor.userId === user.userId;
+      const bounds: { expiresAt?: string; issuedWith?: string } = selfIssued ? selfIssueBounds(user, c.issuedWith, c.expiresAt, context.now) : { expiresAt: c.expiresAt };
       return [
         {
           type: 'CredentialIssued',
@@ -78,7 +80,8 @@ export function decideUser(command: UserCommand, state: UserState, context: User
             tokenHash: c.tokenHash,
             tokenHashAlgorithm: c.tokenHashAlgorithm ?? 'sm3',
             ...(c.label !== undefined && { label: c.label }),
-            ...(c.expiresAt !== undefined && { expiresAt: c.expiresAt }),
+            ...(bounds.expiresAt !== undefined && { expiresAt: bounds.expiresAt }),
+            ...(bounds.issuedWith !== undefined && { issuedWith: bounds.issuedWith }),
           },
         },
       ];
@@ -92,6 +95,32 @@ export function decideUser(command: UserCommand, state: UserState, context: User
       return [{ type: 'CredentialRevoked', data: { userId: user.userId, unitId: user.unitId, credentialId, ...(reason !== undefined && { reason }) } }];
     }
   }
+}
+
+/** How long a credential a user issues themself may live at most. */
+export const SELF_ISSUED_MAX_DAYS = 30;
+
+/**
+ * A user's own credential (自助签发) is issued with a credential in force, lives at most
+ * SELF_ISSUED_MAX_DAYS and never beyond the one that issued it, and is usable only while that one
+ * is: a stolen token cannot mint itself a successor that outlives its revocation. Without an
+ * expiry asked for, it gets the longest allowed.
+ */
+function selfIssueBounds(user: User, issuedWith: string | undefined, asked: string | undefined, now: string): { expiresAt: string; issuedWith: string } {
+  const parent = issuedWith === undefined ? undefined : user.credentials.get(issuedWith);
+  if (!parent || !credentialInForce(user, parent, Date.parse(now))) {
+    return refuse('NOT_AUTHORISED', '自助签发登录令牌须使用本人有效的登录凭证办理 (a self-issued credential needs a valid credential of your own)');
+  }
+  let latest = Date.parse(now) + SELF_ISSUED_MAX_DAYS * 24 * 3600 * 1000;
+  if (parent.expiresAt !== undefined) latest = Math.min(latest, Date.parse(parent.expiresAt));
+  if (asked !== undefined && Date.parse(asked) > latest) {
+    refuse(
+      'VALIDATION_FAILED',
+      `自助签发的令牌最长有效 ${SELF_ISSUED_MAX_DAYS} 天，且不晚于签发它的凭证，失效时间最晚为 ${new Date(latest).toISOString()} (self-issued credentials expire within ${SELF_ISSUED_MAX_DAYS} days and no later than the issuing credential)`,
+      { latestExpiresAt: new Date(latest).toISOString() },
+    );
+  }
+  return { expiresAt: asked ?? new Date(latest).toISOString(), issuedWith: parent.credentialId };
 }
 
 function register(c: CommandOf<typeof RegisterUser>['data'], state: UserState, context: UserContext): UserEvent[] {

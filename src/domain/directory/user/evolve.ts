@@ -16,13 +16,14 @@ export function evolveUser(state: UserState, event: UserEvent): UserState {
     case 'UserDeactivated':
       return { ...state, active: false, deactivationReason: event.data.reason };
     case 'CredentialIssued': {
-      const { credentialId, tokenHash, tokenHashAlgorithm, label, expiresAt } = event.data;
+      const { credentialId, tokenHash, tokenHashAlgorithm, label, expiresAt, issuedWith } = event.data;
       const credential: Credential = {
         credentialId,
         tokenHash,
         tokenHashAlgorithm,
         ...(label !== undefined && { label }),
         ...(expiresAt !== undefined && { expiresAt }),
+        ...(issuedWith !== undefined && { issuedWith }),
         revoked: false,
       };
       return { ...state, credentials: new Map(state.credentials).set(credentialId, credential) };

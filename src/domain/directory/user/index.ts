@@ -13,6 +13,6 @@ export const userDecider: Decider<UserState, UserCommand, UserEvent, UserContext
 
 export { decideUser, evolveUser, initialUserState };
 export type { UserContext } from './decide.ts';
-export { activeRoles, usableCredential, type Credential, type User, type UserState } from './state.ts';
+export { activeRoles, credentialInForce, usableCredential, type Credential, type User, type UserState } from './state.ts';
 export { roleNames, rolesReservedToSuperAdmin } from './authority.ts';
 export type { UserCommand, UserEvent };

@@ -7,6 +7,8 @@ export interface Credential {
   tokenHashAlgorithm: 'sm3' | 'sha256';
   label?: string;
   expiresAt?: string;
+  /** Self-issued: the credential that issued it (see usableCredential). */
+  issuedWith?: string;
   revoked: boolean;
 }
 
@@ -47,8 +49,21 @@ export function usableCredential(state: UserState, tokenHash: string, at: string
   if (Number.isNaN(now)) throw new TypeError(`at is not an ISO timestamp: ${at}`);
   for (const c of state.credentials.values()) {
     if (c.tokenHash !== tokenHash || c.revoked) continue;
-    if (c.expiresAt !== undefined && !(now < Date.parse(c.expiresAt))) return undefined;
-    return c;
+    return credentialInForce(state, c, now) ? c : undefined;
   }
   return undefined;
+}
+
+/**
+ * Not revoked, not expired, and — for a self-issued credential — issued by one still in force: a
+ * token a thief minted with a stolen one dies when the stolen one is revoked or expires.
+ */
+export function credentialInForce(state: User, c: Credential, now: number): boolean {
+  // Each credential names one issued before it, so the chain ends; the bound guards bad data.
+  for (let link: Credential | undefined = c, hops = 0; link; link = link.issuedWith ? state.credentials.get(link.issuedWith) : undefined, hops++) {
+    if (link.revoked || hops > state.credentials.size) return false;
+    if (link.expiresAt !== undefined && !(now < Date.parse(link.expiresAt))) return false;
+    if (link.issuedWith && !state.credentials.has(link.issuedWith)) return false;
+  }
+  return true;
 }
