@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerGraphql } from './api/graphql.ts';
 import type { Ledger } from './app/ledger.ts';
+import { isDatabaseUnavailable } from './db/unavailable.ts';
 
 /**
  * The HTTP server: GraphQL at /graphql (GraphiQL at /graphiql outside production) and /health,
@@ -28,8 +29,9 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
       const status = await ledger.status();
       return { status: 'ok', ...status };
     } catch (error) {
+      // Degraded, not down: the HTTP server answers, and comes back by itself with the database.
       reply.code(503);
-      return { status: 'unavailable', error: (error as Error).message };
+      return { status: 'degraded', database: isDatabaseUnavailable(error) ? 'unavailable' : 'error', error: (error as Error).message };
     }
   });
   return app;

@@ -9,7 +9,8 @@ import { apiCommands, newToken, storeUploads } from './api-commands.ts';
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
 import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
-import { apiError, guarded } from './errors.ts';
+import { apiError, databaseUnavailable, guarded } from './errors.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { queryCostRule } from './query-cost.ts';
 import { queryResolvers } from './query-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
@@ -24,7 +25,8 @@ declare module 'mercurius' {
   }
 }
 
-type Context = { auth: Authentication };
+/** `databaseDown`: the credential could not be checked because the database is unreachable. */
+type Context = { auth: Authentication; databaseDown?: boolean };
 
 const eventView = (e: RecordedEvent) => ({
   ...e,
@@ -97,7 +99,14 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     cache: false,
     validationRules: ({ variables }) => [queryCostRule(5000, variables ?? {})],
     context: async (request: FastifyRequest): Promise<Context> => {
-      const auth = await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger));
+      let auth: Authentication;
+      try {
+        auth = await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger));
+      } catch (error) {
+        // A context that throws makes mercurius answer 500; the request is refused below instead.
+        if (!isDatabaseUnavailable(error)) throw error;
+        return { auth: { ok: false, reason: 'database unavailable' }, databaseDown: true };
+      }
       // A refused credential is evidence for inspectors (guessing, a stolen or revoked token).
       if (!auth.ok && auth.presented) await securityLog.recordFailedLogin(auth.claimedUserId, auth.reason, request.ip).catch(() => {});
       return { auth };
@@ -121,6 +130,9 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       for (const e of errors) e.extensions = { code: invalidDocument ? 'VALIDATION_FAILED' : 'INTERNAL_ERROR', ...e.extensions };
       return { statusCode: invalidDocument ? 400 : 200, response: formatted.response };
     },
+  });
+  app.graphql.addHook('preValidation', async (_schema, _document, context) => {
+    if ((context as unknown as Context).databaseDown) throw databaseUnavailable();
   });
   const unpublish = publishProjectionChanges(app, ledger);
   app.addHook('onClose', async () => unpublish());
