@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerGraphql } from './api/graphql.ts';
+import { registerGraphiql } from './api/graphiql.ts';
 import type { Ledger } from './app/ledger.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
 
@@ -24,6 +25,7 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
     : null;
   const app = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit, https }) as unknown as FastifyInstance;
   await registerGraphql(app, ledger);
+  if (ledger.config.GONGWEN_MODE !== 'production') await registerGraphiql(app);
   app.get('/health', async (_req, reply) => {
     try {
       const status = await ledger.status();

@@ -93,7 +93,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   await app.register(mercurius, {
     schema: schemaFiles.map(sdl).join('\n'),
     resolvers,
-    graphiql: ledger.config.GONGWEN_MODE !== 'production',
+    // GraphiQL is served by ./graphiql.ts (from npm packages, not mercurius's CDN page).
+    graphiql: false,
     queryDepth: 10,
     // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
     cache: false,
