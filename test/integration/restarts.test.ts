@@ -2,6 +2,8 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { alive, embeddedEnv, gql, killLeftoverServers, runCli, startServe, waitUntil, type ServeProcess } from '../support/serve-process.ts';
 
@@ -10,6 +12,9 @@ afterEach(killLeftoverServers);
 // Restarts without a hand (issue 10): the ledger on its own embedded PostgreSQL, as real processes.
 
 const postmasterPid = async (dir: string) => Number((await readFile(join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+
+/** The process that started the data folder's embedded server (recorded beside it). */
+const ownerPid = async (dir: string) => (JSON.parse(await readFile(join(dir, 'embedded-postgres.json'), 'utf8')) as { pid: number }).pid;
 
 /** The watcher shell that stops a server's PostgreSQL when the server dies. */
 async function guardianOf(pgPid: number): Promise<number | undefined> {
@@ -139,4 +144,25 @@ test('kill -9 of the embedded PostgreSQL under traffic: DATABASE_UNAVAILABLE mea
   const newPg = await postmasterPid(dir);
   await stop(server);
   assert.ok(!alive(newPg), 'the restarted PostgreSQL stops with the ledger');
+});
+
+test('npm start says where GraphQL and GraphiQL listen, and stopped with SIGTERM through npm leaves no server or PostgreSQL', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gongwen-npmstart-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const npm = spawn('npm', ['start'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: embeddedEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (npm.exitCode === null) npm.kill('SIGKILL');
+  });
+  let out = '';
+  npm.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  npm.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  await waitUntil('npm start prints where it listens', () => /GraphiQL: http:\/\/127\.0\.0\.1:\d+\/graphiql/.test(out), 60_000);
+  const url = /GraphQL:\s+(http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(out)![1]!;
+  assert.equal((await health(url)).body.status, 'ok');
+  const pg = await postmasterPid(dir);
+  const serverPid = await ownerPid(dir);
+  npm.kill('SIGTERM');
+  await waitUntil('the server has stopped', () => !alive(serverPid), 30_000);
+  await waitUntil('its PostgreSQL has stopped', () => !alive(pg), 30_000);
+  assert.doesNotMatch(out, /ERR|Error/, out);
 });
