@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.ts';
 import { registerGraphql } from './api/graphql.ts';
+import { registerGraphiql } from './api/graphiql.ts';
 import type { Ledger } from './app/ledger.ts';
+import { isDatabaseUnavailable } from './db/unavailable.ts';
 
 /**
  * The HTTP server: GraphQL at /graphql (GraphiQL at /graphiql outside production) and /health,
@@ -27,13 +29,15 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
   const app = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit, https, requestTimeout: 60_000 }) as unknown as FastifyInstance;
   await registerGraphql(app, ledger);
   await registerDownloads(app, ledger);
+  if (ledger.config.GONGWEN_MODE !== 'production') await registerGraphiql(app);
   app.get('/health', async (_req, reply) => {
     try {
       const status = await ledger.status();
       return { status: 'ok', ...status };
     } catch (error) {
+      // Degraded, not down: the HTTP server answers, and comes back by itself with the database.
       reply.code(503);
-      return { status: 'unavailable', error: (error as Error).message };
+      return { status: 'degraded', database: isDatabaseUnavailable(error) ? 'unavailable' : 'error', error: (error as Error).message };
     }
   });
   return app;

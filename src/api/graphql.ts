@@ -10,7 +10,8 @@ import { apiCommands, newToken, readUploads, storeAcceptedUploads } from './api-
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
 import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
-import { apiError, guarded } from './errors.ts';
+import { apiError, databaseUnavailable, guarded } from './errors.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { declaredListSize, queryCostRule, withLimitsInDescriptions } from './query-cost.ts';
 import { boundRequests, checkDocument, checkIntrospection, limits } from './request-limits.ts';
 import { textArgumentsRule } from './text-arguments.ts';
@@ -28,7 +29,8 @@ declare module 'mercurius' {
   }
 }
 
-type Context = { auth: Authentication };
+/** `databaseDown`: the credential could not be checked because the database is unreachable. */
+type Context = { auth: Authentication; databaseDown?: boolean };
 
 const eventView = (e: RecordedEvent) => ({
   ...e,
@@ -106,13 +108,21 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   await app.register(mercurius, {
     schema: withLimitsInDescriptions(schemaFiles.map(sdl).join('\n')),
     resolvers,
-    graphiql: ledger.config.GONGWEN_MODE !== 'production',
+    // GraphiQL is served by ./graphiql.ts (from npm packages, not mercurius's CDN page).
+    graphiql: false,
     queryDepth: 10,
     // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
     cache: false,
     validationRules: ({ variables }) => [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {})],
     context: async (request: FastifyRequest): Promise<Context> => {
-      const auth = await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger));
+      let auth: Authentication;
+      try {
+        auth = await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger));
+      } catch (error) {
+        // A context that throws makes mercurius answer 500; the request is refused below instead.
+        if (!isDatabaseUnavailable(error)) throw error;
+        return { auth: { ok: false, reason: 'database unavailable' }, databaseDown: true };
+      }
       // A refused credential is evidence for inspectors (guessing, a stolen or revoked token).
       if (!auth.ok && auth.presented) await securityLog.recordFailedLogin(auth.claimedUserId, auth.reason, request.ip).catch(() => {});
       return { auth };
@@ -145,6 +155,9 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   };
   app.graphql.addHook('preParsing', screen);
   app.graphql.addHook('preSubscriptionParsing', screen);
+  app.graphql.addHook('preValidation', async (_schema, _document, context) => {
+    if ((context as unknown as Context).databaseDown) throw databaseUnavailable();
+  });
   const unpublish = publishProjectionChanges(app, ledger);
   app.addHook('onClose', async () => unpublish());
 }

@@ -1,53 +1,62 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
+import { EmbeddedPostgresError } from '../db/embedded.ts';
 
 /**
  * `gongwen <command>`: the operator's tool. Every command reads the same validated configuration
- * as the server, so `gongwen verify` checks exactly the ledger `gongwen serve` writes.
+ * as the server, so `gongwen verify` checks exactly the ledger `gongwen serve` writes. Beside a
+ * running `gongwen serve` on the embedded server, a command uses that server's database.
  */
-const usage = `用法 (usage): gongwen <command>
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
-  serve     run the ledger: HTTP server (GET /health), delivery process manager, Merkle log sequencer
-  migrate   apply database migrations and exit
-  verify    check the hash chains, event MACs and the signed Merkle log; exit 1 on the first mismatch
-  checkpoint  sequence new events into the Merkle log and print a signed checkpoint
-  credential <userId> [label] [--certificate client.pem]  issue a login token for a user (printed
-            once), or register a client certificate for mutual TLS
-  projections show each read model's checkpoint and lag (--json)
-  rebuild [name…]  drop and rebuild read models from the events (all when none named)
-  export-document <documentId> [--out file]  write a sealed document as one signed JSON package
-  render <documentId> --out file.pdf  the sealed document as PDF/A (GB/T 9704 layout), compared
-            with the rendering the ledger recorded; exit 1 if it differs
-  verify-seal <file> [--issuer-key <hex>]…  check an exported document's electronic seal offline;
-            exit 0 valid, 1 invalid, 2 unreadable. Trusts the ledger keys given, and this machine's own
-  demo [small]  fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json
+interface Command {
+  /** Its arguments, as the usage shows them. */
+  synopsis: string;
+  summary: string;
+  options?: Options;
+  /** Positional arguments: at least, at most. */
+  args: [number, number];
+  run(config: Config, args: string[], values: Values): Promise<number>;
+}
 
-configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
-  PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL,
-  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES,
-  GONGWEN_FONT_XIAOBIAOSONG|FANGSONG|HEITI|KAITI|SONGTI (see README)`;
+const str = (v: Values[string]) => (typeof v === 'string' ? v : undefined);
 
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
+const commands: Record<string, Command> = {
+  serve: {
+    synopsis: '',
+    summary: 'run the ledger: GraphQL (and GraphiQL), /health, process managers, projections, Merkle log sequencer',
+    args: [0, 0],
+    run: async (config) => (await import('./serve.ts')).serve(config),
+  },
+  init: {
+    synopsis: '[--unit-name 名称] [--short-name 简称] [--prefix 机关代字] [--unit-id id] [--admin-id id] [--admin-name 姓名]',
+    summary: 'on an empty ledger: register the city office and its first super administrator, print its token (once)',
     options: {
-      help: { type: 'boolean', short: 'h' },
-      json: { type: 'boolean' },
-      certificate: { type: 'string' },
-      'issuer-key': { type: 'string', multiple: true },
-      out: { type: 'string', short: 'o' },
+      'unit-name': { type: 'string' },
+      'short-name': { type: 'string' },
+      prefix: { type: 'string' },
+      'unit-id': { type: 'string' },
+      'admin-id': { type: 'string' },
+      'admin-name': { type: 'string' },
     },
-  });
-  const [command] = positionals;
-  if (!command || values.help) {
-    console.log(usage);
-    return command || values.help ? 0 : 2;
-  }
-  const config = loadConfig();
-  switch (command) {
-    case 'migrate': {
+    args: [0, 0],
+    run: async (config, _args, v) =>
+      (await import('./init.ts')).init(config, {
+        unitName: str(v['unit-name']) ?? '市人民政府办公室',
+        shortName: str(v['short-name']),
+        prefix: str(v.prefix) ?? '市政办',
+        unitId: str(v['unit-id']) ?? 'city-office',
+        adminId: str(v['admin-id']) ?? 'admin',
+        adminName: str(v['admin-name']) ?? '系统管理员',
+      }),
+  },
+  migrate: {
+    synopsis: '',
+    summary: 'apply database migrations and exit',
+    args: [0, 0],
+    async run(config) {
       const db = await openDatabase(config, { migrate: false });
       try {
         const { migrate } = await import('../db/migrate.ts');
@@ -58,57 +67,136 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await db.close();
       }
-    }
-    case 'serve': {
-      const { serve } = await import('./serve.ts');
-      return serve(config);
-    }
-    case 'verify': {
-      const { verify } = await import('./verify.ts');
-      return verify(config, { json: Boolean(values.json) });
-    }
-    case 'credential': {
-      const { issueCredential } = await import('./credential.ts');
-      return issueCredential(config, positionals[1], positionals[2], values.certificate);
-    }
-    case 'projections': {
-      const { showProjections } = await import('./projections.ts');
-      return showProjections(config, { json: Boolean(values.json) });
-    }
-    case 'rebuild': {
-      const { rebuild } = await import('./projections.ts');
-      return rebuild(config, positionals.slice(1));
-    }
-    case 'demo': {
-      const { demo } = await import('./demo.ts');
-      return demo(config, positionals.slice(1));
-    }
-    case 'verify-seal': {
-      const { verifySealFile } = await import('./verify-seal.ts');
-      return verifySealFile(config, positionals[1], values['issuer-key'] ?? [], { json: Boolean(values.json) });
-    }
-    case 'export-document': {
-      const { exportDocument } = await import('./verify-seal.ts');
-      return exportDocument(config, positionals[1], values.out);
-    }
-    case 'render': {
-      const { renderCommand } = await import('./render.ts');
-      return renderCommand(config, positionals[1], values.out);
-    }
-    case 'checkpoint': {
-      const { checkpoint } = await import('./verify.ts');
-      return checkpoint(config);
-    }
-    default:
-      console.error(`unknown command: ${command}\n\n${usage}`);
-      return 2;
+    },
+  },
+  verify: {
+    synopsis: '[--json]',
+    summary: 'check the hash chains, event MACs and the signed Merkle log; exit 1 on the first mismatch',
+    options: { json: { type: 'boolean' } },
+    args: [0, 0],
+    run: async (config, _args, v) => (await import('./verify.ts')).verify(config, { json: Boolean(v.json) }),
+  },
+  checkpoint: {
+    synopsis: '',
+    summary: 'sequence new events into the Merkle log and print a signed checkpoint',
+    args: [0, 0],
+    run: async (config) => (await import('./verify.ts')).checkpoint(config),
+  },
+  credential: {
+    synopsis: '<userId> [label] [--certificate client.pem]',
+    summary: 'issue a login token for a user (printed once), or register a client certificate for mutual TLS',
+    options: { certificate: { type: 'string' } },
+    args: [1, 2],
+    run: async (config, args, v) => (await import('./credential.ts')).issueCredential(config, args[0], args[1], str(v.certificate)),
+  },
+  projections: {
+    synopsis: '[--json]',
+    summary: "show each read model's checkpoint and lag",
+    options: { json: { type: 'boolean' } },
+    args: [0, 0],
+    run: async (config, _args, v) => (await import('./projections.ts')).showProjections(config, { json: Boolean(v.json) }),
+  },
+  rebuild: {
+    synopsis: '[name…]',
+    summary: 'drop and rebuild read models from the events (all when none named)',
+    args: [0, Infinity],
+    run: async (config, args) => (await import('./projections.ts')).rebuild(config, args),
+  },
+  'export-document': {
+    synopsis: '<documentId> [--out file]',
+    summary: 'write a sealed document as one signed JSON package',
+    options: { out: { type: 'string', short: 'o' } },
+    args: [1, 1],
+    run: async (config, args, v) => (await import('./verify-seal.ts')).exportDocument(config, args[0], str(v.out)),
+  },
+  render: {
+    synopsis: '<documentId> --out file.pdf',
+    summary: 'the sealed document as PDF/A (GB/T 9704 layout), compared with the rendering the ledger recorded; exit 1 if it differs',
+    options: { out: { type: 'string', short: 'o' } },
+    args: [1, 1],
+    run: async (config, args, v) => (await import('./render.ts')).renderCommand(config, args[0], str(v.out)),
+  },
+  'verify-seal': {
+    synopsis: '<file> [--issuer-key <hex>]… [--json]',
+    summary: "check an exported document's electronic seal offline; exit 0 valid, 1 invalid, 2 unreadable",
+    options: { 'issuer-key': { type: 'string', multiple: true }, json: { type: 'boolean' } },
+    args: [1, 1],
+    run: async (config, args, v) =>
+      (await import('./verify-seal.ts')).verifySealFile(config, args[0], (v['issuer-key'] as string[] | undefined) ?? [], { json: Boolean(v.json) }),
+  },
+  demo: {
+    synopsis: '[small|full]',
+    summary: 'fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json',
+    args: [0, 1],
+    run: async (config, args) => (await import('./demo.ts')).demo(config, args),
+  },
+};
+
+const commandUsage = (name: string) => `gongwen ${name}${commands[name]!.synopsis ? ` ${commands[name]!.synopsis}` : ''}`;
+
+const usage = `用法 (usage): gongwen <command> [options]
+
+${Object.entries(commands)
+  .map(([name, c]) => `  ${commandUsage(name)}\n      ${c.summary}`)
+  .join('\n')}
+
+configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
+  PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL,
+  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES,
+  GONGWEN_FONT_XIAOBIAOSONG|FANGSONG|HEITI|KAITI|SONGTI, GONGWEN_INTROSPECTION (see README)`;
+
+/** A wrong command line: its message and the command's usage, exit 2. */
+class UsageError extends Error {}
+
+function parse(command: Command, argv: string[]): { args: string[]; values: Values } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' }, ...command.options } });
+  } catch (error) {
+    // ERR_PARSE_ARGS_UNKNOWN_OPTION, …_INVALID_OPTION_VALUE, …_UNEXPECTED_POSITIONAL
+    throw new UsageError(`命令行有误 (bad command line): ${(error as Error).message}`);
   }
+  const { positionals, values } = parsed;
+  if (!values.help) {
+    const [min, max] = command.args;
+    if (positionals.length < min) throw new UsageError(`缺少参数 (missing argument)`);
+    if (positionals.length > max) throw new UsageError(`多余的参数 (unexpected argument): ${positionals.slice(max).join(' ')}`);
+  }
+  return { args: positionals, values: values as Values };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage);
+    return name ? 0 : 2;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name]! : undefined;
+  if (!command) {
+    console.error(`未知命令 (unknown command): ${name}\n\n${usage}`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parse(command, rest);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n用法 (usage): ${commandUsage(name)}\n  ${command.summary}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(`用法 (usage): ${commandUsage(name)}\n  ${command.summary}`);
+    return 0;
+  }
+  return command.run(loadConfig(), parsed.args, parsed.values);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // What the operator fixes is said in one message; anything else is a bug, shown in full.
     if (error instanceof ConfigError) console.error(error.message);
+    else if (error instanceof EmbeddedPostgresError) console.error(error.message);
     else console.error(error);
     process.exit(error instanceof ConfigError ? 78 : 1);
   },

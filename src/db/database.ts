@@ -16,7 +16,7 @@ export const coreMigrations: MigrationSource = {
 export const allMigrations: MigrationSource[] = [coreMigrations];
 
 export function createPool(url: string, opts: { max?: number } = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 20,
     // One stuck statement or a transaction left open must not stall every feed reader behind it:
@@ -24,7 +24,15 @@ export function createPool(url: string, opts: { max?: number } = {}): pg.Pool {
     statement_timeout: 30_000,
     idle_in_transaction_session_timeout: 60_000,
     application_name: 'gongwen',
+    // While the server is down or restarting, a request waits this long for a connection, then
+    // fails (DATABASE_UNAVAILABLE) instead of hanging in the pool's queue.
+    connectionTimeoutMillis: 10_000,
   });
+  // A client that loses its server while checked out (between two statements of a transaction)
+  // emits 'error' on itself, which no pool listener covers: without this, a database restart
+  // kills the process. Its borrower still sees the failure on its next statement.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
 
 export interface Database {
@@ -36,14 +44,22 @@ export interface Database {
 }
 
 /**
- * Connects to DATABASE_URL, or starts the embedded server in the data folder and uses (creating
- * on first start) its `gongwen` database; then applies the migrations.
+ * Connects to DATABASE_URL, or starts the embedded server in the data folder (or uses the one a
+ * running ledger started there) and uses (creating on first start) its `gongwen` database; then
+ * applies the migrations. `restartOnCrash`: the embedded server is restarted when it dies.
  */
-export async function openDatabase(config: Config, opts: { migrate?: boolean } = {}): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  opts: { migrate?: boolean; restartOnCrash?: boolean; onEvent?: (message: string) => void } = {},
+): Promise<Database> {
   let url = config.DATABASE_URL;
   let stopServer: (() => Promise<void>) | undefined;
   if (!url) {
-    const server = await startEmbeddedPostgres(config.GONGWEN_DATA_DIR, { persistent: true });
+    const server = await startEmbeddedPostgres(config.GONGWEN_DATA_DIR, {
+      persistent: true,
+      restartOnCrash: opts.restartOnCrash,
+      onEvent: opts.onEvent,
+    });
     stopServer = server.stop;
     await ensureDatabase(server.adminUrl, 'gongwen');
     url = server.urlFor('gongwen');

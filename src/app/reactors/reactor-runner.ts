@@ -63,9 +63,12 @@ export class ReactorRunner {
   }
 
   private async loop(): Promise<void> {
+    // Failed rounds in a row (a database restarting, a failing event): each retry waits longer, up to 2 s (stop waits for the pause).
+    let failures = 0;
     while (!this.stopped) {
       try {
         await this.catchUp();
+        failures = 0;
         const from = await this.checkpoint();
         this.subscription = this.store.subscribeAll(from);
         let unsaved = 0;
@@ -87,7 +90,7 @@ export class ReactorRunner {
           }
         }
       } catch {
-        if (!this.stopped) await new Promise((ok) => setTimeout(ok, 1000));
+        if (!this.stopped) await new Promise((ok) => setTimeout(ok, Math.min(250 * 2 ** failures++, 2_000)));
       } finally {
         await this.subscription?.close();
       }

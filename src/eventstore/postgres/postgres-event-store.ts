@@ -183,6 +183,8 @@ export class PostgresEventStore implements EventStore {
   #listener: pg.PoolClient | null = null;
   #listenerStarting: Promise<void> | null = null;
   #reconnectTimer: NodeJS.Timeout | null = null;
+  /** Failed LISTEN attempts in a row: the next is tried later each time (a database restarting). */
+  #listenerFailures = 0;
   #announcing: Promise<void> | null = null;
   #announceWanted = false;
   #lastAnnounceAt = 0;
@@ -611,6 +613,7 @@ export class PostgresEventStore implements EventStore {
           return;
         }
         this.#listener = own;
+        this.#listenerFailures = 0;
         // Commits may have been announced while nobody listened.
         this.#wakeSubscriptions();
       } catch {
@@ -632,10 +635,11 @@ export class PostgresEventStore implements EventStore {
 
   #scheduleListenerRetry(): void {
     if (this.#closed || this.#reconnectTimer) return;
+    const delay = Math.min(250 * 2 ** this.#listenerFailures++, 5_000);
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
       this.#ensureListener();
-    }, 1000);
+    }, delay);
     this.#reconnectTimer.unref();
   }
 }
