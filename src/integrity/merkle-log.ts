@@ -24,6 +24,12 @@ import {
  */
 export const CHECKPOINT_FORMAT = 'gongwen-ledger/v1';
 
+/**
+ * How often a growing log gets a signed checkpoint: events outside every signed checkpoint are at
+ * most this (plus a sequencer tick) old, which `gongwen verify` holds the ledger to.
+ */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
+
 /** The fields of an event a leaf commits to. */
 export interface LeafFields {
   streamId: string;
@@ -201,9 +207,9 @@ export interface MerkleLogOptions {
   clock?: () => Date;
   /**
    * `sequence()` signs a new checkpoint only when the tree has grown and the latest checkpoint is
-   * at least this old (default one minute; 0 = after every growth). A server sequencing every
-   * few seconds would otherwise sign tens of thousands a day, each one more signature for every
-   * later `gongwen verify` to check. `checkpoint()` always signs.
+   * at least this old (default DEFAULT_CHECKPOINT_INTERVAL_MS; 0 = after every growth), so an
+   * idle ledger signs nothing and a busy one about one checkpoint per interval. `checkpoint()`
+   * always signs.
    */
   checkpointIntervalMs?: number;
 }
@@ -220,7 +226,7 @@ export class MerkleLog {
     this.key = opts.key;
     this.batchSize = opts.batchSize ?? 5000;
     this.clock = opts.clock;
-    this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 60_000;
+    this.checkpointIntervalMs = opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   }
 
   /**
