@@ -12,11 +12,12 @@ import { mutationName } from './command-sdl.ts';
 import { apiError, guarded } from './errors.ts';
 import { queryCostRule } from './query-cost.ts';
 import { queryResolvers } from './query-resolvers.ts';
+import { ledgerProofResolvers } from './ledger-proof-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql'];
+export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql', 'ledger-proofs.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -69,6 +70,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   const resolvers: IResolvers = {
     Query: {
       ...queryResolvers(ledger, app.log),
+      ...ledgerProofResolvers(ledger, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);

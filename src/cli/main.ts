@@ -10,8 +10,11 @@ const usage = `用法 (usage): gongwen <command>
 
   serve     run the ledger: HTTP server (GET /health), delivery process manager, Merkle log sequencer
   migrate   apply database migrations and exit
-  verify    check the hash chains, event MACs and the signed Merkle log; exit 1 on the first mismatch
-  checkpoint  sequence new events into the Merkle log and print a signed checkpoint
+  verify [--public-key <hex>] [--mac-key <hex>] [--checkpoint FILE]…  check the hash chains, the signed
+            Merkle log, the event MACs (with the MAC key) and that today's log extends each held checkpoint
+            (RFC 9162 consistency proofs); exit 1 on the first mismatch. Never creates a key
+  checkpoint [--out FILE]  sequence new events, sign and print a checkpoint (--out: append it to FILE)
+  mac-key   print the event MAC key, for an auditor who checks MACs (it cannot sign checkpoints)
   credential <userId> [label] [--certificate client.pem]  issue a login token for a user (printed
             once), or register a client certificate for mutual TLS
   projections show each read model's checkpoint and lag (--json)
@@ -35,6 +38,9 @@ async function main(argv: string[]): Promise<number> {
       certificate: { type: 'string' },
       'issuer-key': { type: 'string', multiple: true },
       out: { type: 'string', short: 'o' },
+      'public-key': { type: 'string' },
+      'mac-key': { type: 'string' },
+      checkpoint: { type: 'string', multiple: true },
     },
   });
   const [command] = positionals;
@@ -62,7 +68,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify': {
       const { verify } = await import('./verify.ts');
-      return verify(config, { json: Boolean(values.json) });
+      return verify(config, {
+        json: Boolean(values.json),
+        publicKey: values['public-key'],
+        macKey: values['mac-key'],
+        checkpointFiles: values.checkpoint ?? [],
+      });
     }
     case 'credential': {
       const { issueCredential } = await import('./credential.ts');
@@ -90,7 +101,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'checkpoint': {
       const { checkpoint } = await import('./verify.ts');
-      return checkpoint(config);
+      return checkpoint(config, { out: values.out });
+    }
+    case 'mac-key': {
+      const { macKey } = await import('./verify.ts');
+      return macKey(config);
     }
     default:
       console.error(`unknown command: ${command}\n\n${usage}`);

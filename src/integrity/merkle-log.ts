@@ -200,7 +200,8 @@ export function checkpointFromRow(r: CheckpointRow): SignedCheckpoint {
 
 export interface MerkleLogOptions {
   pool: pg.Pool;
-  key: LedgerKey;
+  /** The signing key; null for a reader (proofs, an inspector's checks) that never signs. */
+  key: LedgerKey | null;
   /** Events turned into leaves per transaction. */
   batchSize?: number;
   /** Checkpoint time; defaults to the database clock, one clock for every process. */
@@ -216,7 +217,7 @@ export interface MerkleLogOptions {
 
 export class MerkleLog {
   private readonly pool: pg.Pool;
-  private readonly key: LedgerKey;
+  private readonly key: LedgerKey | null;
   private readonly batchSize: number;
   private readonly clock: (() => Date) | undefined;
   private readonly checkpointIntervalMs: number;
@@ -396,6 +397,7 @@ export class MerkleLog {
         // Checkpoint times never run backwards, whatever the clocks of the processes did.
         if (previous && time.getTime() < Date.parse(previous.createdAt)) time = new Date(previous.createdAt);
         const unsigned = { treeSize, rootHash: root, createdAt: new Date(Math.floor(time.getTime())).toISOString() };
+        if (!this.key) throw new Error('MerkleLog: a reader without the ledger key cannot sign checkpoints');
         const checkpoint: SignedCheckpoint = {
           ...unsigned,
           keyId: this.key.keyId,
