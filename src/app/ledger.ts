@@ -39,7 +39,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const key = await loadLedgerKey(config);
   const now = opts.now ?? (() => new Date());
   const store = new PostgresEventStore({ pool: db.pool, registry: eventRegistry, macKey: key.macKey, clock: now });
-  const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool), sealIssuer: key, now };
+  const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool, key.macKey), sealIssuer: key, now };
   const securityLog = new SecurityLog(db.pool);
   const commands = new CommandService(deps, securityLog);
   const merkleLog = new MerkleLog({ pool: db.pool, key });

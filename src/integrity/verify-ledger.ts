@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { EventRegistry } from '../../schemas/registry.ts';
 import { keyIdOf } from './ledger-key.ts';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, type SignedCheckpoint } from './merkle-log.ts';
+import { checkAttachments } from './verify-attachments.ts';
 import { checkChains, checkOrphanStreams, streamSplitPoints, type ChainCheckOptions, type StreamRange } from './verify-chains.ts';
 import { Findings, stripRank, type Mismatch, type MismatchKind } from './verify-findings.ts';
 import { checkMerkleLog, type LogCheckOptions, type LogCheckResult } from './verify-log.ts';
@@ -31,6 +32,8 @@ export interface VerifyReport {
   ok: boolean;
   eventsChecked: number;
   streamsChecked: number;
+  /** Stored attachments whose bytes were hashed against their SM3. */
+  attachmentsChecked: number;
   leavesChecked: number;
   checkpointsChecked: number;
   /** Of those, how many had their signature verified (see SIGNATURE_SAMPLE_MS). */
@@ -189,6 +192,7 @@ export async function verifyLedger(pool: pg.Pool, opts: VerifyOptions): Promise<
         chains = await checkChains(client, options, findings);
       }
       await checkOrphanStreams(client, findings, o.maxSamples);
+      const { attachments } = await checkAttachments(client, findings);
 
       const logOutput = await logTask;
       let log: LogCheckResult;
@@ -205,6 +209,7 @@ export async function verifyLedger(pool: pg.Pool, opts: VerifyOptions): Promise<
       return {
         ok: findings.count === 0,
         eventsChecked: chains.events,
+        attachmentsChecked: attachments,
         streamsChecked: chains.streams,
         leavesChecked: log.leaves,
         checkpointsChecked: log.checkpoints,
@@ -293,6 +298,7 @@ export function formatVerifyReport(r: VerifyReport): string {
   const rate = seconds >= 1 ? ` (${num(Math.round(r.eventsChecked / seconds))} events/s)` : '';
   const summary = [
     `  事件 events:          ${num(r.eventsChecked)}，共 ${num(r.streamsChecked)} 条流 (streams)`,
+    `  附件 attachments:     ${num(r.attachmentsChecked)} 个已按事件记载的 SM3 摘要校验 (bytes checked against their SM3)`,
     `  全局日志 Merkle log:  ${num(r.leavesChecked)} 个叶子 (leaves)，树根 root ${r.root} (SM3)`,
     `  检查点 checkpoints:   ${num(r.checkpointsChecked)} 个（验签 ${num(r.signaturesChecked)} 个 signatures checked），验签公钥 trusted key ${r.trustedKeyId}`,
     r.macChecked
