@@ -10,9 +10,10 @@ const usage = `用法 (usage): gongwen <command>
 
   serve     run the ledger: HTTP server (GET /health), delivery process manager, Merkle log sequencer
   migrate   apply database migrations and exit
-  verify [--public-key <hex>] [--mac-key <hex>] [--checkpoint FILE]…  check the hash chains, the signed
+  verify [--public-key <hex>] [--mac-key <hex>] [--checkpoint FILE]… [--read-models]  check the hash chains, the signed
             Merkle log, the event MACs (with the MAC key) and that today's log extends each held checkpoint
-            (RFC 9162 consistency proofs); exit 1 on the first mismatch. Never creates a key
+            (RFC 9162 consistency proofs); exit 1 on the first mismatch. Never creates a key.
+            --read-models: also rebuild every read model aside and name the first row that differs
   checkpoint [--out FILE]  sequence new events, sign and print a checkpoint (--out: append it to FILE)
   mac-key   print the event MAC key, for an auditor who checks MACs (it cannot sign checkpoints)
   credential <userId> [label] [--certificate client.pem]  issue a login token for a user (printed
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       'public-key': { type: 'string' },
       'mac-key': { type: 'string' },
       checkpoint: { type: 'string', multiple: true },
+      'read-models': { type: 'boolean' },
     },
   });
   const [command] = positionals;
@@ -73,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
         publicKey: values['public-key'],
         macKey: values['mac-key'],
         checkpointFiles: values.checkpoint ?? [],
+        readModels: Boolean(values['read-models']),
       });
     }
     case 'credential': {
