@@ -121,6 +121,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   readonly #pauses = new Set<() => void>();
   /** An 'error' listener that threw: the background work stopped, and stop() rethrows it. */
   #fatal: unknown = null;
+  /**
+   * Projections whose stored version is newer than this code's (found by prepare): a newer
+   * process, in a rolling deploy, owns their tables. This one neither resets nor applies them,
+   * or the two would reset each other back and forth.
+   */
+  readonly #newerElsewhere = new Set<Projection>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -149,15 +155,20 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
 
   /**
    * Creates missing projections' tables, and rebuilds from scratch (tables dropped and created,
-   * checkpoint reset) every projection whose code version differs from the stored one: a
-   * projection's schema change is handled by replaying the events into the new tables. Also
+   * checkpoint reset) every projection whose stored version is older than the code's: a
+   * projection's schema change is handled by replaying the events into the new tables. One whose
+   * stored version is newer is left alone, and not run by this process (see #newerElsewhere). Also
    * creates any missing deferred index (a rebuild cut short before it built them).
    */
   async prepare(): Promise<string[]> {
     const reset: string[] = [];
     for (const p of this.projections) {
       const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM projection_checkpoints WHERE name = $1', [p.name]);
-      if (rows[0]?.version !== p.version) {
+      const stored = rows[0]?.version;
+      this.#newerElsewhere.delete(p);
+      if (stored !== undefined && stored > p.version) {
+        this.#newerElsewhere.add(p);
+      } else if (stored !== p.version) {
         await this.reset(p);
         reset.push(p.name);
       } else if (p.indexSql && (await this.#missingIndexes(p))) {
@@ -174,6 +185,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   async reset(p: Projection, opts: { deferIndexes?: boolean } = {}): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gongwen.projection.${p.name}`]);
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM projection_checkpoints WHERE name = $1', [p.name]);
+      if (rows[0] && rows[0].version > p.version) {
+        throw new Error(`projection ${p.name}: version ${rows[0].version} is stored, newer than this code's ${p.version}; a newer process owns it, not reset`);
+      }
       for (const table of p.tables) await client.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
       await client.query(p.schemaSql);
       if (p.indexSql && !opts.deferIndexes) await client.query(p.indexSql);
@@ -254,7 +269,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
    */
   async catchUp(names?: readonly string[], onProgress?: (name: string, read: number) => void): Promise<void> {
     await this.store.awaitVisible();
-    await this.#replay(names ? names.map((n) => this.projection(n)) : this.projections, onProgress);
+    await this.#replay(names ? names.map((n) => this.projection(n)) : this.#active, onProgress);
   }
 
   /**
@@ -262,7 +277,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
    * into all of them; their deferred indexes are built at the end, in one pass each.
    */
   async rebuild(names?: readonly string[], onProgress?: (name: string, read: number) => void): Promise<void> {
-    const chosen = names?.length ? names.map((n) => this.projection(n)) : this.projections;
+    const chosen = names?.length ? names.map((n) => this.projection(n)) : this.#active;
     for (const p of chosen) await this.reset(p, { deferIndexes: true });
     let failure: unknown = null;
     try {
@@ -363,20 +378,26 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     });
   }
 
+  /** The projections this process runs (all but those a newer process owns). */
+  get #active(): readonly Projection[] {
+    return this.projections.filter((p) => !this.#newerElsewhere.has(p));
+  }
+
   async #follow(): Promise<void> {
+    const active = this.#active;
     let positions: (FeedPosition | null)[] | null = null;
     while (!this.#stopping && !positions) {
       try {
-        positions = await Promise.all(this.projections.map((p) => this.checkpoint(p.name)));
+        positions = await Promise.all(active.map((p) => this.checkpoint(p.name)));
       } catch (error) {
-        for (const p of this.projections) this.#report(error, p.name);
+        for (const p of active) this.#report(error, p.name);
         await this.#pause(RETRY_MS);
       }
     }
     if (!positions) return;
     // The shared read starts at the most advanced projection; the others catch up and join.
     this.#sharedAt = latest(positions) ?? null;
-    this.projections.forEach((p, i) => {
+    active.forEach((p, i) => {
       if (compareFeedPositions(positions[i]!, this.#sharedAt) >= 0) this.#join(p, positions[i]!);
       else this.#chase(p, 0);
     });

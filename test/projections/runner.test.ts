@@ -75,6 +75,28 @@ test('a new projection version drops its tables and rebuilds them from the event
   assert.deepEqual(await v2.prepare(), [], 'same version: nothing rebuilt');
 });
 
+// Issue 9, item 15: during a rolling deploy the old and the new process must not reset each
+// other's projection back and forth.
+test('a process whose projection version is older than the stored one neither resets nor applies it', async () => {
+  const ledger = await createTestLedger();
+  const city = await seedCity(ledger);
+  const v2 = new ProjectionRunner(ledger.db.pool, ledger.store, [counting(2)]);
+  await v2.prepare();
+  await v2.catchUp();
+  const built = await rows(ledger.db.pool);
+  const v1 = new ProjectionRunner(ledger.db.pool, ledger.store, [counting(1)]);
+  assert.deepEqual(await v1.prepare(), [], 'the older process resets nothing');
+  assert.deepEqual(await rows(ledger.db.pool), built);
+  await city.run(city.units[0]!.clerk, 'DraftDocument', draftInput('old-process-doc'));
+  await v1.catchUp();
+  assert.deepEqual(await rows(ledger.db.pool), built, 'nor does it apply new events in its older format');
+  await assert.rejects(v1.rebuild(['counting']), /newer than this code's/);
+  await v2.catchUp();
+  const after = await rows(ledger.db.pool);
+  assert.ok(after.some((x) => x.type === 'DocumentDrafted' && x.v === 2), JSON.stringify(after));
+  assert.ok((await ledger.db.pool.query(`SELECT version FROM projection_checkpoints WHERE name = 'counting'`)).rows[0].version === 2);
+});
+
 test('following the feed in the background: a new event is applied and announced within a second', async () => {
   const ledger = await createTestLedger();
   const city = await seedCity(ledger);
