@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { compareFeedPositions } from '../eventstore/postgres/feed-position.ts';
 import type { EventStore, FeedPosition } from '../eventstore/port.ts';
 import type { Projection } from './projection.ts';
+import { ScratchSchema } from './scratch-schema.ts';
 
 /**
  * `gongwen verify --read-models`: every projection rebuilt aside, in a scratch schema, from the
@@ -36,24 +36,14 @@ export interface ReadModelReport {
 
 const PAGE = 1000;
 
-/** The connection settings of `pool` with the scratch schema first on the search path. */
-function asidePool(pool: pg.Pool, schema: string): pg.Pool {
-  const options = (pool as unknown as { options: pg.PoolConfig }).options;
-  return new pg.Pool({ ...options, max: 1, options: `-c search_path=${schema},public` });
-}
-
 export async function compareReadModels(pool: pg.Pool, store: EventStore, projections: readonly Projection[]): Promise<ReadModelReport> {
-  const schema = `gongwen_verify_${randomBytes(6).toString('hex')}`;
-  await pool.query(`CREATE SCHEMA ${schema}`);
-  const aside = asidePool(pool, schema);
+  const scratch = await ScratchSchema.create(pool, 'verify', projections);
   try {
-    // The tables are created in the scratch schema (first on the path); the events stay public.
-    const client = await aside.connect();
+    const client = await scratch.scratchPool.connect();
     const checks: ReadModelCheck[] = [];
     try {
       const until = new Map<Projection, FeedPosition | null>();
       for (const p of projections) {
-        await client.query(p.schemaSql);
         const { rows } = await pool.query<{ position: string | null }>('SELECT position FROM projection_checkpoints WHERE name = $1', [p.name]);
         until.set(p, rows[0]?.position ?? null);
       }
@@ -83,7 +73,7 @@ export async function compareReadModels(pool: pg.Pool, store: EventStore, projec
       for (const p of projections) {
         let difference: ReadModelDifference | null = null;
         for (const table of p.tables) {
-          difference = await firstDifference(pool, schema, table);
+          difference = await firstDifference(pool, scratch.name, table);
           if (difference) break;
         }
         checks.push({ name: p.name, eventsReplayed: replayed.get(p)!, tables: p.tables.length, difference });
@@ -93,8 +83,7 @@ export async function compareReadModels(pool: pg.Pool, store: EventStore, projec
     }
     return { ok: checks.every((c) => c.difference === null), projections: checks };
   } finally {
-    await aside.end();
-    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+    await scratch.drop();
   }
 }
 

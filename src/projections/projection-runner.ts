@@ -6,6 +6,7 @@ import type { FeedSubscription } from '../eventstore/postgres/feed-subscription.
 import { compareFeedPositions, decodeFeedPosition } from '../eventstore/postgres/feed-position.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Projection } from './projection.ts';
+import { ScratchSchema } from './scratch-schema.ts';
 
 export interface ProjectionStatus {
   name: string;
@@ -185,10 +186,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   async reset(p: Projection, opts: { deferIndexes?: boolean } = {}): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gongwen.projection.${p.name}`]);
-      const { rows } = await client.query<{ version: number }>('SELECT version FROM projection_checkpoints WHERE name = $1', [p.name]);
-      if (rows[0] && rows[0].version > p.version) {
-        throw new Error(`projection ${p.name}: version ${rows[0].version} is stored, newer than this code's ${p.version}; a newer process owns it, not reset`);
-      }
+      await this.#refuseIfNewer(client, p);
       for (const table of p.tables) await client.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
       await client.query(p.schemaSql);
       if (p.indexSql && !opts.deferIndexes) await client.query(p.indexSql);
@@ -273,29 +271,55 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   }
 
   /**
-   * `gongwen rebuild`: drop the named projections (all when none named) and replay the feed once
-   * into all of them; their deferred indexes are built at the end, in one pass each.
+   * `gongwen rebuild`: replays the feed once into new tables of the named projections (all when
+   * none named), built aside in a scratch schema while the live rows go on being served; their
+   * deferred indexes are built there at the end. Then, in one transaction, the live tables are
+   * locked, the events committed meanwhile applied aside, and the new tables swapped in with their
+   * checkpoints. Queries never see an empty or partial read model, and a rebuild that fails
+   * leaves the live rows as they were.
    */
   async rebuild(names?: readonly string[], onProgress?: (name: string, read: number) => void): Promise<void> {
     const chosen = names?.length ? names.map((n) => this.projection(n)) : this.#active;
-    for (const p of chosen) await this.reset(p, { deferIndexes: true });
-    let failure: unknown = null;
+    for (const p of chosen) await this.#refuseIfNewer(this.pool, p);
+    const scratch = await ScratchSchema.create(this.pool, 'rebuild', chosen);
     try {
-      await this.store.awaitVisible();
-      await this.#replay(chosen, onProgress);
-    } catch (error) {
-      failure = error;
+      const aside = new ProjectionRunner(scratch.scratchPool, this.store, chosen, this.opts);
+      await aside.catchUp(undefined, onProgress);
+      for (const p of chosen) if (p.indexSql) await scratch.scratchPool.query(p.indexSql);
+      await inTransaction(this.pool, async (client) => {
+        for (const p of chosen) {
+          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gongwen.projection.${p.name}`]);
+          await this.#refuseIfNewer(client, p);
+        }
+        const tables = chosen.flatMap((p) => p.tables);
+        const { rows } = await client.query<{ t: string }>(`SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass('public.' || t) IS NOT NULL`, [tables]);
+        // Held still (appliers and readers wait) while the last events go in aside. Neither a lock
+        // nor the advisory lock takes a transaction id, so the feed is not held back by this one.
+        if (rows.length) await client.query(`LOCK TABLE ${rows.map((r) => `public.${r.t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+        await aside.catchUp();
+        for (const t of tables) {
+          await client.query(`DROP TABLE IF EXISTS public.${t} CASCADE`);
+          await client.query(`ALTER TABLE ${scratch.name}.${t} SET SCHEMA public`);
+        }
+        await client.query(
+          `INSERT INTO public.projection_checkpoints (name, version, position, events_applied, last_recorded_at, updated_at)
+           SELECT name, version, position, events_applied, last_recorded_at, now() FROM ${scratch.name}.projection_checkpoints WHERE name = ANY($1::text[])
+           ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, position = EXCLUDED.position, events_applied = EXCLUDED.events_applied,
+                                            last_recorded_at = EXCLUDED.last_recorded_at, updated_at = now()`,
+          [chosen.map((p) => p.name)],
+        );
+      });
+    } finally {
+      await scratch.drop();
     }
-    // Also after a failure: the rows so far are served as they are, and need their indexes.
-    for (const p of chosen) {
-      if (!p.indexSql) continue;
-      try {
-        await this.pool.query(p.indexSql);
-      } catch (error) {
-        failure ??= error;
-      }
+  }
+
+  /** A stored version newer than the code's belongs to a newer process: never reset or replaced from here. */
+  async #refuseIfNewer(db: Pick<pg.ClientBase, 'query'>, p: Projection): Promise<void> {
+    const { rows } = await db.query<{ version: number }>('SELECT version FROM projection_checkpoints WHERE name = $1', [p.name]);
+    if (rows[0] && rows[0].version > p.version) {
+      throw new Error(`projection ${p.name}: version ${rows[0].version} is stored, newer than this code's ${p.version}; a newer process owns it, not reset`);
     }
-    if (failure) throw failure;
   }
 
   /** Catches the projections up from their checkpoints to the end of the feed (or until `stop` says so). */
