@@ -19,7 +19,7 @@ const usage = `用法 (usage): gongwen <command>
   credential <userId> [label] [--certificate client.pem]  issue a login token for a user (printed
             once), or register a client certificate for mutual TLS
   projections show each read model's checkpoint and lag (--json)
-  rebuild [name…]  drop and rebuild read models from the events (all when none named)
+  rebuild [name…]  rebuild read models from the events aside and swap them in (all when none named)
   export-document <documentId> [--out file]  write a sealed document as one signed JSON package
   verify-seal <file> [--issuer-key <hex>]…  check an exported document's electronic seal offline;
             exit 0 valid, 1 invalid, 2 unreadable. Trusts the ledger keys given, and this machine's own
