@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Actor } from '../../schemas/common.ts';
 import { refuse } from '../../src/domain/refusal.ts';
 import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize, toPage, type Page } from '../shared/keyset.ts';
-import type { HashStatus } from './hash-status.ts';
+import { SERVED_EVENT_COLUMNS, SERVED_EVENT_JOIN, servedHashStatus, type ServedEventColumns, type ServedHashStatus } from './served-status.ts';
 
 export type { Page } from '../shared/keyset.ts';
 
@@ -34,7 +34,8 @@ export interface AuditEntry {
   lateRecorded: boolean;
   hash: string;
   prevHash: string;
-  hashStatus: HashStatus;
+  /** Checked against the event when served (served-status.ts), not read from the read model. */
+  hashStatus: ServedHashStatus;
   /** Covered by the latest signed Merkle checkpoint (its leaf names this very event and hash). */
   anchored: boolean;
   leafIndex: number | null;
@@ -49,7 +50,7 @@ export interface TimelineOptions {
   after?: string;
 }
 
-interface EntryRow {
+interface EntryRow extends ServedEventColumns {
   feed_seq: number;
   position: string;
   global_position: number;
@@ -71,7 +72,6 @@ interface EntryRow {
   late_recorded: boolean;
   hash: string;
   prev_hash: string;
-  hash_status: HashStatus;
   leaf_index: number | null;
   anchored: boolean;
 }
@@ -86,10 +86,11 @@ const decorated = (picked: string, order: string) => `
   WITH picked AS (${picked}),
        head AS (SELECT coalesce(max(tree_size), 0) AS tree_size FROM merkle_checkpoints)
   SELECT a.*, l.leaf_index,
-         (l.leaf_index IS NOT NULL AND l.leaf_index < head.tree_size) AS anchored
+         (l.leaf_index IS NOT NULL AND l.leaf_index < head.tree_size) AS anchored,
+         ${SERVED_EVENT_COLUMNS}
     FROM picked p
     JOIN audit_entries a ON a.feed_seq = p.feed_seq
-    CROSS JOIN head
+    CROSS JOIN head${SERVED_EVENT_JOIN}
     LEFT JOIN merkle_leaves l
       ON l.global_position = a.global_position AND l.event_id = a.event_id AND l.event_hash = a.hash
    ORDER BY ${order}`;
@@ -115,7 +116,7 @@ function toEntry(r: EntryRow): AuditEntry {
     lateRecorded: r.late_recorded,
     hash: r.hash,
     prevHash: r.prev_hash,
-    hashStatus: r.hash_status,
+    hashStatus: servedHashStatus(r),
     anchored: r.anchored,
     leafIndex: r.leaf_index === null ? null : Number(r.leaf_index),
   };

@@ -17,11 +17,12 @@ import { boundRequests, checkDocument, checkIntrospection, limits } from './requ
 import { textArgumentsRule } from './text-arguments.ts';
 import { credentialResolvers } from './credential-queries.ts';
 import { absentIfNull, queryResolvers } from './query-resolvers.ts';
+import { ledgerProofResolvers } from './ledger-proof-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql'];
+export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -83,6 +84,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     Query: {
       ...queryResolvers(ledger, app.log),
       ...credentialResolvers(store, app.log),
+      ...ledgerProofResolvers(ledger, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);

@@ -70,17 +70,38 @@ const commands: Record<string, Command> = {
     },
   },
   verify: {
-    synopsis: '[--json]',
-    summary: 'check the hash chains, event MACs and the signed Merkle log; exit 1 on the first mismatch',
-    options: { json: { type: 'boolean' } },
+    synopsis: '[--public-key <hex>] [--mac-key <hex>] [--checkpoint FILE]… [--read-models] [--json]',
+    summary:
+      'check the hash chains, the signed Merkle log, the event MACs (with the MAC key) and that today\'s log extends each held checkpoint (RFC 9162 consistency proofs); exit 1 on the first mismatch. Never creates a key. --read-models: also rebuild every read model aside and name the first row that differs',
+    options: {
+      json: { type: 'boolean' },
+      'public-key': { type: 'string' },
+      'mac-key': { type: 'string' },
+      checkpoint: { type: 'string', multiple: true },
+      'read-models': { type: 'boolean' },
+    },
     args: [0, 0],
-    run: async (config, _args, v) => (await import('./verify.ts')).verify(config, { json: Boolean(v.json) }),
+    run: async (config, _args, v) =>
+      (await import('./verify.ts')).verify(config, {
+        json: Boolean(v.json),
+        publicKey: str(v['public-key']),
+        macKey: str(v['mac-key']),
+        checkpointFiles: (v.checkpoint as string[] | undefined) ?? [],
+        readModels: Boolean(v['read-models']),
+      }),
   },
   checkpoint: {
-    synopsis: '',
-    summary: 'sequence new events into the Merkle log and print a signed checkpoint',
+    synopsis: '[--out FILE]',
+    summary: 'sequence new events, sign and print a checkpoint (--out: append it to FILE, which an inspector keeps)',
+    options: { out: { type: 'string', short: 'o' } },
     args: [0, 0],
-    run: async (config) => (await import('./verify.ts')).checkpoint(config),
+    run: async (config, _args, v) => (await import('./verify.ts')).checkpoint(config, { out: str(v.out) }),
+  },
+  'mac-key': {
+    synopsis: '',
+    summary: 'print the event MAC key, for an auditor who checks MACs (it cannot sign checkpoints)',
+    args: [0, 0],
+    run: async (config) => (await import('./verify.ts')).macKey(config),
   },
   credential: {
     synopsis: '<userId> [label] [--certificate client.pem]',
@@ -98,7 +119,7 @@ const commands: Record<string, Command> = {
   },
   rebuild: {
     synopsis: '[name…]',
-    summary: 'drop and rebuild read models from the events (all when none named)',
+    summary: 'rebuild read models from the events aside and swap them in (all when none named)',
     args: [0, Infinity],
     run: async (config, args) => (await import('./projections.ts')).rebuild(config, args),
   },

@@ -31,7 +31,7 @@ export async function showProjections(config: Config, opts: { json: boolean }): 
   }
 }
 
-/** `gongwen rebuild [name…]`: drop and replay read models from the events, with a progress bar on a terminal. */
+/** `gongwen rebuild [name…]`: replay read models from the events into new tables and swap them in, with a progress bar on a terminal. */
 export async function rebuild(config: Config, names: string[]): Promise<number> {
   const db = await openDatabase(config);
   const ledger = await createLedger(config, db);

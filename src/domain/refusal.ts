@@ -25,6 +25,8 @@ export type RefusalCode =
   | 'SIGNATURE_INVALID'
   | 'SEAL_PASSPHRASE_WRONG'
   | 'SEAL_LOCKED'
+  /** The server-held seal key's row is damaged or swapped (checked before any passphrase). */
+  | 'SEAL_KEY_DAMAGED'
   | 'RECIPIENT_INVALID'
   | 'CONFLICT'
   | 'COMMAND_ID_REUSED';

@@ -24,6 +24,12 @@ import {
  */
 export const CHECKPOINT_FORMAT = 'gongwen-ledger/v1';
 
+/**
+ * How often a growing log gets a signed checkpoint: events outside every signed checkpoint are at
+ * most this (plus a sequencer tick) old, which `gongwen verify` holds the ledger to.
+ */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000;
+
 /** The fields of an event a leaf commits to. */
 export interface LeafFields {
   streamId: string;
@@ -194,23 +200,24 @@ export function checkpointFromRow(r: CheckpointRow): SignedCheckpoint {
 
 export interface MerkleLogOptions {
   pool: pg.Pool;
-  key: LedgerKey;
+  /** The signing key; null for a reader (proofs, an inspector's checks) that never signs. */
+  key: LedgerKey | null;
   /** Events turned into leaves per transaction. */
   batchSize?: number;
   /** Checkpoint time; defaults to the database clock, one clock for every process. */
   clock?: () => Date;
   /**
    * `sequence()` signs a new checkpoint only when the tree has grown and the latest checkpoint is
-   * at least this old (default one minute; 0 = after every growth). A server sequencing every
-   * few seconds would otherwise sign tens of thousands a day, each one more signature for every
-   * later `gongwen verify` to check. `checkpoint()` always signs.
+   * at least this old (default DEFAULT_CHECKPOINT_INTERVAL_MS; 0 = after every growth), so an
+   * idle ledger signs nothing and a busy one about one checkpoint per interval. `checkpoint()`
+   * always signs.
    */
   checkpointIntervalMs?: number;
 }
 
 export class MerkleLog {
   private readonly pool: pg.Pool;
-  private readonly key: LedgerKey;
+  private readonly key: LedgerKey | null;
   private readonly batchSize: number;
   private readonly clock: (() => Date) | undefined;
   private readonly checkpointIntervalMs: number;
@@ -220,7 +227,7 @@ export class MerkleLog {
     this.key = opts.key;
     this.batchSize = opts.batchSize ?? 5000;
     this.clock = opts.clock;
-    this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 60_000;
+    this.checkpointIntervalMs = opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   }
 
   /**
@@ -390,6 +397,7 @@ export class MerkleLog {
         // Checkpoint times never run backwards, whatever the clocks of the processes did.
         if (previous && time.getTime() < Date.parse(previous.createdAt)) time = new Date(previous.createdAt);
         const unsigned = { treeSize, rootHash: root, createdAt: new Date(Math.floor(time.getTime())).toISOString() };
+        if (!this.key) throw new Error('MerkleLog: a reader without the ledger key cannot sign checkpoints');
         const checkpoint: SignedCheckpoint = {
           ...unsigned,
           keyId: this.key.keyId,

@@ -13,7 +13,8 @@ import { eachBatch } from './verify-log.ts';
  * last event. A range of stream ids can be given, so several threads can share the walk.
  */
 export interface ChainCheckOptions {
-  macKey: Uint8Array;
+  /** The MAC key; null = an inspector with the public key only: MACs are not checked. */
+  macKey: Uint8Array | null;
   registry: EventRegistry | null;
   batchSize: number;
   maxSamples: number;
@@ -27,6 +28,8 @@ export interface StreamRange {
 
 interface EventRow {
   global_position: number | string;
+  /** xid8 as text (it can exceed 2^53). */
+  xid: string;
   stream_id: string;
   revision: number | string;
   event_id: string;
@@ -53,15 +56,23 @@ interface StreamTail {
   lastPosition: number;
 }
 
+/** Where an event stands in the feed: (transaction id, global position). */
+interface FeedPlace {
+  xid: bigint;
+  position: number;
+}
+
+const feedBefore = (a: FeedPlace, b: FeedPlace) => a.xid < b.xid || (a.xid === b.xid && a.position < b.position);
+
 const HEX64 = /^[0-9a-f]{64}$/;
 
 type Conn = Pick<pg.ClientBase, 'query'>;
 
 export async function checkChains(client: Conn, o: ChainCheckOptions, findings: Findings, range: StreamRange = { from: null, to: null }): Promise<{ events: number; streams: number }> {
-  const macKey = Buffer.from(o.macKey);
+  const macKey = o.macKey ? Buffer.from(o.macKey) : null;
   let events = 0;
   let streams = 0;
-  let cur: (StreamTail & { expected: number; prevHash: string }) | null = null;
+  let cur: (StreamTail & { expected: number; prevHash: string; place: FeedPlace | null }) | null = null;
 
   const checkTails = async (tails: StreamTail[]) => {
     if (tails.length === 0) return;
@@ -100,7 +111,7 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
   await eachBatch<EventRow>(
     client,
     'verify_chain',
-    `SELECT global_position, stream_id, revision, event_id::text AS event_id, type, schema_version,
+    `SELECT global_position, transaction_id::text AS xid, stream_id, revision, event_id::text AS event_id, type, schema_version,
             data::text AS data, actor::text AS actor,
             floor(extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms,
             floor(extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms,
@@ -117,7 +128,7 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
         const position = Number(row.global_position);
         if (!cur || cur.streamId !== row.stream_id) {
           if (cur) finished.push(cur);
-          cur = { streamId: row.stream_id, expected: 0, prevHash: GENESIS_HASH, lastRevision: -1, lastHash: GENESIS_HASH, lastPosition: -1 };
+          cur = { streamId: row.stream_id, expected: 0, prevHash: GENESIS_HASH, lastRevision: -1, lastHash: GENESIS_HASH, lastPosition: -1, place: null };
           streams++;
         }
         const at = { streamId: row.stream_id, revision, globalPosition: position, leafIndex: null, treeSize: null };
@@ -161,7 +172,7 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
         } catch (error) {
           recomputed = `(cannot be computed: ${(error as Error).message})`;
         }
-        const macOk = HEX64.test(row.hash) && eventMac(macKey, row.hash) === row.mac;
+        const macOk = macKey === null || (HEX64.test(row.hash) && eventMac(macKey, row.hash) === row.mac);
         if (recomputed !== row.hash) {
           findings.add({
             kind: 'hash_mismatch',
@@ -178,6 +189,16 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
             findings.add({ kind: 'schema_invalid', ...at, detail: `${row.type} v${row.schema_version}: ${(error as Error).message}` });
           }
         }
+        // The feed (transaction id, then position) decides replay order: it must follow revisions.
+        const place = { xid: BigInt(row.xid), position };
+        if (cur.place && !feedBefore(cur.place, place)) {
+          findings.add({
+            kind: 'feed_order_broken',
+            ...at,
+            detail: `in the feed (transaction ${row.xid}, position ${position}) this event comes before revision ${cur.lastRevision} (transaction ${cur.place.xid}, position ${cur.place.position}): a rebuild would replay the stream out of order`,
+          });
+        }
+        cur.place = place;
         cur.expected = revision + 1;
         cur.prevHash = row.hash;
         cur.lastRevision = revision;

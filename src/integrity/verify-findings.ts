@@ -18,7 +18,13 @@ export type MismatchKind =
   | 'checkpoint_root_mismatch'
   | 'checkpoint_beyond_log'
   | 'checkpoint_time_order'
-  | 'log_head_mismatch';
+  | 'log_head_mismatch'
+  | 'feed_order_broken'
+  | 'leaf_order_mismatch'
+  | 'merkle_node_mismatch'
+  | 'events_not_checkpointed'
+  | 'attachment_missing'
+  | 'attachment_mismatch';
 
 export interface Mismatch {
   kind: MismatchKind;

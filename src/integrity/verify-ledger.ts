@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { EventRegistry } from '../../schemas/registry.ts';
 import { keyIdOf } from './ledger-key.ts';
-import type { SignedCheckpoint } from './merkle-log.ts';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, type SignedCheckpoint } from './merkle-log.ts';
+import { checkAttachments } from './verify-attachments.ts';
 import { checkChains, checkOrphanStreams, streamSplitPoints, type ChainCheckOptions, type StreamRange } from './verify-chains.ts';
 import { Findings, stripRank, type Mismatch, type MismatchKind } from './verify-findings.ts';
 import { checkMerkleLog, type LogCheckOptions, type LogCheckResult } from './verify-log.ts';
@@ -31,8 +32,14 @@ export interface VerifyReport {
   ok: boolean;
   eventsChecked: number;
   streamsChecked: number;
+  /** Stored attachments whose bytes were hashed against their SM3. */
+  attachmentsChecked: number;
   leavesChecked: number;
   checkpointsChecked: number;
+  /** Of those, how many had their signature verified (see SIGNATURE_SAMPLE_MS). */
+  signaturesChecked: number;
+  /** Whether the events' MACs were checked (only with the MAC key; the rest needs the public key alone). */
+  macChecked: boolean;
   /** Leaves found in the log. */
   treeSize: number;
   /** Root recomputed from those leaves (SM3, hex). */
@@ -54,8 +61,11 @@ export interface VerifyReport {
 }
 
 export interface VerifyOptions {
-  /** The HMAC-SM3 key of the event seals (LedgerKey.macKey). */
-  macKey: Buffer;
+  /**
+   * The HMAC-SM3 key of the event seals (LedgerKey.macKey), for whoever holds it; without it the
+   * chains, the log and the checkpoints are checked with the public key alone, the MACs not.
+   */
+  macKey?: Buffer | null;
   /** The SM2 public key checkpoints must be signed with (the inspector's trusted copy). */
   publicKeyHex: string;
   /**
@@ -74,6 +84,12 @@ export interface VerifyOptions {
   backdateGraceMs?: number;
   /** How many mismatches to keep for the report. */
   maxSamples?: number;
+  /** The interval the sequencer signs checkpoints at (default DEFAULT_CHECKPOINT_INTERVAL_MS). */
+  checkpointIntervalMs?: number;
+  /** Slack on top of it before uncovered events are a finding (default one minute). */
+  coverageGraceMs?: number;
+  /** "Now" for that rule (default: the database clock). */
+  now?: Date;
   /**
    * Worker threads: 0 = everything in this thread; 1 (default) = the Merkle log in a worker while
    * this thread walks the streams; n > 1 = the log plus n − 1 workers splitting the streams.
@@ -83,7 +99,7 @@ export interface VerifyOptions {
   workers?: number;
 }
 
-const DEFAULTS = { batchSize: 5000, backdateGraceMs: 10 * 60_000, maxSamples: 20 };
+const DEFAULTS = { batchSize: 5000, backdateGraceMs: 10 * 60_000, maxSamples: 20, checkpointIntervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS, coverageGraceMs: 60_000 };
 
 const isRegistry = (r: EventRegistry | RegistryModule): r is EventRegistry => typeof (r as EventRegistry).parse === 'function';
 
@@ -114,8 +130,16 @@ export async function verifyLedger(pool: pg.Pool, opts: VerifyOptions): Promise<
   const o = { ...DEFAULTS, ...opts };
   const threads = Math.max(0, Math.floor(o.workers ?? 1));
   const findings = new Findings(o.maxSamples);
-  const logOptions: LogCheckOptions = { publicKeyHex: o.publicKeyHex, batchSize: o.batchSize, backdateGraceMs: o.backdateGraceMs, maxSamples: o.maxSamples };
-  const chainBase = { macKey: Uint8Array.from(o.macKey), batchSize: o.batchSize, maxSamples: o.maxSamples };
+  const logOptions: LogCheckOptions = {
+    publicKeyHex: o.publicKeyHex,
+    batchSize: o.batchSize,
+    backdateGraceMs: o.backdateGraceMs,
+    maxSamples: o.maxSamples,
+    checkpointIntervalMs: o.checkpointIntervalMs,
+    coverageGraceMs: o.coverageGraceMs,
+    ...(o.now ? { now: o.now.getTime() } : {}),
+  };
+  const chainBase = { macKey: o.macKey ? Uint8Array.from(o.macKey) : null, batchSize: o.batchSize, maxSamples: o.maxSamples };
 
   let registryObject: EventRegistry | null = null;
   let registryModule: RegistryModule | null = null;
@@ -168,6 +192,7 @@ export async function verifyLedger(pool: pg.Pool, opts: VerifyOptions): Promise<
         chains = await checkChains(client, options, findings);
       }
       await checkOrphanStreams(client, findings, o.maxSamples);
+      const { attachments } = await checkAttachments(client, findings);
 
       const logOutput = await logTask;
       let log: LogCheckResult;
@@ -184,9 +209,12 @@ export async function verifyLedger(pool: pg.Pool, opts: VerifyOptions): Promise<
       return {
         ok: findings.count === 0,
         eventsChecked: chains.events,
+        attachmentsChecked: attachments,
         streamsChecked: chains.streams,
         leavesChecked: log.leaves,
         checkpointsChecked: log.checkpoints,
+        signaturesChecked: log.signaturesChecked,
+        macChecked: chainBase.macKey !== null,
         treeSize: log.treeSize,
         root: log.root,
         latestCheckpoint: log.latest,
@@ -229,6 +257,12 @@ const KIND_TEXT: Record<MismatchKind, { zh: string; en: string }> = {
   checkpoint_beyond_log: { zh: '检查点覆盖的叶子多于日志现存的叶子：日志尾部被删除', en: 'a checkpoint covers more leaves than the log holds: its tail was deleted' },
   checkpoint_time_order: { zh: '检查点时间倒流', en: 'checkpoint times run backwards' },
   log_head_mismatch: { zh: '全局日志的当前状态与叶子不符', en: 'the log’s head disagrees with its leaves' },
+  feed_order_broken: { zh: '事件在全局顺序中排在本流前一版本之前：重放顺序被篡改', en: 'the event comes before its stream’s previous revision in the feed: replay order was tampered with' },
+  leaf_order_mismatch: { zh: '事件的事务号与全局日志的顺序不符：事务号被改写', en: 'the events’ transaction ids contradict the order of the log: transaction ids were rewritten' },
+  merkle_node_mismatch: { zh: '全局日志的子树表（merkle_nodes）与叶子不符', en: 'the stored subtrees (merkle_nodes) disagree with the leaves' },
+  events_not_checkpointed: { zh: '事件超过检查点间隔仍未被任何已签名检查点覆盖：检查点被删除或日志尾部被截断', en: 'events older than the checkpoint interval are covered by no signed checkpoint: checkpoints deleted or the log’s tail cut' },
+  attachment_missing: { zh: '事件所记载的附件内容已不存在', en: 'an attachment an event names is no longer stored' },
+  attachment_mismatch: { zh: '附件内容与事件记载的 SM3 摘要不符：附件被改动或调换', en: 'an attachment’s bytes do not match the SM3 digest its event names: altered or swapped' },
 };
 
 const num = (n: number) => n.toLocaleString('en-US');
@@ -264,8 +298,12 @@ export function formatVerifyReport(r: VerifyReport): string {
   const rate = seconds >= 1 ? ` (${num(Math.round(r.eventsChecked / seconds))} events/s)` : '';
   const summary = [
     `  事件 events:          ${num(r.eventsChecked)}，共 ${num(r.streamsChecked)} 条流 (streams)`,
+    `  附件 attachments:     ${num(r.attachmentsChecked)} 个已按事件记载的 SM3 摘要校验 (bytes checked against their SM3)`,
     `  全局日志 Merkle log:  ${num(r.leavesChecked)} 个叶子 (leaves)，树根 root ${r.root} (SM3)`,
-    `  检查点 checkpoints:   ${num(r.checkpointsChecked)} 个，验签公钥 trusted key ${r.trustedKeyId}`,
+    `  检查点 checkpoints:   ${num(r.checkpointsChecked)} 个（验签 ${num(r.signaturesChecked)} 个 signatures checked），验签公钥 trusted key ${r.trustedKeyId}`,
+    r.macChecked
+      ? '  密钥封印 MACs:        已逐个校验 (every event MAC checked)'
+      : '  密钥封印 MACs:        未校验：仅凭公钥校验 (not checked: public key only; the MAC key holder checks them)',
     r.latestCheckpoint
       ? `  最新检查点 latest:    树大小 tree size ${num(r.latestCheckpoint.treeSize)}，${r.latestCheckpoint.createdAt}，树根 root ${r.latestCheckpoint.rootHash}`
       : '  最新检查点 latest:    尚无 (none yet)',
@@ -275,8 +313,10 @@ export function formatVerifyReport(r: VerifyReport): string {
   if (r.ok) {
     return [
       '账本校验通过：未发现篡改 (ledger verified: no tampering found)',
-      '  每条流的哈希链与密钥封印均正确，全局日志完整，所有检查点签名有效且相互一致',
-      '  (every hash chain and MAC recomputes; the log is complete; every checkpoint is validly signed and consistent)',
+      r.macChecked ? '  每条流的哈希链与密钥封印均正确，全局日志完整，检查点签名有效且相互一致' : '  每条流的哈希链均正确，全局日志完整，检查点签名有效且相互一致',
+      r.macChecked
+        ? '  (every hash chain and MAC recomputes; the log is complete; the checkpoints are validly signed and consistent)'
+        : '  (every hash chain recomputes; the log is complete; the checkpoints are validly signed and consistent)',
       ...summary,
     ].join('\n');
   }

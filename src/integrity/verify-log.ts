@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { keyIdOf } from './ledger-key.ts';
 import { checkpointFromRow, leafHash, verifyCheckpoint, type CheckpointRow, type SignedCheckpoint } from './merkle-log.ts';
 import { MerkleFrontier, sm3Merkle } from './merkle.ts';
-import { Findings, NO_PLACE, short, type MismatchKind } from './verify-findings.ts';
+import { Findings, NO_PLACE, short, type Mismatch, type MismatchKind } from './verify-findings.ts';
 
 /**
  * The Merkle-log half of `gongwen verify` (the chains are in verify-ledger.ts). It needs only
@@ -14,11 +14,31 @@ export interface LogCheckOptions {
   batchSize: number;
   backdateGraceMs: number;
   maxSamples: number;
+  /**
+   * The sequencer signs a checkpoint at least this often while the log grows; an event recorded
+   * longer ago than this plus `coverageGraceMs` and still outside the latest signed checkpoint
+   * means checkpoints were deleted or the log's tail was cut and rebuilt.
+   */
+  checkpointIntervalMs: number;
+  /** Slack for a server that was stopped (or a sequencer held back by a long transaction). */
+  coverageGraceMs: number;
+  /** "Now" for the coverage rule, epoch ms (default: the database clock). */
+  now?: number;
 }
+
+/**
+ * Checkpoint signatures cost ~1 ms each to verify and a busy ledger signs one every few seconds;
+ * verify checks the signature of the first checkpoint, then of one at least this long after the
+ * last one it checked, and always of the latest. Every checkpoint's root is compared with the
+ * leaves, so an unchecked one can only be a true statement about the log with a bad signature.
+ */
+export const SIGNATURE_SAMPLE_MS = 60_000;
 
 export interface LogCheckResult {
   leaves: number;
   checkpoints: number;
+  /** Checkpoints whose signature was verified (see SIGNATURE_SAMPLE_MS). */
+  signaturesChecked: number;
   treeSize: number;
   root: string;
   latest: Pick<SignedCheckpoint, 'treeSize' | 'rootHash' | 'createdAt' | 'keyId'> | null;
@@ -73,6 +93,8 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
   const trusted = o.publicKeyHex.toLowerCase();
   const frontier = MerkleFrontier.empty(sm3Merkle);
   let checkpoints = 0;
+  let signaturesChecked = 0;
+  let lastSignatureChecked: SignedCheckpoint | null = null;
   let previous: SignedCheckpoint | null = null;
   let leaves = 0;
   let expectedIndex = 0;
@@ -93,21 +115,51 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
     return queue[0];
   };
   const checkpointFinding = (c: SignedCheckpoint, kind: MismatchKind, detail: string) => findings.add({ kind, ...NO_PLACE, treeSize: c.treeSize, detail });
+  const checkSignature = (c: SignedCheckpoint) => {
+    signaturesChecked++;
+    lastSignatureChecked = c;
+    if (verifyCheckpoint(c, trusted)) return;
+    checkpointFinding(
+      c,
+      'checkpoint_signature_invalid',
+      c.publicKey.toLowerCase() === trusted
+        ? `signature over tree size ${c.treeSize}, root ${short(c.rootHash)}, time ${c.createdAt} does not verify`
+        : `signed by key ${c.keyId}, not by the trusted key ${keyIdOf(trusted)}`,
+    );
+  };
+  // The derived tables: every complete subtree the leaves make must be stored as merkle_nodes
+  // (proofs and export packages are built from them), and nothing else.
+  let expectedNodes = 0;
+  const checkNodes = async (nodes: { level: number[]; index: number[]; hash: string[] }) => {
+    if (nodes.level.length === 0) return;
+    expectedNodes += nodes.level.length;
+    const { rows } = await client.query<{ level: number; idx: number | string; hash: string | null }>(
+      `SELECT w.level, w.idx, n.hash FROM unnest($1::smallint[], $2::bigint[]) AS w(level, idx)
+         LEFT JOIN merkle_nodes n ON n.level = w.level AND n.node_index = w.idx`,
+      [nodes.level, nodes.index],
+    );
+    const stored = new Map(rows.map((r) => [`${r.level}/${Number(r.idx)}`, r.hash]));
+    for (let i = 0; i < nodes.level.length; i++) {
+      const found = stored.get(`${nodes.level[i]}/${nodes.index[i]}`) ?? null;
+      if (found === nodes.hash[i]) continue;
+      findings.add({
+        kind: 'merkle_node_mismatch',
+        ...NO_PLACE,
+        leafIndex: nodes.index[i]! * 2 ** nodes.level[i]!,
+        detail: found === null
+          ? `subtree ${nodes.level[i]}/${nodes.index[i]} is missing from merkle_nodes`
+          : `subtree ${nodes.level[i]}/${nodes.index[i]} is stored as ${short(found)}, the leaves make ${short(nodes.hash[i])}`,
+      });
+    }
+  };
 
   /** Checks every checkpoint whose tree size the walk has reached (all of them when `final`). */
   const settle = async (final: boolean) => {
     for (let c = await peek(); c && (final || c.treeSize <= frontier.size); c = await peek()) {
       queue.shift();
       checkpoints++;
-      if (!verifyCheckpoint(c, trusted)) {
-        checkpointFinding(
-          c,
-          'checkpoint_signature_invalid',
-          c.publicKey.toLowerCase() === trusted
-            ? `signature over tree size ${c.treeSize}, root ${short(c.rootHash)}, time ${c.createdAt} does not verify`
-            : `signed by key ${c.keyId}, not by the trusted key ${keyIdOf(trusted)}`,
-        );
-      }
+      const sampled = !lastSignatureChecked || Date.parse(c.createdAt) - Date.parse(lastSignatureChecked.createdAt) >= SIGNATURE_SAMPLE_MS;
+      if (sampled) checkSignature(c);
       if (c.treeSize > frontier.size) {
         checkpointFinding(c, 'checkpoint_beyond_log', `the checkpoint covers ${c.treeSize} leaves, the log holds only ${frontier.size}`);
       } else if (c.treeSize === frontier.size) {
@@ -135,6 +187,7 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
     [],
     o.batchSize,
     async (rows) => {
+      const nodes = { level: [] as number[], index: [] as number[], hash: [] as string[] };
       for (const row of rows) {
         if (queue.length === 0 ? !exhausted : queue[0]!.treeSize <= frontier.size) await settle(false);
         leaves++;
@@ -166,13 +219,27 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
             detail: `leaf ${index}: stored leaf hash ${short(row.leaf_hash)}, its fields hash to ${short(computed.toString('hex'))}`,
           });
         }
-        frontier.append(computed);
+        frontier.append(computed, (node, hash) => {
+          nodes.level.push(node.level);
+          nodes.index.push(node.index);
+          nodes.hash.push(hash.toString('hex'));
+        });
       }
+      await checkNodes(nodes);
     },
   );
   await settle(true);
   await client.query('CLOSE verify_checkpoints');
   const latestCheckpoint = previous as SignedCheckpoint | null;
+  if (latestCheckpoint && lastSignatureChecked !== latestCheckpoint) checkSignature(latestCheckpoint);
+  const { rows: nodeCount } = await client.query<{ n: number | string }>('SELECT count(*) AS n FROM merkle_nodes');
+  if (Number(nodeCount[0]!.n) !== expectedNodes) {
+    findings.add({
+      kind: 'merkle_node_mismatch',
+      ...NO_PLACE,
+      detail: `merkle_nodes holds ${nodeCount[0]!.n} subtrees, the leaves make ${expectedNodes}`,
+    });
+  }
 
   // 2. Every leaf against its event row: deleted events, rows rewritten after they were logged.
   await eachBatch<LeafRow & { present: boolean; e_stream_id: string | null; e_revision: number | string | null; e_event_id: string | null; e_hash: string | null; e_mac: string | null }>(
@@ -201,6 +268,37 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
         if (row.e_hash !== row.event_hash) differs.push(`hash ${short(row.e_hash)} ≠ ${short(row.event_hash)}`);
         if (row.e_mac !== row.event_mac) differs.push(`mac ${short(row.e_mac)} ≠ ${short(row.event_mac)}`);
         findings.add({ kind: 'leaf_event_mismatch', ...at, detail: `the event row differs from what leaf ${at.leafIndex} recorded: ${differs.join('; ')}` });
+      }
+    },
+  );
+
+  // 2b. The leaves follow the feed: in leaf order, every event's (transaction id, position) grows.
+  //     The leaf index is fixed by the signed roots, so a transaction id rewritten afterwards to
+  //     reorder the feed (and every rebuild) shows here; the chain walk checks each stream's feed
+  //     order against its revisions.
+  await eachBatch<{ leaf_index: number | string; global_position: number | string; stream_id: string; revision: number | string; xid: string; prev_xid: string; prev_leaf: number | string }>(
+    client,
+    'verify_leaf_order',
+    `SELECT leaf_index, global_position, stream_id, revision, x::text AS xid, px::text AS prev_xid, prev_leaf
+       FROM (SELECT l.leaf_index, l.global_position, l.stream_id, l.revision, e.transaction_id AS x,
+                    lag(e.transaction_id) OVER w AS px, lag(l.global_position) OVER w AS pp, lag(l.leaf_index) OVER w AS prev_leaf
+               FROM merkle_leaves l JOIN events e ON e.global_position = l.global_position
+             WINDOW w AS (ORDER BY l.leaf_index)) o
+      WHERE (x, global_position) <= (px, pp)
+      ORDER BY leaf_index`,
+    [],
+    o.batchSize,
+    (rows) => {
+      for (const row of rows) {
+        findings.add({
+          kind: 'leaf_order_mismatch',
+          streamId: row.stream_id,
+          revision: Number(row.revision),
+          globalPosition: Number(row.global_position),
+          leafIndex: Number(row.leaf_index),
+          treeSize: null,
+          detail: `leaf ${row.leaf_index} follows leaf ${row.prev_leaf} in the log, but its event's transaction id ${row.xid} puts it before that one's (${row.prev_xid}) in the feed: transaction ids were rewritten`,
+        });
       }
     },
   );
@@ -239,6 +337,15 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
   //    (it never steps over a committed row); beyond it they are pending — unless they claim a
   //    time before the latest checkpoint, which holds everything committed until it was signed.
   let notYetLogged = 0;
+  const { rows: clock } = await client.query<{ now: Date }>('SELECT now() AS now');
+  const coverageCutoff = (o.now ?? clock[0]!.now.getTime()) - o.checkpointIntervalMs - o.coverageGraceMs;
+  const covered = latestCheckpoint?.treeSize ?? 0;
+  const notCheckpointed = (at: Omit<Mismatch, 'kind' | 'detail'>, recordedAt: Date) =>
+    findings.add({
+      kind: 'events_not_checkpointed',
+      ...at,
+      detail: `recorded ${recordedAt.toISOString()}, yet no signed checkpoint covers it (latest: tree size ${covered}${latestCheckpoint ? `, ${latestCheckpoint.createdAt}` : ''}); the ledger signs one within ${o.checkpointIntervalMs / 1000} s: checkpoints were deleted or the log's tail cut (if the server was only stopped, run gongwen checkpoint)`,
+    });
   await eachBatch<{ global_position: number | string; stream_id: string; revision: number | string; recorded_at: Date; inside: boolean | null }>(
     client,
     'verify_unlogged',
@@ -260,9 +367,31 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
             ...at,
             detail: `recorded_at ${row.recorded_at.toISOString()} predates the latest checkpoint (tree size ${latestCheckpoint.treeSize}, ${latestCheckpoint.createdAt}), which does not contain it`,
           });
+        } else if (row.recorded_at.getTime() < coverageCutoff) {
+          notCheckpointed(at, row.recorded_at);
         } else {
           notYetLogged++;
         }
+      }
+    },
+  );
+
+  // 4b. Logged, but beyond the latest signed checkpoint for longer than the interval allows.
+  await eachBatch<{ leaf_index: number | string; global_position: number | string; stream_id: string; revision: number | string; recorded_at: Date }>(
+    client,
+    'verify_uncovered',
+    `SELECT l.leaf_index, l.global_position, l.stream_id, l.revision, e.recorded_at
+       FROM merkle_leaves l JOIN events e ON e.global_position = l.global_position
+      WHERE l.leaf_index >= $1 AND e.recorded_at < to_timestamp($2::float8 / 1000)
+      ORDER BY l.leaf_index`,
+    [covered, coverageCutoff],
+    o.batchSize,
+    (rows) => {
+      for (const row of rows) {
+        notCheckpointed(
+          { streamId: row.stream_id, revision: Number(row.revision), globalPosition: Number(row.global_position), leafIndex: Number(row.leaf_index), treeSize: null },
+          row.recorded_at,
+        );
       }
     },
   );
@@ -287,6 +416,7 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
   return {
     leaves,
     checkpoints,
+    signaturesChecked,
     treeSize: frontier.size,
     root,
     latest: latestCheckpoint

@@ -6,6 +6,7 @@ import type { FeedSubscription } from '../eventstore/postgres/feed-subscription.
 import { compareFeedPositions, decodeFeedPosition } from '../eventstore/postgres/feed-position.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Projection } from './projection.ts';
+import { ScratchSchema } from './scratch-schema.ts';
 
 export interface ProjectionStatus {
   name: string;
@@ -121,6 +122,12 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   readonly #pauses = new Set<() => void>();
   /** An 'error' listener that threw: the background work stopped, and stop() rethrows it. */
   #fatal: unknown = null;
+  /**
+   * Projections whose stored version is newer than this code's (found by prepare): a newer
+   * process, in a rolling deploy, owns their tables. This one neither resets nor applies them,
+   * or the two would reset each other back and forth.
+   */
+  readonly #newerElsewhere = new Set<Projection>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -149,15 +156,20 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
 
   /**
    * Creates missing projections' tables, and rebuilds from scratch (tables dropped and created,
-   * checkpoint reset) every projection whose code version differs from the stored one: a
-   * projection's schema change is handled by replaying the events into the new tables. Also
+   * checkpoint reset) every projection whose stored version is older than the code's: a
+   * projection's schema change is handled by replaying the events into the new tables. One whose
+   * stored version is newer is left alone, and not run by this process (see #newerElsewhere). Also
    * creates any missing deferred index (a rebuild cut short before it built them).
    */
   async prepare(): Promise<string[]> {
     const reset: string[] = [];
     for (const p of this.projections) {
       const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM projection_checkpoints WHERE name = $1', [p.name]);
-      if (rows[0]?.version !== p.version) {
+      const stored = rows[0]?.version;
+      this.#newerElsewhere.delete(p);
+      if (stored !== undefined && stored > p.version) {
+        this.#newerElsewhere.add(p);
+      } else if (stored !== p.version) {
         await this.reset(p);
         reset.push(p.name);
       } else if (p.indexSql && (await this.#missingIndexes(p))) {
@@ -174,6 +186,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   async reset(p: Projection, opts: { deferIndexes?: boolean } = {}): Promise<void> {
     await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gongwen.projection.${p.name}`]);
+      await this.#refuseIfNewer(client, p);
       for (const table of p.tables) await client.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
       await client.query(p.schemaSql);
       if (p.indexSql && !opts.deferIndexes) await client.query(p.indexSql);
@@ -254,33 +267,62 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
    */
   async catchUp(names?: readonly string[], onProgress?: (name: string, read: number) => void): Promise<void> {
     await this.store.awaitVisible();
-    await this.#replay(names ? names.map((n) => this.projection(n)) : this.projections, onProgress);
+    await this.#replay(names ? names.map((n) => this.projection(n)) : this.#active, onProgress);
   }
 
   /**
-   * `gongwen rebuild`: drop the named projections (all when none named) and replay the feed once
-   * into all of them; their deferred indexes are built at the end, in one pass each.
+   * `gongwen rebuild`: replays the feed once into new tables of the named projections (all when
+   * none named), built aside in a scratch schema while the live rows go on being served; their
+   * deferred indexes are built there at the end. Then, in one transaction, the live tables are
+   * locked, the events committed meanwhile applied aside, and the new tables swapped in with their
+   * checkpoints. Queries never see an empty or partial read model, and a rebuild that fails
+   * leaves the live rows as they were.
    */
   async rebuild(names?: readonly string[], onProgress?: (name: string, read: number) => void): Promise<void> {
-    const chosen = names?.length ? names.map((n) => this.projection(n)) : this.projections;
-    for (const p of chosen) await this.reset(p, { deferIndexes: true });
-    let failure: unknown = null;
+    const chosen = names?.length ? names.map((n) => this.projection(n)) : this.#active;
+    for (const p of chosen) await this.#refuseIfNewer(this.pool, p);
+    const scratch = await ScratchSchema.create(this.pool, 'rebuild', chosen);
     try {
-      await this.store.awaitVisible();
-      await this.#replay(chosen, onProgress);
-    } catch (error) {
-      failure = error;
+      const aside = new ProjectionRunner(scratch.scratchPool, this.store, chosen, this.opts);
+      await aside.catchUp(undefined, onProgress);
+      for (const p of chosen) if (p.indexSql) await scratch.scratchPool.query(p.indexSql);
+      await inTransaction(this.pool, async (client) => {
+        for (const p of chosen) {
+          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gongwen.projection.${p.name}`]);
+          await this.#refuseIfNewer(client, p);
+        }
+        const tables = chosen.flatMap((p) => p.tables);
+        const { rows } = await client.query<{ t: string }>(`SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass('public.' || t) IS NOT NULL`, [tables]);
+        // Held still (appliers and readers wait) while the last events go in aside. Neither a lock
+        // nor the advisory lock takes a transaction id, so the feed is not held back by this one.
+        if (rows.length) await client.query(`LOCK TABLE ${rows.map((r) => `public.${r.t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+        // What the feed shows now, without waiting for older transactions under the lock: the
+        // feed never shows a position past one of those, so the swapped checkpoint is safe to
+        // go on from and the live runner applies the rest.
+        await aside.#replay(chosen);
+        for (const t of tables) {
+          await client.query(`DROP TABLE IF EXISTS public.${t} CASCADE`);
+          await client.query(`ALTER TABLE ${scratch.name}.${t} SET SCHEMA public`);
+        }
+        await client.query(
+          `INSERT INTO public.projection_checkpoints (name, version, position, events_applied, last_recorded_at, updated_at)
+           SELECT name, version, position, events_applied, last_recorded_at, now() FROM ${scratch.name}.projection_checkpoints WHERE name = ANY($1::text[])
+           ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, position = EXCLUDED.position, events_applied = EXCLUDED.events_applied,
+                                            last_recorded_at = EXCLUDED.last_recorded_at, updated_at = now()`,
+          [chosen.map((p) => p.name)],
+        );
+      });
+    } finally {
+      await scratch.drop();
     }
-    // Also after a failure: the rows so far are served as they are, and need their indexes.
-    for (const p of chosen) {
-      if (!p.indexSql) continue;
-      try {
-        await this.pool.query(p.indexSql);
-      } catch (error) {
-        failure ??= error;
-      }
+  }
+
+  /** A stored version newer than the code's belongs to a newer process: never reset or replaced from here. */
+  async #refuseIfNewer(db: Pick<pg.ClientBase, 'query'>, p: Projection): Promise<void> {
+    const { rows } = await db.query<{ version: number }>('SELECT version FROM projection_checkpoints WHERE name = $1', [p.name]);
+    if (rows[0] && rows[0].version > p.version) {
+      throw new Error(`projection ${p.name}: version ${rows[0].version} is stored, newer than this code's ${p.version}; a newer process owns it, not reset`);
     }
-    if (failure) throw failure;
   }
 
   /** Catches the projections up from their checkpoints to the end of the feed (or until `stop` says so). */
@@ -363,20 +405,26 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     });
   }
 
+  /** The projections this process runs (all but those a newer process owns). */
+  get #active(): readonly Projection[] {
+    return this.projections.filter((p) => !this.#newerElsewhere.has(p));
+  }
+
   async #follow(): Promise<void> {
+    const active = this.#active;
     let positions: (FeedPosition | null)[] | null = null;
     while (!this.#stopping && !positions) {
       try {
-        positions = await Promise.all(this.projections.map((p) => this.checkpoint(p.name)));
+        positions = await Promise.all(active.map((p) => this.checkpoint(p.name)));
       } catch (error) {
-        for (const p of this.projections) this.#report(error, p.name);
+        for (const p of active) this.#report(error, p.name);
         await this.#pause(RETRY_MS);
       }
     }
     if (!positions) return;
     // The shared read starts at the most advanced projection; the others catch up and join.
     this.#sharedAt = latest(positions) ?? null;
-    this.projections.forEach((p, i) => {
+    active.forEach((p, i) => {
       if (compareFeedPositions(positions[i]!, this.#sharedAt) >= 0) this.#join(p, positions[i]!);
       else this.#chase(p, 0);
     });

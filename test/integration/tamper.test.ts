@@ -7,6 +7,7 @@ import { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event
 import { eventHash, eventMac } from '../../src/integrity/event-hash.ts';
 import { generateSm2PrivateKey, ledgerKeyFromPrivateKey, type LedgerKey } from '../../src/integrity/ledger-key.ts';
 import { MerkleLog, type SignedCheckpoint } from '../../src/integrity/merkle-log.ts';
+import { MerkleFrontier, sm3Merkle } from '../../src/integrity/merkle.ts';
 import { formatVerifyReport, verifyLedger, type MismatchKind, type VerifyReport } from '../../src/integrity/verify-ledger.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { testRegistry } from '../support/test-registry.ts';
@@ -21,7 +22,7 @@ interface Ledger {
   log: MerkleLog;
   events: number;
   checkpoints: SignedCheckpoint[];
-  verify(opts?: { registry?: boolean | 'module'; workers?: number }): Promise<VerifyReport>;
+  verify(opts?: { registry?: boolean | 'module'; workers?: number; now?: Date }): Promise<VerifyReport>;
   at(streamId: string, revision: number): Promise<{ globalPosition: number; hash: string; recordedAt: Date }>;
   last(streamId: string): Promise<{ revision: number; hash: string }>;
 }
@@ -64,6 +65,9 @@ async function buildLedger(): Promise<Ledger> {
   await write('document-d2', 'fyfgw', [{ type: 'TestEvent', data: { n: n++, text: '归档' } }]);
   checkpoints.push(await log.checkpoint());
   const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+  // Verdicts must not depend on how long the checks take on a busy machine: "now", for the rule
+  // on events left outside every checkpoint, is when the ledger was built unless a test says.
+  const builtAt = new Date();
 
   return {
     pool: db.pool,
@@ -77,6 +81,7 @@ async function buildLedger(): Promise<Ledger> {
         publicKeyHex: key.publicKeyHex,
         batchSize: 10,
         ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+        now: opts.now ?? builtAt,
         ...(opts.registry === 'module' ? { registry: TEST_REGISTRY_MODULE } : opts.registry ? { registry: testRegistry } : {}),
       }),
     async at(streamId, revision) {
@@ -287,5 +292,118 @@ describe('tamper evidence: verifyLedger names the first event that does not matc
     const report = await l.verify({ registry: true });
     assertFirst(report, { kind: 'hash_mismatch', streamId: 'document-d1', revision: 0, globalPosition: target.globalPosition });
     assert.ok(report.samples.some((m) => m.kind === 'schema_invalid' && m.globalPosition === target.globalPosition));
+  });
+});
+
+/** An inspector running verify an hour after the ledger went quiet. */
+const anHourLater = () => new Date(Date.now() + 3600_000);
+
+/** Rebuilds merkle_head from the leaves left, as an insider covering a cut would. */
+async function rebuildHead(l: Ledger) {
+  const { rows } = await l.pool.query<{ leaf_hash: string; xid: string; global_position: string }>(
+    `SELECT l.leaf_hash, e.transaction_id::text AS xid, l.global_position
+       FROM merkle_leaves l JOIN events e ON e.global_position = l.global_position ORDER BY l.leaf_index`,
+  );
+  const frontier = MerkleFrontier.empty(sm3Merkle);
+  for (const r of rows) frontier.append(Buffer.from(r.leaf_hash, 'hex'));
+  const last = rows.at(-1)!;
+  await l.pool.query(`DELETE FROM merkle_nodes WHERE (node_index + 1) * (1::bigint << level) > $1`, [frontier.size]);
+  await l.pool.query('UPDATE merkle_head SET tree_size = $1, frontier = $2, last_transaction_id = $3::xid8, last_global_position = $4', [
+    frontier.size,
+    frontier.subtreeHashes.map((h) => h.toString('hex')),
+    last.xid,
+    last.global_position,
+  ]);
+}
+
+describe('tamper evidence: replay order, checkpoints and the derived log tables (issue 9, items 9 and 10)', () => {
+  test('swapping two logged events’ transaction ids (reordering the feed) is caught', async () => {
+    const l = await buildLedger();
+    const a = await l.at('document-d1', 0);
+    const b = await l.at('delivery-d6.fyfgw', 1);
+    await l.pool.query(
+      `UPDATE events e SET transaction_id = s.other
+         FROM (SELECT x.global_position, y.transaction_id AS other FROM events x, events y
+                WHERE (x.global_position, y.global_position) IN (($1::bigint, $2::bigint), ($2::bigint, $1::bigint))) s
+        WHERE e.global_position = s.global_position`,
+      [a.globalPosition, b.globalPosition],
+    );
+    const report = await l.verify();
+    assert.equal(report.ok, false, formatVerifyReport(report));
+    assert.ok(report.samples.some((m) => m.kind === 'leaf_order_mismatch'), JSON.stringify(report.samples));
+    assert.match(formatVerifyReport(report), /事务号被改写/);
+  });
+
+  test('a stream replayed out of revision order by its transaction ids is caught, before the log has it too', async () => {
+    const l = await buildLedger();
+    // Appended after the last checkpoint and not yet sequenced: only the chain walk can see it.
+    const store = new PostgresEventStore({ pool: l.pool, registry: testRegistry, macKey: l.key.macKey });
+    after(() => store.close());
+    const write = () => store.append('document-d9', [{ type: 'TestEvent', data: { n: 1 } }], { expectedRevision: 'any', commandId: `cmd-${randomUUID()}`, actor: clerk('fyzf') });
+    await write();
+    await write();
+    const first = await l.at('document-d9', 0);
+    const second = await l.at('document-d9', 1);
+    await l.pool.query(
+      `UPDATE events SET transaction_id = CASE global_position WHEN $1::bigint THEN (SELECT transaction_id FROM events WHERE global_position = $2::bigint)
+                                                               ELSE (SELECT transaction_id FROM events WHERE global_position = $1::bigint) END
+        WHERE global_position IN ($1::bigint, $2::bigint)`,
+      [first.globalPosition, second.globalPosition],
+    );
+    const report = await l.verify();
+    assert.equal(report.ok, false, formatVerifyReport(report));
+    const found = report.samples.find((m) => m.kind === 'feed_order_broken');
+    assert.ok(found, JSON.stringify(report.samples));
+    assert.equal(found.streamId, 'document-d9');
+  });
+
+  test('deleting every checkpoint is a finding once the checkpoint interval has passed', async () => {
+    const l = await buildLedger();
+    const clean = await l.verify({ now: anHourLater() });
+    assert.equal(clean.ok, true, formatVerifyReport(clean));
+    await l.pool.query('DELETE FROM merkle_checkpoints');
+    const report = await l.verify({ now: anHourLater() });
+    assert.equal(report.ok, false, formatVerifyReport(report));
+    assert.equal(report.firstMismatch?.kind, 'events_not_checkpointed');
+    assert.equal(report.firstMismatch?.leafIndex, 0);
+    assert.match(formatVerifyReport(report), /未被任何已签名检查点覆盖/);
+  });
+
+  test('cutting the last 20 events with the checkpoint above them and rebuilding merkle_head is caught', async () => {
+    const l = await buildLedger();
+    const { rows: cut } = await l.pool.query<{ global_position: string; stream_id: string }>(
+      'SELECT global_position, stream_id FROM merkle_leaves ORDER BY leaf_index DESC LIMIT 20',
+    );
+    const positions = cut.map((r) => r.global_position);
+    await l.pool.query('DELETE FROM events WHERE global_position = ANY($1::bigint[])', [positions]);
+    await l.pool.query('DELETE FROM merkle_leaves WHERE global_position = ANY($1::bigint[])', [positions]);
+    await l.pool.query('DELETE FROM merkle_checkpoints WHERE tree_size > (SELECT count(*) FROM merkle_leaves)');
+    // The streams rows rewound to their last surviving event, or removed with it.
+    await l.pool.query(`DELETE FROM streams s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = s.stream_id)`);
+    await l.pool.query(
+      `UPDATE streams s SET revision = t.revision, last_hash = t.hash
+         FROM (SELECT DISTINCT ON (stream_id) stream_id, revision, hash FROM events ORDER BY stream_id, revision DESC) t
+        WHERE t.stream_id = s.stream_id`,
+    );
+    await rebuildHead(l);
+    const report = await l.verify({ now: anHourLater() });
+    assert.equal(report.ok, false, formatVerifyReport(report));
+    assert.equal(report.firstMismatch?.kind, 'events_not_checkpointed', JSON.stringify(report.samples));
+    assert.ok(report.firstMismatch!.leafIndex! >= l.checkpoints[0]!.treeSize);
+  });
+
+  test('deleting or editing merkle_nodes is caught by verify, not first by export-document', async () => {
+    const l = await buildLedger();
+    await l.pool.query('DELETE FROM merkle_nodes WHERE level = 2');
+    const report = await l.verify();
+    assert.equal(report.ok, false, formatVerifyReport(report));
+    assert.equal(report.firstMismatch?.kind, 'merkle_node_mismatch');
+    assert.match(report.firstMismatch!.detail, /missing from merkle_nodes/);
+
+    const other = await buildLedger();
+    await other.pool.query(`UPDATE merkle_nodes SET hash = $1 WHERE level = 1 AND node_index = 3`, ['cd'.repeat(32)]);
+    const edited = await other.verify();
+    assert.equal(edited.firstMismatch?.kind, 'merkle_node_mismatch');
+    assert.equal(edited.firstMismatch?.leafIndex, 6);
   });
 });

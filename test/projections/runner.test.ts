@@ -75,6 +75,74 @@ test('a new projection version drops its tables and rebuilds them from the event
   assert.deepEqual(await v2.prepare(), [], 'same version: nothing rebuilt');
 });
 
+// Issue 9, item 15: during a rolling deploy the old and the new process must not reset each
+// other's projection back and forth.
+test('a process whose projection version is older than the stored one neither resets nor applies it', async () => {
+  const ledger = await createTestLedger();
+  const city = await seedCity(ledger);
+  const v2 = new ProjectionRunner(ledger.db.pool, ledger.store, [counting(2)]);
+  await v2.prepare();
+  await v2.catchUp();
+  const built = await rows(ledger.db.pool);
+  const v1 = new ProjectionRunner(ledger.db.pool, ledger.store, [counting(1)]);
+  assert.deepEqual(await v1.prepare(), [], 'the older process resets nothing');
+  assert.deepEqual(await rows(ledger.db.pool), built);
+  await city.run(city.units[0]!.clerk, 'DraftDocument', draftInput('old-process-doc'));
+  await v1.catchUp();
+  assert.deepEqual(await rows(ledger.db.pool), built, 'nor does it apply new events in its older format');
+  await assert.rejects(v1.rebuild(['counting']), /newer than this code's/);
+  await v2.catchUp();
+  const after = await rows(ledger.db.pool);
+  assert.ok(after.some((x) => x.type === 'DocumentDrafted' && x.v === 2), JSON.stringify(after));
+  assert.ok((await ledger.db.pool.query(`SELECT version FROM projection_checkpoints WHERE name = 'counting'`)).rows[0].version === 2);
+});
+
+// Issue 9, item 15: a rebuild builds new tables aside and swaps them in when caught up.
+test('a rebuild serves the old rows until the new tables are swapped in; a failed rebuild keeps serving them', async () => {
+  const ledger = await createTestLedger();
+  await seedCity(ledger);
+  const pool = ledger.db.pool;
+  const base = counting();
+  let hold: Promise<void> | null = null;
+  let reached: (() => void) | null = null;
+  let fail = false;
+  const gated: Projection = {
+    ...base,
+    async apply(tx, events) {
+      if (fail) throw new Error('the rebuild breaks half-way');
+      if (hold) {
+        reached?.();
+        await hold;
+      }
+      await base.apply(tx, events);
+    },
+  };
+  const runner = new ProjectionRunner(pool, ledger.store, [gated], { batchSize: 5 });
+  await runner.prepare();
+  await runner.catchUp();
+  const live = await rows(pool);
+  const total = live.reduce((n, x) => n + x.n, 0);
+  assert.ok(total > 10);
+
+  let release!: () => void;
+  hold = new Promise((resolve) => (release = resolve));
+  const inside = new Promise<void>((resolve) => (reached = resolve));
+  const rebuilding = runner.rebuild();
+  await inside;
+  assert.deepEqual(await rows(pool), live, 'mid-rebuild, queries still see every old row');
+  hold = null;
+  release();
+  await rebuilding;
+  assert.deepEqual(await rows(pool), live, 'swapped in: the same rows, each applied once');
+  assert.equal((await runner.status())[0]!.eventsBehind, 0);
+
+  fail = true;
+  await assert.rejects(runner.rebuild(), /breaks half-way/);
+  assert.deepEqual(await rows(pool), live, 'a failed rebuild leaves the served rows as they were');
+  const { rows: left } = await pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'gongwen_rebuild_%'`);
+  assert.deepEqual(left, [], 'and no scratch schema behind');
+});
+
 test('following the feed in the background: a new event is applied and announced within a second', async () => {
   const ledger = await createTestLedger();
   const city = await seedCity(ledger);

@@ -170,14 +170,14 @@ describe('catching up together', () => {
     assert.deepEqual(await applied(ledger.db.pool, 'sf_good'), { n: events.length, max: 1 });
   });
 
-  test('a rebuild drops, replays once for all, and builds the deferred indexes at the end', async () => {
+  test('a rebuild replays once for all (aside), and builds the deferred indexes at the end', async () => {
     const { ledger } = await seededLedger();
     const events = await feed(ledger.store);
     let duringReplay: string[] | null = null;
     const [a, b] = [
       counter('sf_ra', {
         async onApply(tx) {
-          duringReplay ??= (await tx.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'sf_ra_applied'`)).rows.map((r) => r.name);
+          duringReplay ??= (await tx.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'sf_ra_applied' AND schemaname = current_schema()`)).rows.map((r) => r.name);
         },
       }),
       counter('sf_rb'),
@@ -198,7 +198,8 @@ describe('catching up together', () => {
     } finally {
       reads.restore();
     }
-    assert.equal(reads.count, Math.ceil(events.length / 25) + 1);
+    // One read more than the pages: the swap's final catch-up, under the lock, finds nothing new.
+    assert.equal(reads.count, Math.ceil(events.length / 25) + 2);
     assert.deepEqual(Object.fromEntries(progress), { sf_ra: events.length, sf_rb: events.length });
     for (const p of [a, b]) assert.deepEqual(await applied(ledger.db.pool, p.name), { n: events.length, max: 1 });
     assert.deepEqual(await indexes(), withIndexes);

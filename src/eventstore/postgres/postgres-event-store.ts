@@ -214,9 +214,17 @@ export class PostgresEventStore implements EventStore {
    * that hold a transaction open; callers that must write something else atomically with the
    * events). The stream-tip cache is left alone, since the caller may still roll back; the
    * notification is part of the transaction and goes out when the caller commits.
+   *
+   * The feed orders by transaction id, so a transaction that took its id before the stream's tip
+   * was written cannot append to that stream: gongwen_append refuses (FeedOrderError) rather than
+   * put the stream's events out of order, and the caller's transaction is aborted.
    */
   async appendWithin(client: pg.ClientBase, streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    return this.#append(client, this.#request(streamId, events, options), false);
+    try {
+      return await this.#append(client, this.#request(streamId, events, options), false);
+    } catch (error) {
+      throw isFeedOrderRefusal(error) ? new FeedOrderError(streamId) : error;
+    }
   }
 
   async readStream(streamId: string): Promise<StreamRead> {
@@ -375,7 +383,17 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #appendUnderLock(request: AppendRequest): Promise<AppendResult> {
-    const result = await inTransaction(this.#pool, (client) => this.#append(client, request, false, true));
+    let result: AppendResult;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        result = await inTransaction(this.#pool, (client) => this.#append(client, request, false, true));
+        break;
+      } catch (error) {
+        // SELECT … FOR UPDATE takes the transaction id before it queues on the row lock, so the
+        // writer it queued behind may hold a younger one: a fresh transaction takes a fresh id.
+        if (!isFeedOrderRefusal(error) || attempt >= MAX_TIP_REFRESHES) throw error;
+      }
+    }
     const last = result.events.at(-1);
     if (!result.duplicate && last) this.#tips.remember(result.streamId, { revision: last.revision, lastHash: last.hash });
     return result;
@@ -642,6 +660,23 @@ export class PostgresEventStore implements EventStore {
     }, delay);
     this.#reconnectTimer.unref();
   }
+}
+
+/**
+ * An append inside a transaction that took its id before the stream's last event was written:
+ * the feed (ordered by transaction id) would replay the new events before their predecessor.
+ */
+export class FeedOrderError extends Error {
+  constructor(readonly streamId: string) {
+    super(`stream ${streamId}: this transaction is older than the one that wrote the stream's last event; append in a fresh transaction`);
+    this.name = 'FeedOrderError';
+  }
+}
+
+/** gongwen_append's refusal to append behind a younger transaction (migration 020). */
+function isFeedOrderRefusal(error: unknown): boolean {
+  const e = error as { code?: string; hint?: string };
+  return e?.code === '40001' && e.hint === 'gongwen-feed-order';
 }
 
 function checkExpectedRevision(expected: ExpectedRevision): ExpectedRevision {
