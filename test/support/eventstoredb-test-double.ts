@@ -103,7 +103,7 @@ export class EventStoreDbTestDouble {
     const n = this.#live.size;
     for (const sub of [...this.#live]) {
       this.#live.delete(sub);
-      sub.call.destroy(Object.assign(new Error('test double dropped the subscription'), { code: grpc.status.UNAVAILABLE }));
+      fail(sub.call, grpc.status.UNAVAILABLE, 'test double dropped the subscription');
     }
     return n;
   }
@@ -211,7 +211,7 @@ export class EventStoreDbTestDouble {
 
   #read(call: grpc.ServerWritableStream<ReadReq, ReadResp>): void {
     const options = call.request.getOptions();
-    if (!options) return void call.destroy(Object.assign(new Error('read without options'), { code: grpc.status.INVALID_ARGUMENT }));
+    if (!options) return void fail(call, grpc.status.INVALID_ARGUMENT, 'read without options');
     const OptionCase = streamsPb.ReadReq.Options.StreamOptionCase;
     if (options.getStreamOptionCase() === OptionCase.STREAM) return this.#readStream(call, options);
     if (options.hasSubscription()) return this.#subscribeAll(call, options);
@@ -248,7 +248,7 @@ export class EventStoreDbTestDouble {
 
   #readAll(call: grpc.ServerWritableStream<ReadReq, ReadResp>, options: InstanceType<StreamsPb['ReadReq']['Options']>): void {
     if (options.getReadDirection() === streamsPb.ReadReq.Options.ReadDirection.BACKWARDS) {
-      return void call.destroy(Object.assign(new Error('the test double reads $all forwards only'), { code: grpc.status.UNIMPLEMENTED }));
+      return void fail(call, grpc.status.UNIMPLEMENTED, 'the test double reads $all forwards only');
     }
     const all = options.getAll()!;
     const A = streamsPb.ReadReq.Options.AllOptions.AllOptionCase;
@@ -271,7 +271,7 @@ export class EventStoreDbTestDouble {
     const A = streamsPb.ReadReq.Options.AllOptions.AllOptionCase;
     const prefixes = options.hasFilter() ? (options.getFilter()!.getStreamIdentifier()?.getPrefixList() ?? []) : null;
     if (options.hasFilter() && !options.getFilter()!.hasStreamIdentifier()) {
-      return void call.destroy(Object.assign(new Error('the test double filters on stream names only'), { code: grpc.status.UNIMPLEMENTED }));
+      return void fail(call, grpc.status.UNIMPLEMENTED, 'the test double filters on stream names only');
     }
     const wanted = (r: StoredRecord) => prefixes === null || prefixes.some((p) => r.streamId.startsWith(p));
     const confirmation = new ReadResp();
@@ -330,5 +330,10 @@ function eventResp(r: StoredRecord): ReadResp {
 function unimplemented(_call: unknown, callback?: grpc.sendUnaryData<unknown>): void {
   const error = { code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the EventStoreDB test double' };
   if (callback) callback(error);
-  else (_call as grpc.ServerWritableStream<unknown, unknown>).destroy(Object.assign(new Error(error.details), error));
+  else fail(_call as grpc.ServerWritableStream<unknown, unknown>, error.code, error.details);
+}
+
+/** Ends a server-streaming call with an error status (what grpc-js sends for an emitted 'error'). */
+function fail(call: grpc.ServerWritableStream<unknown, unknown>, code: grpc.status, details: string): void {
+  call.emit('error', { code, details });
 }
