@@ -6,6 +6,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { benchAppend } from './append.ts';
+import { benchEventStoreDbAppend } from './eventstoredb-append.ts';
 import { benchProjections } from './projections.ts';
 import { startBenchServer } from './server.ts';
 
@@ -14,7 +15,11 @@ const server = await startBenchServer();
 // Figures are only comparable on a quiet machine: the load says whether it was.
 const result: Record<string, unknown> = { machine: { cpus: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))) } };
 try {
-  if (!only || only === 'append') result.append = await benchAppend(server.adminUrl);
+  if (!only || only === 'append') {
+    result.append = await benchAppend(server.adminUrl);
+    // Beside the PostgreSQL adapter's figure above, in the same run.
+    result.appendEventStoreDb = await benchEventStoreDbAppend();
+  }
   if (!only || only === 'projections') result.projections = await benchProjections(server.adminUrl);
 } finally {
   await server.stop();

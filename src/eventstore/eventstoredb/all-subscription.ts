@@ -9,6 +9,8 @@ export interface AllSubscriptionOptions {
   /** Continue after this position (null: from the beginning of $all). */
   from: EsdbPosition | null;
   resubscribeDelayMs: number;
+  /** Largest page handed out by pages(). */
+  batchSize: number;
   convert: (resolved: ResolvedEvent) => RecordedEvent;
   onClose: (s: AllSubscription) => void;
 }
@@ -35,7 +37,26 @@ export class AllSubscription implements Subscription {
     this.#last = options.from;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    return (async function* (events: AsyncGenerator<{ event: RecordedEvent }>) {
+      for await (const { event } of events) yield event;
+    })(this.#events());
+  }
+
+  /** Pages of what the server sent together (the client has more buffered), at most `batchSize`. */
+  async *pages(): AsyncGenerator<RecordedEvent[], void, undefined> {
+    let page: RecordedEvent[] = [];
+    for await (const { event, more } of this.#events()) {
+      page.push(event);
+      if (!more || page.length >= this.#o.batchSize) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length) yield page;
+  }
+
+  async *#events(): AsyncGenerator<{ event: RecordedEvent; more: boolean }> {
     while (!this.#closed) {
       const sub = this.#o.client.subscribeToAll({
         fromPosition: this.#last ?? START,
@@ -59,7 +80,7 @@ export class AllSubscription implements Subscription {
           if (this.#last && !after(raw.position, this.#last)) continue;
           const event = this.#o.convert(step.value);
           this.#last = raw.position;
-          yield event;
+          yield { event, more: sub.readableLength > 0 };
         }
       } finally {
         this.#current = null;

@@ -394,7 +394,7 @@ export class EventStoreDbEventStore implements EventStore {
     return { events, position: events.at(-1)?.position ?? from };
   }
 
-  subscribeAll(from: FeedPosition | null): AllSubscription {
+  subscribeAll(from: FeedPosition | null, opts: { batchSize?: number } = {}): AllSubscription {
     if (this.#closed) throw new Error('event store is closed');
     const start = from === null ? null : decodeEsdbPosition(from);
     const subscription = new AllSubscription({
@@ -402,6 +402,7 @@ export class EventStoreDbEventStore implements EventStore {
       prefixes: this.#categories,
       from: start,
       resubscribeDelayMs: this.#resubscribeDelayMs,
+      batchSize: opts.batchSize ?? 500,
       convert: (resolved) => this.#toRecorded(resolved),
       onClose: (s) => this.#subscriptions.delete(s),
     });
