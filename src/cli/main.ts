@@ -19,11 +19,14 @@ const usage = `用法 (usage): gongwen <command>
   export-document <documentId> [--out file]  write a sealed document as one signed JSON package
   verify-seal <file> [--issuer-key <hex>]…  check an exported document's electronic seal offline;
             exit 0 valid, 1 invalid, 2 unreadable. Trusts the ledger keys given, and this machine's own
+  migrate-events --to eventstoredb  copy the PostgreSQL ledger's events into an empty EventStoreDB
+            at EVENTSTORE_URL (ids, order, hashes, MACs preserved); then run with EVENT_STORE=eventstoredb
   demo [small]  fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json
 
 configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
   PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL,
-  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES (see README)`;
+  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES,
+  EVENT_STORE (postgres|eventstoredb), EVENTSTORE_URL (see README)`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -35,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       certificate: { type: 'string' },
       'issuer-key': { type: 'string', multiple: true },
       out: { type: 'string', short: 'o' },
+      to: { type: 'string' },
     },
   });
   const [command] = positionals;
@@ -83,6 +87,10 @@ async function main(argv: string[]): Promise<number> {
     case 'verify-seal': {
       const { verifySealFile } = await import('./verify-seal.ts');
       return verifySealFile(config, positionals[1], values['issuer-key'] ?? [], { json: Boolean(values.json) });
+    }
+    case 'migrate-events': {
+      const { migrateEvents } = await import('./migrate-events.ts');
+      return migrateEvents(config, values.to);
     }
     case 'export-document': {
       const { exportDocument } = await import('./verify-seal.ts');

@@ -27,7 +27,7 @@ import {
   type RecordedEvent,
   type StreamRead,
 } from '../port.ts';
-import { checkExpectedRevision, isoTimestamp, nextBase } from '../postgres/postgres-event-store.ts';
+import { checkExpectedRevision, isoTimestamp, NEW_STREAM, nextBase } from '../postgres/postgres-event-store.ts';
 import { StreamTipCache, type StreamTip } from '../postgres/stream-tip-cache.ts';
 import { AllSubscription } from './all-subscription.ts';
 import { COMMAND_ABANDONED, COMMAND_PLANNED, CommandPlanned, commandStream, LedgerEventMetadata, type PlannedEvent } from './event-metadata.ts';
@@ -185,6 +185,52 @@ export class EventStoreDbEventStore implements EventStore {
       this.#tips.set(streamId, null);
     }
     throw new ConcurrencyError(streamId, expected, (await this.#readTip(streamId))?.revision ?? null);
+  }
+
+  /**
+   * Copies one command's events from another store as they are — ids, envelope, times, hashes,
+   * MACs — through the same plan-then-write protocol (`gongwen migrate-events`). They must continue
+   * the target stream's chain exactly; the copy is refused otherwise, never re-chained.
+   */
+  async importCommand(events: RecordedEvent[], commandHash: string | null): Promise<RecordedEvent[]> {
+    const first = events[0];
+    if (!first) throw new TypeError('importCommand needs events');
+    const tip = await this.#readTip(first.streamId);
+    const base = tip ?? NEW_STREAM;
+    events.forEach((e, i) => {
+      if (e.streamId !== first.streamId || e.commandId !== first.commandId) throw new TypeError('importCommand takes the events of one command on one stream');
+      const prev = i === 0 ? base.lastHash : events[i - 1]!.hash;
+      if (e.revision !== base.revision + 1 + i || e.prevHash !== prev) {
+        throw new Error(`${e.streamId}@${e.revision} does not continue the copied chain (at revision ${base.revision + i})`);
+      }
+    });
+    const plan: CommandPlanned = {
+      streamId: first.streamId,
+      commandHash,
+      baseRevision: base.revision,
+      events: events.map((e) => ({
+        eventId: e.eventId,
+        type: e.type,
+        data: e.data,
+        metadata: {
+          schemaVersion: e.schemaVersion,
+          occurredAt: e.occurredAt,
+          recordedAt: e.recordedAt,
+          actor: e.actor,
+          commandId: e.commandId,
+          commandHash,
+          correlationId: e.correlationId,
+          causationId: e.causationId,
+          prevHash: e.prevHash,
+          hash: e.hash,
+          mac: e.mac,
+        },
+      })),
+    };
+    await this.#client.appendToStream(commandStream(first.commandId), jsonEvent({ type: COMMAND_PLANNED, data: plan }), { expectedRevision: 'no_stream' });
+    const written = await this.#writePlan(plan);
+    if (!written) throw new Error(`stream ${first.streamId} moved while it was being copied`);
+    return written;
   }
 
   /**
