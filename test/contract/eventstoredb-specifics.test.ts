@@ -99,7 +99,8 @@ describe('EventStoreDbEventStore specifics (against the gRPC test double)', () =
         };
         if (moment === 'before the events are stored') double.beforeAppend = kill;
         else double.afterAppend = kill;
-        const signal = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
+        // A child process starting tsx on a busy machine can take many seconds before its first write.
+        const signal = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 90_000).unref())]);
         assert.equal(signal, 'SIGKILL', `the writer was killed mid-append\n${stderr}`);
         double.beforeAppend = double.afterAppend = null;
         const storedBefore = (await store.readStream(stream)).events.length;
