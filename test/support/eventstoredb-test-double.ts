@@ -46,7 +46,7 @@ export interface StoredRecord {
   contentType: string;
   data: Uint8Array;
   customMetadata: Uint8Array;
-  /** .NET ticks (100 ns since 0001-01-01... the client subtracts nothing; it expects Unix-epoch ticks). */
+  /** Time of the write in 100 ns ticks since the Unix epoch, as the client reads the `created` metadata. */
   created: bigint;
   position: bigint;
 }
