@@ -7,6 +7,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { benchAppend } from './append.ts';
+import { benchEventStoreDbAppend } from './eventstoredb-append.ts';
 import { benchProjections } from './projections.ts';
 import { benchRender } from './render.ts';
 import { startBenchServer } from './server.ts';
@@ -16,7 +17,11 @@ const server = await startBenchServer();
 // Figures are only comparable on a quiet machine: the load says whether it was.
 const result: Record<string, unknown> = { machine: { cpus: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))) } };
 try {
-  if (!only || only === 'append') result.append = await benchAppend(server.adminUrl);
+  if (!only || only === 'append') {
+    result.append = await benchAppend(server.adminUrl);
+    // Beside the PostgreSQL adapter's figure above, in the same run.
+    result.appendEventStoreDb = await benchEventStoreDbAppend();
+  }
   if (!only || only === 'projections') result.projections = await benchProjections(server.adminUrl);
   if (!only || only === 'render') result.render = await benchRender();
 } finally {

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
-import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
+import { createEventStore } from '../eventstore/create-event-store.ts';
+import type { EventStore } from '../eventstore/port.ts';
 import { loadLedgerKey, type LedgerKey } from '../integrity/ledger-key.ts';
 import { MerkleLog } from '../integrity/merkle-log.ts';
 import { eventRegistry } from '../../schemas/events/index.ts';
@@ -21,7 +22,7 @@ export interface Ledger {
   config: Config;
   db: Database;
   key: LedgerKey;
-  store: PostgresEventStore;
+  store: EventStore;
   commands: CommandService;
   securityLog: SecurityLog;
   merkleLog: MerkleLog;
@@ -49,11 +50,11 @@ export interface Ledger {
 export async function createLedger(config: Config, db: Database, opts: { now?: () => Date } = {}): Promise<Ledger> {
   const key = await loadLedgerKey(config);
   const now = opts.now ?? (() => new Date());
-  const store = new PostgresEventStore({ pool: db.pool, registry: eventRegistry, macKey: key.macKey, clock: now });
+  const store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey, clock: now });
   const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool, key.macKey), sealIssuer: key, now };
   const securityLog = new SecurityLog(db.pool);
   const commands = new CommandService(deps, securityLog);
-  const merkleLog = new MerkleLog({ pool: db.pool, key });
+  const merkleLog = new MerkleLog({ pool: db.pool, key, ...(config.EVENT_STORE === 'eventstoredb' ? { feed: store } : {}) });
   const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps))];
   const renderer = new RenderWorker();
   const renderings = new ReactorRunner(db.pool, store, renderingRecorder(deps, config, renderer), (error, event) =>

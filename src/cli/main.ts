@@ -137,6 +137,13 @@ const commands: Record<string, Command> = {
     args: [1, 1],
     run: async (config, args, v) => (await import('./render.ts')).renderCommand(config, args[0], str(v.out)),
   },
+  'migrate-events': {
+    synopsis: '--to eventstoredb',
+    summary: "copy the PostgreSQL ledger's events into an empty EventStoreDB at EVENTSTORE_URL (ids, order, hashes, MACs preserved); then run with EVENT_STORE=eventstoredb",
+    options: { to: { type: 'string' } },
+    args: [0, 0],
+    run: async (config, _args, v) => (await import('./migrate-events.ts')).migrateEvents(config, str(v.to)),
+  },
   'verify-seal': {
     synopsis: '<file> [--issuer-key <hex>]… [--json]',
     summary: "check an exported document's electronic seal offline; exit 0 valid, 1 invalid, 2 unreadable",
@@ -164,7 +171,8 @@ ${Object.entries(commands)
 configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
   PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL,
   GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES,
-  GONGWEN_FONT_XIAOBIAOSONG|FANGSONG|HEITI|KAITI|SONGTI, GONGWEN_INTROSPECTION (see README)`;
+  GONGWEN_FONT_XIAOBIAOSONG|FANGSONG|HEITI|KAITI|SONGTI, GONGWEN_INTROSPECTION,
+  EVENT_STORE (postgres|eventstoredb), EVENTSTORE_URL (see README)`;
 
 /** A wrong command line: its message and the command's usage, exit 2. */
 class UsageError extends Error {}

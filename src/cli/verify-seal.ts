@@ -4,7 +4,8 @@ import { loadSealEvidence } from '../app/seal-evidence.ts';
 import type { Config } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { Refusal } from '../domain/refusal.ts';
-import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
+import { createEventStore } from '../eventstore/create-event-store.ts';
+import type { EventStore } from '../eventstore/port.ts';
 import { findLedgerKey, loadLedgerKey } from '../integrity/ledger-key.ts';
 import { MerkleLog } from '../integrity/merkle-log.ts';
 import { ledgerProofOf } from '../seal/ledger-proof.ts';
@@ -69,11 +70,12 @@ export async function exportDocument(config: Config, documentId: string | undefi
     return 2;
   }
   const db = await openDatabase(config, { migrate: false });
+  let store: EventStore | undefined;
   try {
     const key = await loadLedgerKey(config);
-    const store = new PostgresEventStore({ pool: db.pool, registry: eventRegistry, macKey: key.macKey });
+    store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey });
     const evidence = await loadSealEvidence(store, db.pool, documentId);
-    const ledgerProof = await ledgerProofOf(new MerkleLog({ pool: db.pool, key }), evidence.sealedEvent);
+    const ledgerProof = await ledgerProofOf(new MerkleLog({ pool: db.pool, key, ...(config.EVENT_STORE === 'eventstoredb' ? { feed: store } : {}) }), evidence.sealedEvent);
     const package_ = buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, ledgerProof, exportedAt: new Date().toISOString() }, key);
     const text = JSON.stringify(package_, null, 2);
     if (out) {
@@ -90,6 +92,7 @@ export async function exportDocument(config: Config, documentId: string | undefi
     }
     throw error;
   } finally {
+    await store?.close();
     await db.close();
   }
 }

@@ -6,6 +6,8 @@ import { findLedgerKey, loadLedgerKey } from '../integrity/ledger-key.ts';
 import { MerkleLog } from '../integrity/merkle-log.ts';
 import { formatVerifyReport, verifyLedger } from '../integrity/verify-ledger.ts';
 import { eventRegistry } from '../../schemas/events/index.ts';
+import { createEventStore } from '../eventstore/create-event-store.ts';
+import { formatEsdbVerifyReport, verifyEventStoreDbLedger } from '../integrity/verify-eventstoredb.ts';
 import { allProjections } from '../../projections/index.ts';
 import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
 import { compareReadModels, formatReadModelReport } from '../projections/compare-read-models.ts';
@@ -62,6 +64,22 @@ export async function verify(config: Config, opts: VerifyCliOptions): Promise<nu
 
   const db = await openDatabase(config, { migrate: false });
   try {
+    if (config.EVENT_STORE === 'eventstoredb') {
+      // The events live in EventStoreDB: walk them there, against the Merkle log kept here. The
+      // store checks every event's MAC as it reads, so this walk needs the MAC key.
+      if (!macKey) {
+        console.error('事件存于 EventStoreDB 时校验须持有 MAC 密钥 (verifying an EventStoreDB ledger needs the MAC key: --mac-key)');
+        return 2;
+      }
+      const store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey });
+      try {
+        const esdb = await verifyEventStoreDbLedger(store, db.pool, { publicKeyHex });
+        console.log(opts.json ? JSON.stringify(esdb, null, 2) : formatEsdbVerifyReport(esdb));
+        return esdb.ok ? 0 : 1;
+      } finally {
+        await store.close();
+      }
+    }
     const report = await verifyLedger(db.pool, { macKey, publicKeyHex, registry: eventRegistry });
     const heldReport = held.length ? await checkHeldCheckpoints(new MerkleLog({ pool: db.pool, key: null }), held, publicKeyHex) : null;
     const readModels = opts.readModels ? await checkReadModels(db.pool) : null;

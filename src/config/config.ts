@@ -75,6 +75,12 @@ export const ConfigSchema = z.object({
    * to a logged-in user. Unset: open in development, login in production.
    */
   GONGWEN_INTROSPECTION: z.enum(['open', 'login']).optional(),
+  /** Where the events live: PostgreSQL (default) or an EventStoreDB/KurrentDB cluster at EVENTSTORE_URL. */
+  EVENT_STORE: z.enum(['postgres', 'eventstoredb'], { error: 'must be postgres or eventstoredb' }).default('postgres'),
+  EVENTSTORE_URL: z
+    .string()
+    .regex(/^esdb(\+discover)?:\/\/[^\s/?#]+/, 'must be an esdb:// or esdb+discover:// connection string, e.g. esdb://localhost:2113?tls=false')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -100,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.GONGWEN_TLS_CLIENT_CA && !config.GONGWEN_TLS_CERT) {
     throw new ConfigError(['GONGWEN_TLS_CLIENT_CA: client certificates need HTTPS; set GONGWEN_TLS_CERT and GONGWEN_TLS_KEY too']);
+  }
+  if (config.EVENT_STORE === 'eventstoredb' && !config.EVENTSTORE_URL) {
+    throw new ConfigError(['EVENTSTORE_URL: required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)']);
   }
   if (config.GONGWEN_MODE === 'production' && !config.GONGWEN_LEDGER_KEY) {
     throw new ConfigError(['GONGWEN_LEDGER_KEY: required in production mode (the key that signs the ledger checkpoints)']);

@@ -96,6 +96,8 @@ export interface FeedPage {
 }
 
 export interface Subscription extends AsyncIterable<RecordedEvent> {
+  /** The same events in pages (what arrived together, at most the batch size): consume one way only. */
+  pages(): AsyncGenerator<RecordedEvent[], void, undefined>;
   close(): Promise<void>;
 }
 
@@ -105,7 +107,12 @@ export interface EventStore {
   /** Events after `from` (null = from the beginning), in feed order, never skipping a late commit. */
   readAll(from: FeedPosition | null, limit: number): Promise<FeedPage>;
   /** Follows the feed after `from`, waking on new commits, until closed. */
-  subscribeAll(from: FeedPosition | null): Subscription;
+  subscribeAll(from: FeedPosition | null, opts?: { batchSize?: number }): Subscription;
+  /**
+   * Resolves once everything committed before the call is visible to readAll (the PostgreSQL feed
+   * waits for older transactions; EventStoreDB shows an acknowledged append at once).
+   */
+  awaitVisible(timeoutMs?: number): Promise<void>;
   /** The first outcome of a command, or null if the commandId was never seen. */
   findCommand(commandId: string): Promise<AppendResult | null>;
   /**

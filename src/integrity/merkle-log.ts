@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { EventStore } from '../eventstore/port.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { canonicalLeafText } from './canonical-json.ts';
 import { verifySm2Signature, type LedgerKey } from './ledger-key.ts';
@@ -142,7 +143,7 @@ export class MerkleLogCorruptError extends Error {
 // One sequencer at a time across every process: leaves must be dense and follow the feed order.
 const SEQUENCER_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtext('gongwen.merkle-sequencer')) AS locked";
 
-const HEAD_SQL = `SELECT tree_size, frontier, last_transaction_id::text AS last_transaction_id, last_global_position
+const HEAD_SQL = `SELECT tree_size, frontier, last_transaction_id::text AS last_transaction_id, last_global_position, last_feed_position
   FROM merkle_head WHERE singleton`;
 
 // Same visibility rule as every feed reader: stop below the oldest running transaction, so an
@@ -165,7 +166,7 @@ const INSERT_NODES_SQL = `INSERT INTO merkle_nodes (level, node_index, hash)
   SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::text[])`;
 
 const UPDATE_HEAD_SQL = `UPDATE merkle_head
-  SET tree_size = $1, frontier = $2, last_transaction_id = $3::xid8, last_global_position = $4, updated_at = now()
+  SET tree_size = $1, frontier = $2, last_transaction_id = $3::xid8, last_global_position = $4, last_feed_position = $6, updated_at = now()
   WHERE singleton AND tree_size = $5`;
 
 const CHECKPOINT_COLUMNS = 'tree_size, root_hash, created_at, key_id, public_key, signature';
@@ -175,6 +176,19 @@ interface HeadRow {
   frontier: string[];
   last_transaction_id: string;
   last_global_position: number | string;
+  last_feed_position: string | null;
+}
+
+interface PendingRow {
+  global_position: number | string;
+  xid_text: string;
+  stream_id: string;
+  revision: number | string;
+  event_id: string;
+  hash: string;
+  mac: string;
+  /** Only from an outside store's feed. */
+  feed_position?: string;
 }
 
 /** A merkle_checkpoints row as selected (the sequencer's and the verifier's queries). */
@@ -213,6 +227,11 @@ export interface MerkleLogOptions {
    * always signs.
    */
   checkpointIntervalMs?: number;
+  /**
+   * When the events live outside PostgreSQL (EVENT_STORE=eventstoredb): the store whose feed the
+   * sequencer follows, its place kept as FeedPosition text in merkle_head.last_feed_position.
+   */
+  feed?: EventStore;
 }
 
 export class MerkleLog {
@@ -221,8 +240,10 @@ export class MerkleLog {
   private readonly batchSize: number;
   private readonly clock: (() => Date) | undefined;
   private readonly checkpointIntervalMs: number;
+  private readonly feed: EventStore | undefined;
 
   constructor(opts: MerkleLogOptions) {
+    this.feed = opts.feed;
     this.pool = opts.pool;
     this.key = opts.key;
     this.batchSize = opts.batchSize ?? 5000;
@@ -272,15 +293,9 @@ export class MerkleLog {
           await client.query('ROLLBACK');
           return { locked: false, appended: 0, treeSize };
         }
-        const { rows } = await client.query<{
-          global_position: number | string;
-          xid_text: string;
-          stream_id: string;
-          revision: number | string;
-          event_id: string;
-          hash: string;
-          mac: string;
-        }>(PENDING_EVENTS_SQL, [head.last_transaction_id, head.last_global_position, this.batchSize]);
+        const rows = this.feed
+          ? await this.pendingFromFeed(head.last_feed_position)
+          : (await client.query<PendingRow>(PENDING_EVENTS_SQL, [head.last_transaction_id, head.last_global_position, this.batchSize])).rows;
         if (rows.length === 0) {
           await client.query('COMMIT');
           return { locked: true, appended: 0, treeSize };
@@ -322,6 +337,7 @@ export class MerkleLog {
           last.xid_text,
           last.global_position,
           treeSize,
+          last.feed_position ?? null,
         ]);
         if (updated.rowCount !== 1) throw new MerkleLogCorruptError('merkle_head moved under the sequencer lock');
         await client.query('COMMIT');
@@ -347,6 +363,14 @@ export class MerkleLog {
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
       const step = await this.sequence(opts.checkpoint === false ? { checkpoint: false } : {});
       appended += step.appended;
+      if (this.feed) {
+        const { rows: heads } = await this.pool.query<HeadRow>(HEAD_SQL);
+        const pending = (await this.feed.readAll(heads[0]?.last_feed_position ?? null, 1)).events.length > 0;
+        if (!pending) return { ...step, appended, caughtUp: true };
+        if (Date.now() >= deadline) return { ...step, appended, caughtUp: false };
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        continue;
+      }
       const { rows } = await this.pool.query<{ pending: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM events e, merkle_head h
                          WHERE h.singleton AND (e.transaction_id, e.global_position) > (h.last_transaction_id, h.last_global_position)) AS pending`,
@@ -366,6 +390,21 @@ export class MerkleLog {
   async checkpoint(opts: { timeoutMs?: number } = {}): Promise<SignedCheckpoint> {
     await this.catchUp({ timeoutMs: opts.timeoutMs ?? 10_000, checkpoint: false });
     return (await this.signHead(0))!;
+  }
+
+  /** The next events of an outside store's feed, in the shape of PENDING_EVENTS_SQL's rows. */
+  private async pendingFromFeed(from: string | null): Promise<PendingRow[]> {
+    const page = await this.feed!.readAll(from, this.batchSize);
+    return page.events.map((e) => ({
+      global_position: e.globalPosition,
+      xid_text: '0',
+      stream_id: e.streamId,
+      revision: e.revision,
+      event_id: e.eventId,
+      hash: e.hash,
+      mac: e.mac,
+      feed_position: e.position,
+    }));
   }
 
   /** Signs the head unless it is already signed, or (minAgeMs > 0) the latest checkpoint is younger. */

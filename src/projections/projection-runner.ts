@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import type { FeedPosition, RecordedEvent } from '../eventstore/port.ts';
-import type { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
-import type { FeedSubscription } from '../eventstore/postgres/feed-subscription.ts';
-import { compareFeedPositions, decodeFeedPosition } from '../eventstore/postgres/feed-position.ts';
+import type { EventStore, FeedPosition, RecordedEvent, Subscription } from '../eventstore/port.ts';
+import { decodeFeedPosition } from '../eventstore/postgres/feed-position.ts';
+import { compareFeedPositions } from '../eventstore/feed-order.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Projection } from './projection.ts';
 import { ScratchSchema } from './scratch-schema.ts';
@@ -117,7 +116,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
   /** Where the shared read's next page starts: the end of the last page read. */
   #sharedAt: FeedPosition | null = null;
   #readerWake: (() => void) | null = null;
-  #subscription: FeedSubscription | null = null;
+  #subscription: Subscription | null = null;
   readonly #chasing = new Set<Promise<void>>();
   readonly #pauses = new Set<() => void>();
   /** An 'error' listener that threw: the background work stopped, and stop() rethrows it. */
@@ -131,7 +130,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly store: PostgresEventStore,
+    private readonly store: EventStore,
     readonly projections: readonly Projection[],
     private readonly opts: { batchSize?: number } = {},
   ) {

@@ -130,6 +130,7 @@ describe('idempotency and authorisation of repeated commands', async () => {
       subscribeAll: (from) => store.subscribeAll(from),
       findCommand: (id) => store.findCommand(id),
       findCommandSteps: (id) => store.findCommandSteps(id),
+      awaitVisible: (timeoutMs) => store.awaitVisible(timeoutMs),
       close: async () => {},
     };
     const actor = { userId: 'city-office-leader', unitId: 'city-office', role: 'LEADER' as const };

@@ -35,6 +35,7 @@ function hooked(store: Ledger['store'], hook: (streamId: string, phase: 'before'
     subscribeAll: (from) => store.subscribeAll(from),
     findCommand: (id) => store.findCommand(id),
     findCommandSteps: (id) => store.findCommandSteps(id),
+    awaitVisible: (timeoutMs) => store.awaitVisible(timeoutMs),
     close: async () => {},
   };
 }

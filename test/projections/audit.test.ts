@@ -10,6 +10,7 @@ import * as Q from '../../projections/audit/queries.ts';
 import { Refusal } from '../../src/domain/refusal.ts';
 import { eventHash, GENESIS_HASH } from '../../src/integrity/event-hash.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
+import type { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event-store.ts';
 import { SEAL_PASSPHRASE, cmdId, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
 
 const snapshot = async (pool: pg.Pool) => (await pool.query('SELECT * FROM audit_entries ORDER BY feed_seq')).rows;
@@ -113,7 +114,7 @@ describe('audit projection: every event once, with its action, subjects, timing 
     await a.query('BEGIN');
     await a.query('SELECT pg_current_xact_id()');
     await ledger.store.append('user-edu-clerk', grant('edu-clerk', 'edu'), { expectedRevision: 'any', commandId: cmdId(), actor: adminActor });
-    await ledger.store.appendWithin(a, 'user-fin-clerk', grant('fin-clerk', 'fin'), { expectedRevision: 'any', commandId: cmdId(), actor: adminActor });
+    await (ledger.store as PostgresEventStore).appendWithin(a, 'user-fin-clerk', grant('fin-clerk', 'fin'), { expectedRevision: 'any', commandId: cmdId(), actor: adminActor });
     await a.query('COMMIT');
   } finally {
     a.release();

@@ -1,9 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import type { FeedPosition, RecordedEvent } from '../../src/eventstore/port.ts';
+import type { EventStore, FeedPosition, RecordedEvent } from '../../src/eventstore/port.ts';
 import { compareFeedPositions } from '../../src/eventstore/postgres/feed-position.ts';
-import type { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event-store.ts';
 import type { Projection } from '../../src/projections/projection.ts';
 import { eventsAfter, ProjectionRunner } from '../../src/projections/projection-runner.ts';
 import { createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
@@ -59,7 +58,7 @@ async function applied(pool: pg.Pool, name: string): Promise<{ n: number; max: n
 }
 
 /** The whole feed, once everything committed so far is visible (other tests' open transactions hold it back). */
-async function feed(store: PostgresEventStore): Promise<RecordedEvent[]> {
+async function feed(store: EventStore): Promise<RecordedEvent[]> {
   await store.awaitVisible();
   const out: RecordedEvent[] = [];
   for (let position: FeedPosition | null = null; ; ) {
@@ -71,7 +70,7 @@ async function feed(store: PostgresEventStore): Promise<RecordedEvent[]> {
 }
 
 /** Counts the store's reads of the feed. */
-function countReads(store: PostgresEventStore): { readonly count: number; restore(): void } {
+function countReads(store: EventStore): { readonly count: number; restore(): void } {
   const original = store.readAll.bind(store);
   let count = 0;
   store.readAll = (from, limit) => {

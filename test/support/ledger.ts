@@ -9,14 +9,22 @@ import { createLedger, type Ledger } from '../../src/app/ledger.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { Refusal } from '../../src/domain/refusal.ts';
 import { createTestDatabase } from './database.ts';
+import { EventStoreDbTestDouble } from './eventstoredb-test-double.ts';
 
 /** A whole ledger (store, command service, process managers) on a fresh test database. */
 export async function createTestLedger(opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<Ledger> {
   const db = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'gongwen-ledger-'));
-  const config = loadConfig({ DATABASE_URL: db.url, GONGWEN_DATA_DIR: dataDir, GONGWEN_SEAL_KDF_LOG2N: '10', ...opts.env });
+  // GONGWEN_TEST_EVENT_STORE=eventstoredb: the events go to a gRPC EventStoreDB test double
+  // (test/api/graphql-lifecycle-eventstoredb.test.ts runs the whole lifecycle that way).
+  const double = process.env.GONGWEN_TEST_EVENT_STORE === 'eventstoredb' ? await new EventStoreDbTestDouble().start() : null;
+  const storeEnv: Record<string, string> = double ? { EVENT_STORE: 'eventstoredb', EVENTSTORE_URL: double.url } : {};
+  const config = loadConfig({ DATABASE_URL: db.url, GONGWEN_DATA_DIR: dataDir, GONGWEN_SEAL_KDF_LOG2N: '10', ...storeEnv, ...opts.env });
   const ledger = await createLedger(config, { url: db.url, pool: db.pool, embedded: false, close: async () => {} }, { now: opts.now });
-  db.beforeClose(() => ledger.close());
+  db.beforeClose(async () => {
+    await ledger.close();
+    await double?.stop();
+  });
   return ledger;
 }
 

@@ -48,7 +48,7 @@ export interface PostgresEventStoreOptions {
 /** Anything that runs a query: the pool, or a client the caller holds (possibly inside BEGIN). */
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
-const NEW_STREAM: StreamTip = { revision: -1, lastHash: GENESIS_HASH };
+export const NEW_STREAM: StreamTip = { revision: -1, lastHash: GENESIS_HASH };
 /** Shortest time between two post-commit notifications from one store. */
 const ANNOUNCE_GAP_MS = 20;
 /** Rounds of "my view of the tip was stale, refresh and retry" before giving up with a conflict. */
@@ -679,7 +679,7 @@ function isFeedOrderRefusal(error: unknown): boolean {
   return e?.code === '40001' && e.hint === 'gongwen-feed-order';
 }
 
-function checkExpectedRevision(expected: ExpectedRevision): ExpectedRevision {
+export function checkExpectedRevision(expected: ExpectedRevision): ExpectedRevision {
   if (typeof expected === 'number') {
     if (!Number.isSafeInteger(expected) || expected < 0) {
       throw new RangeError(`expected revision must be 'no_stream', 'stream_exists', 'any' or a revision >= 0, got ${expected}`);
@@ -691,7 +691,7 @@ function checkExpectedRevision(expected: ExpectedRevision): ExpectedRevision {
 }
 
 /** After a 'conflict' answer: the tip to chain from next, or the conflict the caller must hear. */
-function nextBase(streamId: string, expected: ExpectedRevision, actual: StreamTip | null): StreamTip {
+export function nextBase(streamId: string, expected: ExpectedRevision, actual: StreamTip | null): StreamTip {
   if (typeof expected === 'number') {
     if (actual?.revision === expected) return actual;
   } else if (expected === 'no_stream') {
@@ -708,7 +708,7 @@ function nextBase(streamId: string, expected: ExpectedRevision, actual: StreamTi
  * UTC with milliseconds, exactly what timestamptz gives back, so the hash computed now matches
  * the row read later.
  */
-function isoTimestamp(value: string | Date, field: string): string {
+export function isoTimestamp(value: string | Date, field: string): string {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw new RangeError(`${field} is not a valid time: ${String(value)}`);
   const iso = date.toISOString();

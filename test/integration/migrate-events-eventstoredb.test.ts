@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { migrateEvents } from '../../src/cli/migrate-events.ts';
+import { ledgerStreamCategories } from '../../src/eventstore/create-event-store.ts';
+import { EventStoreDbEventStore } from '../../src/eventstore/eventstoredb/eventstoredb-event-store.ts';
+import type { EventStore, RecordedEvent } from '../../src/eventstore/port.ts';
+import { verifyEventStoreDbLedger } from '../../src/integrity/verify-eventstoredb.ts';
+import { eventRegistry } from '../../schemas/events/index.ts';
+import { EventStoreDbTestDouble } from '../support/eventstoredb-test-double.ts';
+import { createTestLedger, seedCity } from '../support/ledger.ts';
+
+async function wholeFeed(store: EventStore): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for (let position: string | null = null; ; ) {
+    const page = await store.readAll(position, 1000);
+    if (page.events.length === 0) return out;
+    out.push(...page.events);
+    position = page.position;
+  }
+}
+
+test('migrate-events copies a PostgreSQL ledger into an empty EventStoreDB: ids, order, hashes and MACs; verify passes on the copy', async () => {
+  const ledger = await createTestLedger({ env: { EVENT_STORE: 'postgres' } });
+  await seedCity(ledger);
+  await ledger.settle();
+  await ledger.merkleLog.checkpoint();
+  const double = await new EventStoreDbTestDouble().start();
+  const config = { ...ledger.config, EVENTSTORE_URL: double.url };
+  const copy = new EventStoreDbEventStore({ url: double.url, registry: eventRegistry, macKey: ledger.key.macKey, categories: ledgerStreamCategories() });
+  try {
+    assert.equal(await migrateEvents(config, 'eventstoredb', () => {}), 0);
+    const original = await wholeFeed(ledger.store);
+    const copied = await wholeFeed(copy);
+    assert.ok(original.length > 20);
+    const essence = (e: RecordedEvent) => ({ eventId: e.eventId, stream: e.streamId, revision: e.revision, hash: e.hash, mac: e.mac, recordedAt: e.recordedAt, data: e.data });
+    assert.deepEqual(copied.map(essence), original.map(essence), 'every event, in feed order, as it was');
+
+    const report = await verifyEventStoreDbLedger(copy, ledger.db.pool, { publicKeyHex: ledger.key.publicKeyHex });
+    assert.equal(report.problem, null);
+    assert.equal(report.ok, true);
+    assert.equal(report.eventsChecked, original.length);
+    assert.equal(report.leavesChecked, original.length, 'every Merkle leaf found its event in EventStoreDB');
+    assert.ok(report.checkpointsChecked >= 1);
+
+    // A repeated command still returns its first outcome from the copy (the command records came along).
+    const someCommand = original.at(-1)!;
+    assert.deepEqual((await copy.findCommand(someCommand.commandId))?.events.map((e) => e.eventId), original.filter((e) => e.commandId === someCommand.commandId).map((e) => e.eventId));
+
+    assert.equal(await migrateEvents(config, 'eventstoredb', () => {}), 1, 'a second copy into a non-empty store is refused');
+
+    // An event slipped into the copy behind the ledger's back is named by verify.
+    const raw = EventStoreDBClient.connectionString(double.url);
+    try {
+      const last = copied.at(-1)!;
+      await raw.appendToStream(last.streamId, jsonEvent({ type: last.type, data: last.data as Record<string, unknown>, metadata: { ...last, revision: undefined, prevHash: last.hash } }));
+    } finally {
+      await raw.dispose();
+    }
+    const tampered = await verifyEventStoreDbLedger(copy, ledger.db.pool, { publicKeyHex: ledger.key.publicKeyHex });
+    assert.equal(tampered.ok, false);
+    assert.match(tampered.problem!, /fails its checks/);
+  } finally {
+    await copy.close();
+    await double.stop();
+  }
+});
