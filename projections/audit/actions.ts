@@ -50,6 +50,15 @@ export const actionLabels: Readonly<Record<LedgerEventType, string>> = {
   UserDeactivated: '停用用户',
   CredentialIssued: '签发凭证',
   CredentialRevoked: '吊销凭证',
+  // 电子监察 (supervision-<id>.<unit>, signin-, contact-, dailycheck-)
+  DeadlineSet: '设定时限',
+  WarningIssued: '预警',
+  WarningCleared: '解除预警',
+  ClockPaused: '暂停计时',
+  ClockResumed: '恢复计时',
+  UserSignedIn: '登录',
+  UserMobileSet: '设置手机号码',
+  DailyCheckRecorded: '每日检查',
 };
 
 /**

@@ -4,7 +4,8 @@ import { directoryEvents } from './directory.ts';
 import { documentEvents } from './document.ts';
 import { numberingEvents } from './numbering.ts';
 import { sealEvents } from './seal.ts';
+import { supervisionEvents } from './supervision.ts';
 
-export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents];
+export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents, ...supervisionEvents];
 
 export const eventRegistry = createEventRegistry(allEventDefinitions);

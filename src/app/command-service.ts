@@ -8,6 +8,7 @@ import { documentRoutes } from './commands/document-commands.ts';
 import type { CommandOutcome, CommandRoute } from './commands/route.ts';
 import { sealRoutes } from './commands/seal-commands.ts';
 import { sealingRoutes } from './commands/sealing-commands.ts';
+import { supervisionRoutes } from './commands/supervision-commands.ts';
 import type { SecurityLog } from './security-log.ts';
 
 export const commandRoutes: Readonly<Record<string, CommandRoute>> = {
@@ -16,6 +17,7 @@ export const commandRoutes: Readonly<Record<string, CommandRoute>> = {
   ...deliveryRoutes,
   ...sealRoutes,
   ...directoryRoutes,
+  ...supervisionRoutes,
 };
 
 /**

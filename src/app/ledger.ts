@@ -13,6 +13,8 @@ import { deliveryDispatcher } from './reactors/delivery-dispatcher.ts';
 import { ReactorRunner } from './reactors/reactor-runner.ts';
 import { SecurityLog } from './security-log.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
+import { loadSupervision, registerSupervisionJobs, type Supervision } from '../supervision/supervision.ts';
+import { SignInRecorder } from '../supervision/sign-ins.ts';
 
 /** The composed ledger: one of each part, wired once, for the server, the CLI and the tests. */
 export interface Ledger {
@@ -27,6 +29,9 @@ export interface Ledger {
   projections: ProjectionRunner;
   /** Background jobs (pg-boss): register definitions before `jobs.start()`. Not started by `start`. */
   jobs: JobQueue;
+  /** 电子监察: the calendar and deadline policy (the supervision jobs are registered on `jobs`). */
+  supervision: Supervision;
+  signIns: SignInRecorder;
   /** Starts the background work: process managers and the Merkle log sequencer. */
   start(opts?: { sequenceEveryMs?: number }): void;
   /** Runs every process manager and projection until everything committed so far is handled (CLI, tests). */
@@ -39,7 +44,9 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const key = await loadLedgerKey(config);
   const now = opts.now ?? (() => new Date());
   const store = new PostgresEventStore({ pool: db.pool, registry: eventRegistry, macKey: key.macKey, clock: now });
-  const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool), sealIssuer: key, now };
+  // A bad deadline policy or office hours stop start-up here, naming the field.
+  const supervision = loadSupervision(config);
+  const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool), sealIssuer: key, supervision, now };
   const securityLog = new SecurityLog(db.pool);
   const commands = new CommandService(deps, securityLog);
   const merkleLog = new MerkleLog({ pool: db.pool, key });
@@ -47,6 +54,8 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const projections = new ProjectionRunner(db.pool, store, allProjections);
   const jobs = new JobQueue(db.url);
   await projections.prepare();
+  // A scan reviews what the read model shows; it first lets the supervision read model catch up.
+  registerSupervisionJobs(jobs, deps, () => projections.catchUp(['directory', 'supervision']));
   let sequencer: NodeJS.Timeout | undefined;
   let sequencing: Promise<unknown> = Promise.resolve();
 
@@ -61,6 +70,8 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     reactors,
     projections,
     jobs,
+    supervision,
+    signIns: new SignInRecorder(store),
     start({ sequenceEveryMs = 5_000 } = {}) {
       for (const r of reactors) r.start();
       projections.start();

@@ -6,6 +6,10 @@ export const streams = {
   numbering: (unitId: string, prefix: string, year: number) => `numbering-${unitId}.${prefix}.${year}`,
   unit: (unitId: string) => `unit-${unitId}`,
   user: (userId: string) => `user-${userId}`,
+  supervision: (documentId: string, unitId: string) => `supervision-${documentId}.${unitId}`,
+  signIn: (userId: string, day: string) => `signin-${userId}.${day}`,
+  contact: (userId: string) => `contact-${userId}`,
+  dailyCheck: (day: string) => `dailycheck-${day}`,
 } as const;
 
 export const categoryOf = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'));
