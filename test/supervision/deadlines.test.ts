@@ -8,7 +8,7 @@ import { refusal } from '../support/ledger.ts';
 import { bj, ledgerOnClock, sendDocument } from './support.ts';
 
 const supervisionEvents = async (ledger: Ledger, documentId: string, unitId: string) =>
-  (await ledger.store.readStream(streams.supervision(documentId, unitId))).events.map((e) => ({ type: e.type, ...(e.data as Record<string, unknown>) }));
+  (await ledger.store.readStream(streams.supervision(documentId, unitId))).events.map((e): Record<string, any> => ({ type: e.type, ...(e.data as Record<string, unknown>) }));
 /** What the supervision jobs run with, on the test's clock. */
 const jobDeps = (ledger: Ledger, now: () => Date) => ({ store: ledger.store, pool: ledger.db.pool, config: ledger.config, supervision: ledger.supervision, now }) as never;
 
