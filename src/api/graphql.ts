@@ -12,11 +12,12 @@ import { mutationName } from './command-sdl.ts';
 import { apiError, guarded } from './errors.ts';
 import { queryCostRule } from './query-cost.ts';
 import { queryResolvers } from './query-resolvers.ts';
+import { supervisionResolvers } from './supervision-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql'];
+export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql', 'supervision.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -69,6 +70,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   const resolvers: IResolvers = {
     Query: {
       ...queryResolvers(ledger, app.log),
+      ...supervisionResolvers(ledger, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
@@ -100,6 +102,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       const auth = await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger));
       // A refused credential is evidence for inspectors (guessing, a stolen or revoked token).
       if (!auth.ok && auth.presented) await securityLog.recordFailedLogin(auth.claimedUserId, auth.reason, request.ip).catch(() => {});
+      // 登录记录 for the daily check: the first successful sign-in of the day, once per user and day.
+      if (auth.ok) await ledger.signIns.record(auth.principal, now()).catch((error) => app.log.warn({ err: error }, 'sign-in not recorded'));
       return { auth };
     },
     subscription: {

@@ -23,6 +23,25 @@ export function queryCostRule(limit: number, variables: Record<string, unknown> 
   });
 }
 
+/**
+ * Lists without a `first` argument (or whose `first` was left at its default), costed at the most
+ * rows they can return: the unit tables of 电子监察 hold every unit of the city (a city of 150 units at most; the demo city has 123), a warning's
+ * timeline its clock's few events.
+ */
+export const LIST_FIELD_SIZES: Readonly<Record<string, number>> = {
+  overdue: 50,
+  sendersCheck: 50,
+  warnings: 50,
+  unverifiedEntries: 50,
+  unitStatistics: 150,
+  unitRanking: 150,
+  scorecard: 150,
+  responsible: 10,
+  timeline: 20,
+  unsignedByUnit: 150,
+  clerksWithoutSignIn: 500,
+};
+
 interface Walk {
   variables: Record<string, unknown>;
   context: ValidationContext;
@@ -46,9 +65,9 @@ function selectionCost(selections: readonly SelectionNode[], multiplier: number,
       cost += multiplier;
       if (s.selectionSet) {
         const first = s.arguments?.find((a) => a.name.value === 'first');
-        let page = 1;
+        let page = LIST_FIELD_SIZES[s.name.value] ?? 1;
         if (first?.value.kind === Kind.INT) page = Number(first.value.value);
-        else if (first?.value.kind === Kind.VARIABLE) page = Number(walk.variables[first.value.name.value] ?? 20);
+        else if (first?.value.kind === Kind.VARIABLE) page = Number(walk.variables[first.value.name.value] ?? LIST_FIELD_SIZES[s.name.value] ?? 20);
         cost += selectionCost(s.selectionSet.selections, multiplier * Math.max(1, page || 1), walk);
       }
     }
