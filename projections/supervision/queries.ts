@@ -289,21 +289,21 @@ export interface MonthData {
 
 /** Everything delivered, warned, back-filled or signed in within [from, to), for the units given (null: all active units). */
 export async function monthData(tx: pg.ClientBase, from: Date, to: Date, unitIds: readonly string[] | null): Promise<MonthData> {
-  const [deliveries, warns, late, signIns, first, units] = await Promise.all([
-    tx.query(
-      `SELECT unit_id, urgency, delivered_at, received_at, returned_at, sign_due_at, completed_at, provisional, policy_version, calendar_version
-         FROM supervision_deliveries WHERE delivered_at >= $1 AND delivered_at < $2 AND withdrawn_at IS NULL AND ($3::text[] IS NULL OR unit_id = ANY ($3))`,
-      [from, to, unitIds],
-    ),
-    tx.query(`SELECT unit_id, level, fell_due_at FROM supervision_warnings WHERE fell_due_at >= $1 AND fell_due_at < $2 AND ($3::text[] IS NULL OR unit_id = ANY ($3))`, [from, to, unitIds]),
-    tx.query(`SELECT unit_id, occurred_at FROM supervision_late_records WHERE occurred_at >= $1 AND occurred_at < $2 AND ($3::text[] IS NULL OR unit_id = ANY ($3))`, [from, to, unitIds]),
-    tx.query(
-      `SELECT DISTINCT unit_id, to_char(day, 'YYYY-MM-DD') AS day FROM supervision_sign_ins WHERE signed_in_at >= $1::timestamptz - interval '1 day' AND signed_in_at < $2::timestamptz + interval '1 day' AND ($3::text[] IS NULL OR unit_id = ANY ($3))`,
-      [from, to, unitIds],
-    ),
-    tx.query(`SELECT to_char(min(day), 'YYYY-MM-DD') AS day FROM supervision_sign_ins`),
-    tx.query(`SELECT unit_id, name, registered_at FROM directory_units WHERE active AND ($1::text[] IS NULL OR unit_id = ANY ($1)) ORDER BY unit_id`, [unitIds]),
-  ]);
+  // One client runs one statement at a time: the reads go in turn, inside the caller's snapshot.
+  const deliveries = await tx.query(
+    `SELECT unit_id, urgency, delivered_at, received_at, returned_at, sign_due_at, completed_at, provisional, policy_version, calendar_version
+       FROM supervision_deliveries WHERE delivered_at >= $1 AND delivered_at < $2 AND withdrawn_at IS NULL AND ($3::text[] IS NULL OR unit_id = ANY ($3))`,
+    [from, to, unitIds],
+  );
+  const warns = await tx.query(`SELECT unit_id, level, fell_due_at FROM supervision_warnings WHERE fell_due_at >= $1 AND fell_due_at < $2 AND ($3::text[] IS NULL OR unit_id = ANY ($3))`, [from, to, unitIds]);
+  const late = await tx.query(`SELECT unit_id, occurred_at FROM supervision_late_records WHERE occurred_at >= $1 AND occurred_at < $2 AND ($3::text[] IS NULL OR unit_id = ANY ($3))`, [from, to, unitIds]);
+  const signIns = await tx.query(
+    `SELECT DISTINCT unit_id, to_char(day, 'YYYY-MM-DD') AS day FROM supervision_sign_ins
+      WHERE signed_in_at >= $1::timestamptz - interval '1 day' AND signed_in_at < $2::timestamptz + interval '1 day' AND ($3::text[] IS NULL OR unit_id = ANY ($3))`,
+    [from, to, unitIds],
+  );
+  const first = await tx.query(`SELECT to_char(min(day), 'YYYY-MM-DD') AS day FROM supervision_sign_ins`);
+  const units = await tx.query(`SELECT unit_id, name, registered_at FROM directory_units WHERE active AND ($1::text[] IS NULL OR unit_id = ANY ($1)) ORDER BY unit_id`, [unitIds]);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
     deliveries: deliveries.rows.map((r) => ({
