@@ -15,6 +15,7 @@ import { SecurityLog } from './security-log.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { loadSupervision, registerSupervisionJobs, type Supervision } from '../supervision/supervision.ts';
 import { SignInRecorder } from '../supervision/sign-ins.ts';
+import { LogNotifier, reminderReactor, WebhookNotifier } from '../supervision/reminders.ts';
 
 /** The composed ledger: one of each part, wired once, for the server, the CLI and the tests. */
 export interface Ledger {
@@ -50,12 +51,13 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const securityLog = new SecurityLog(db.pool);
   const commands = new CommandService(deps, securityLog);
   const merkleLog = new MerkleLog({ pool: db.pool, key });
-  const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps))];
-  const projections = new ProjectionRunner(db.pool, store, allProjections);
   const jobs = new JobQueue(db.url);
+  const notifier = config.GONGWEN_NOTIFY_WEBHOOK_URL ? new WebhookNotifier(config.GONGWEN_NOTIFY_WEBHOOK_URL) : new LogNotifier();
+  const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps)), new ReactorRunner(db.pool, store, reminderReactor(db.pool, jobs, now))];
+  const projections = new ProjectionRunner(db.pool, store, allProjections);
   await projections.prepare();
   // A scan reviews what the read model shows; it first lets the supervision read model catch up.
-  registerSupervisionJobs(jobs, deps, () => projections.catchUp(['directory', 'supervision']));
+  registerSupervisionJobs(jobs, deps, notifier, () => projections.catchUp(['directory', 'supervision']));
   let sequencer: NodeJS.Timeout | undefined;
   let sequencing: Promise<unknown> = Promise.resolve();
 

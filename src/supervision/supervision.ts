@@ -6,6 +6,7 @@ import { loadPolicy, type DeadlinePolicy } from './policy.ts';
 import { deliveriesToReview, reviewDelivery } from './review.ts';
 import { recordDailyCheck } from './daily-check.ts';
 import { beijingDay } from './calendar.ts';
+import { deliverNotification, NOTIFY_JOB, queuePending, type Notifier } from './reminders.ts';
 
 /** The supervision rules in force: the working-day calendar and the deadline policy. */
 export interface Supervision {
@@ -50,7 +51,10 @@ export async function scanDeadlines(deps: Deps, jobs?: JobQueue): Promise<number
  * deliveries), per-delivery timers at the moments warnings fall due, and the daily check at the
  * close of every working day. Every handler is idempotent (see review.ts, daily-check.ts).
  */
-export function registerSupervisionJobs(jobs: JobQueue, deps: Deps, beforeScan: () => Promise<void>): void {
+/** Attempts per reminder: the first and four retries, 2, 4, 8 and 16 s apart (pg-boss backoff). */
+export const NOTIFY_ATTEMPTS = 5;
+
+export function registerSupervisionJobs(jobs: JobQueue, deps: Deps, notifier: Notifier, beforeScan: () => Promise<void>): void {
   jobs.register({
     name: SCAN_JOB,
     // One scan at a time across servers; a scan that is still running makes the next one wait.
@@ -59,7 +63,15 @@ export function registerSupervisionJobs(jobs: JobQueue, deps: Deps, beforeScan: 
     handle: async () => {
       await beforeScan();
       await scanDeadlines(deps, jobs);
+      await queuePending(deps.pool, jobs);
     },
+  });
+  jobs.register<{ notificationId: string }>({
+    name: NOTIFY_JOB,
+    // 'stately': at most one queued and one running per message (singletonKey = its id).
+    queue: { policy: 'stately', retryLimit: NOTIFY_ATTEMPTS - 1, retryDelay: 2, retryBackoff: true },
+    work: { pollingIntervalSeconds: 0.5 },
+    handle: (job) => deliverNotification(deps.pool, notifier, job.data.notificationId, NOTIFY_ATTEMPTS, deps.now),
   });
   jobs.register<{ documentId: string; unitId: string }>({
     name: REVIEW_JOB,
