@@ -78,6 +78,25 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
     const fin = card.data!.scorecard.units.find((u: any) => u.unitId === 'fin');
     assert.ok(fin.score < card.data!.scorecard.units.find((u: any) => u.unitId === 'edu').score);
 
+    // Every table downloads as CSV: UTF-8 with a BOM, or GB18030; the same access rules.
+    const download = async (userId: string, path: string) =>
+      fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${await api.tokenFor(userId)}` } });
+    const csv = await download('inspector', `/supervision/warnings.csv?urgency=${encodeURIComponent('特急')}`);
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type')!, /text\/csv; charset=utf-8/);
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+    const lines = bytes.subarray(3).toString('utf8').split('\r\n');
+    assert.match(lines[0]!, /^warningId,documentId,unitId,unitName,clock,level,/);
+    assert.match(lines[1]!, /,urgent-1,fin,阜阳市财政局,sign,yellow,/);
+    assert.ok(lines.some((l) => /^period,calendarVersion,policyVersion,ledgerPosition/.test(l)), 'the basis closes the file');
+    const gb = Buffer.from(await (await download('inspector', '/supervision/unitStatistics.csv?month=2025-11&encoding=gb18030')).arrayBuffer());
+    assert.ok(gb.includes(Buffer.from([0xb2, 0xc6, 0xd5, 0xfe])), '财政 in GB18030');
+    assert.ok(!gb.includes(Buffer.from('财政', 'utf8')));
+    assert.equal((await download('fin-clerk', '/supervision/overdue.csv')).status, 403);
+    assert.equal((await fetch(`${api.url}/supervision/overdue.csv`)).status, 401);
+    assert.equal((await download('inspector', '/supervision/nothing.csv')).status, 404);
+
     // Signing clears: the warning stays in the history with its clearing.
     clock.set(bj('2025-11-17', '10:30'));
     await city.run(city.people('fin').clerk, 'ReceiveDocument', { documentId: 'urgent-1', unitId: 'fin' });
