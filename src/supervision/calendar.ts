@@ -146,6 +146,22 @@ export class WorkingCalendar {
     throw new Error('unreachable');
   }
 
+  /** The instant `workingMs` of office time before `toMs` (the latest such instant). */
+  subtractWorkingTime(toMs: number, workingMs: number): number {
+    let left = workingMs;
+    for (let day = beijingDay(toMs), guard = 0; guard < 3660; day = addDays(day, -1), guard++) {
+      if (!this.isWorkingDay(day)) continue;
+      for (const s of [...this.spans].reverse()) {
+        const start = beijingTime(day, s.start);
+        const end = Math.min(beijingTime(day, s.end), toMs);
+        if (end <= start) continue;
+        if (left <= end - start) return end - left;
+        left -= end - start;
+      }
+    }
+    throw new Error('no working time within ten years');
+  }
+
   /** `days` working days (each one office day's worth of working time) after `fromMs`. */
   addWorkingDays(fromMs: number, days: number): number {
     return this.addWorkingTime(fromMs, days * this.dayMinutes * MINUTE_MS);

@@ -266,7 +266,7 @@ export function nextCheckAt(state: SupervisionState, delivery: DeliveryState): s
   return Number.isFinite(next) ? iso(next) : null;
 }
 
-function clockStopped(delivery: DeliveryState, clock: SupervisionClock): boolean {
+export function clockStopped(delivery: DeliveryState, clock: SupervisionClock): boolean {
   if (delivery.status === 'returned' || delivery.status === 'withdrawn' || delivery.status === 'filed') return true;
   return clock === 'sign' ? delivery.receivedAt !== null : delivery.completedAt !== null;
 }

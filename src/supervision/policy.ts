@@ -77,6 +77,13 @@ export function loadPolicy(file: string = DEFAULT_POLICY_FILE): DeadlinePolicy {
   return parsePolicy(json, file);
 }
 
+/** The instant a duration before `toMs` begins, on the calendar. */
+export function subtractDuration(calendar: WorkingCalendar, toMs: number, d: Duration): number {
+  if (d.hours !== undefined) return toMs - d.hours * 3600_000;
+  if (d.workingHours !== undefined) return calendar.subtractWorkingTime(toMs, d.workingHours * 3600_000);
+  return calendar.subtractWorkingTime(toMs, d.workingDays! * calendar.dayMinutes * 60_000);
+}
+
 /** The instant a duration after `fromMs` ends, on the calendar. */
 export function addDuration(calendar: WorkingCalendar, fromMs: number, d: Duration): number {
   if (d.hours !== undefined) return fromMs + d.hours * 3600_000;

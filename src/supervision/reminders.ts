@@ -97,7 +97,7 @@ export async function deliverNotification(pool: pg.Pool, notifier: Notifier, not
   await pool.query(`UPDATE supervision_notifications SET delivered_at = $2 WHERE notification_id = $1`, [notificationId, now()]);
 }
 
-async function mobiles(pool: pg.Pool, userIds: readonly string[]): Promise<Map<string, string | null>> {
+export async function mobiles(pool: pg.Pool, userIds: readonly string[]): Promise<Map<string, string | null>> {
   const { rows } = await pool.query<{ user_id: string; mobile: string | null }>(`SELECT user_id, mobile FROM supervision_contacts WHERE user_id = ANY ($1)`, [userIds]);
   return new Map(rows.map((r) => [r.user_id, r.mobile]));
 }

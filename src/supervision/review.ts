@@ -5,7 +5,10 @@ import { handleCommand } from '../app/handle-command.ts';
 import { deliveryDecider } from '../domain/delivery/index.ts';
 import { streams } from '../domain/streams.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
-import { nextCheckAt, supervisionDecider, type SupervisionContext } from './decide.ts';
+import { clockStopped, nextCheckAt, supervisionDecider, type SupervisionContext } from './decide.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import { subtractDuration } from './policy.ts';
+import { createNotification, mobiles } from './reminders.ts';
 import type { Supervision } from './supervision.ts';
 
 /**
@@ -14,7 +17,7 @@ import type { Supervision } from './supervision.ts';
  * Safe to run any number of times, by any number of servers: the decision is taken on the
  * streams' current state and appended with the revision it was taken on.
  */
-export async function reviewDelivery(deps: CommandDeps & { supervision: Supervision }, documentId: string, unitId: string): Promise<{ events: RecordedEvent[]; nextCheckAt: string | null }> {
+export async function reviewDelivery(deps: CommandDeps & { supervision: Supervision }, documentId: string, unitId: string, jobs?: JobQueue): Promise<{ events: RecordedEvent[]; nextCheckAt: string | null }> {
   const streamId = streams.supervision(documentId, unitId);
   const before = await deps.store.readStream(streamId);
   let delivery = (await loadState(deps.store, deliveryDecider, streams.delivery(documentId, unitId))).state;
@@ -41,7 +44,39 @@ export async function reviewDelivery(deps: CommandDeps & { supervision: Supervis
     retryPolicy(deps),
   );
   const after = await loadState(deps.store, supervisionDecider, streamId);
-  const next = nextCheckAt(after.state, delivery);
+  let next = nextCheckAt(after.state, delivery);
+  // 临期提醒: a running clock close to its deadline reminds the people answerable for it, once per deadline.
+  const nowMs = deps.now().getTime();
+  for (const clock of ['sign', 'handle'] as const) {
+    const c = after.state.clocks[clock];
+    if (!c || c.paused || c.raised.has('yellow') || clockStopped(delivery, clock) || !delivery.delivery) continue;
+    const remindAt = subtractDuration(deps.supervision.calendar, Date.parse(c.dueAt), deps.supervision.policy.reminders.beforeDeadline);
+    if (remindAt > nowMs) {
+      if (next === null || remindAt < Date.parse(next)) next = new Date(remindAt).toISOString();
+      continue;
+    }
+    const people = await unitPeople(deps.pool, unitId);
+    const assignee = clock === 'handle' ? delivery.assignment?.assigneeUserId : undefined;
+    const h = delivery.delivery;
+    const to = assignee ? [assignee] : people.clerks;
+    const phones = await mobiles(deps.pool, to);
+    for (const userId of to) {
+      await createNotification(
+        deps.pool,
+        jobs,
+        {
+          notificationId: `approach:${documentId}.${unitId}:${clock}:${c.dueAt}:${userId}`,
+          kind: 'approaching-deadline',
+          userId,
+          unitId,
+          mobile: phones.get(userId) ?? null,
+          text: `公文《${h.title}》（${h.docNumber}）${clock === 'sign' ? '签收' : '办理'}期限 ${c.dueAt} 将至，请及时处理。`,
+          subject: { documentId, unitId, clock, dueAt: c.dueAt },
+        },
+        deps.now(),
+      );
+    }
+  }
   await deps.pool.query(
     `INSERT INTO supervision_reviews (document_id, unit_id, delivery_revision, next_check_at, reviewed_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (document_id, unit_id) DO UPDATE SET delivery_revision = GREATEST(supervision_reviews.delivery_revision, EXCLUDED.delivery_revision),

@@ -36,7 +36,7 @@ export async function scanDeadlines(deps: Deps, jobs?: JobQueue): Promise<number
   for (;;) {
     const due = await deliveriesToReview(deps.pool, deps.now(), SCAN_BATCH);
     for (const { documentId, unitId } of due) {
-      const { nextCheckAt } = await reviewDelivery(deps, documentId, unitId);
+      const { nextCheckAt } = await reviewDelivery(deps, documentId, unitId, jobs);
       if (nextCheckAt && jobs?.started) {
         await jobs.send(REVIEW_JOB, { documentId, unitId }, { startAfter: new Date(nextCheckAt), singletonKey: `${documentId}.${unitId}@${nextCheckAt}` });
       }
@@ -77,7 +77,7 @@ export function registerSupervisionJobs(jobs: JobQueue, deps: Deps, notifier: No
     name: REVIEW_JOB,
     queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true },
     handle: async (job) => {
-      await reviewDelivery(deps, job.data.documentId, job.data.unitId);
+      await reviewDelivery(deps, job.data.documentId, job.data.unitId, jobs);
     },
   });
   const lastClose = deps.supervision.calendar.spans.at(-1)!.end + 10;

@@ -77,3 +77,11 @@ test('office hours are configurable, and bad ones are refused with a reason', ()
   assert.throws(() => parseOfficeHours('12:00-08:30'), /end after start/);
   assert.throws(() => parseOfficeHours('08:30-12:00,11:00-17:00'), /disjoint/);
 });
+
+test('working time counted backwards: the reminder moment before a deadline', () => {
+  // One working hour before Monday 09:00 is Friday 17:00; before Monday 15:00 it is 12:00 (lunch skipped) → 14:30 − 0.5 h = 11:30.
+  assert.equal(iso(cal.subtractWorkingTime(bj('2025-11-17', '09:00'), 3600_000)), '2025-11-14 17:00');
+  assert.equal(iso(cal.subtractWorkingTime(bj('2025-11-17', '15:00'), 3600_000)), '2025-11-17 11:30');
+  // Across the National Day holiday: one hour before 9 October 09:00 is 30 September 17:00.
+  assert.equal(iso(cal.subtractWorkingTime(bj('2025-10-09', '09:00'), 3600_000)), '2025-09-30 17:00');
+});

@@ -32,9 +32,15 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   assert.match(deadline.calendarVersion as string, /^chinese-days@/);
   assert.equal(deadline.provisional, false);
 
+  const reminders = async () => (await ledger.db.pool.query(`SELECT notification_id, kind, user_id FROM supervision_notifications WHERE kind = 'approaching-deadline'`)).rows;
+  // 临期提醒 one working hour before the deadline: for a deadline at 22:00 that was 17:00, so at once, and once only.
+  const reminder = { notification_id: `approach:urgent-1.fin:sign:${bj('2025-11-14', '22:00').toISOString()}:fin-clerk`, kind: 'approaching-deadline', user_id: 'fin-clerk' };
+  assert.deepEqual(await reminders(), [reminder]);
   clock.set(bj('2025-11-14', '21:59'));
   await scanDeadlines(deps);
   assert.equal((await supervisionEvents(ledger, 'urgent-1', 'fin')).length, 1, 'not yet due');
+  await reviewDelivery(deps, 'urgent-1', 'fin');
+  assert.deepEqual(await reminders(), [reminder]);
   clock.set(bj('2025-11-14', '22:01'));
   await scanDeadlines(deps);
   events = await supervisionEvents(ledger, 'urgent-1', 'fin');
@@ -158,4 +164,20 @@ test('two servers reviewing at once, and a job run again after a crash before it
   await ledger.db.pool.query('DELETE FROM supervision_reviews');
   await scanDeadlines(deps);
   assert.equal((await supervisionEvents(ledger, 'fast-1', 'edu')).length, 2);
+});
+
+test('临期提醒: a 平件 due at 10:00 reminds the clerks at 09:00, not before', async () => {
+  const { ledger, city, clock } = await ledgerOnClock(bj('2025-11-17', '09:00'));
+  const deps = jobDeps(ledger, clock.now);
+  clock.set(bj('2025-11-17', '10:00'));
+  await sendDocument(ledger, city, 'plain-r', { urgency: '平件', mainRecipients: ['edu'] });
+  const reminders = async () => (await ledger.db.pool.query(`SELECT user_id FROM supervision_notifications WHERE kind = 'approaching-deadline'`)).rows.map((r) => r.user_id);
+  await scanDeadlines(deps);
+  clock.set(bj('2025-11-18', '08:59'));
+  await scanDeadlines(deps);
+  assert.deepEqual(await reminders(), []);
+  clock.set(bj('2025-11-18', '09:00'));
+  await scanDeadlines(deps);
+  await scanDeadlines(deps);
+  assert.deepEqual(await reminders(), ['edu-clerk']);
 });
