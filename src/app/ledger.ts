@@ -53,7 +53,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const merkleLog = new MerkleLog({ pool: db.pool, key });
   const jobs = new JobQueue(db.url);
   const notifier = config.GONGWEN_NOTIFY_WEBHOOK_URL ? new WebhookNotifier(config.GONGWEN_NOTIFY_WEBHOOK_URL) : new LogNotifier();
-  const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps)), new ReactorRunner(db.pool, store, reminderReactor(db.pool, jobs, now))];
+  const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps)), new ReactorRunner(db.pool, store, reminderReactor(db.pool, store, jobs, supervision, now))];
   const projections = new ProjectionRunner(db.pool, store, allProjections);
   await projections.prepare();
   // A scan reviews what the read model shows; it first lets the supervision read model catch up.

@@ -6,6 +6,12 @@ import type { Reactor } from '../app/reactors/reactor-runner.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { unitPeople } from './review.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import { loadState } from '../app/commands/deps.ts';
+import { streams } from '../domain/streams.ts';
+import { supervisionDecider } from './decide.ts';
+import { addDuration } from './policy.ts';
+import type { Supervision } from './supervision.ts';
 
 /**
  * Reminders (提醒): a notification port with two adapters — the log, and an HTTP webhook (SMS
@@ -107,7 +113,7 @@ export async function mobiles(pool: pg.Pool, userIds: readonly string[]): Promis
  * restart): a 特急 delivery reminds the unit's clerks and leaders at once (急事急办, outside office
  * hours too); a warning reminds the people it names.
  */
-export function reminderReactor(pool: pg.Pool, jobs: JobQueue, now: () => Date): Reactor {
+export function reminderReactor(pool: pg.Pool, store: EventStore, jobs: JobQueue, supervision: Supervision, now: () => Date): Reactor {
   return {
     name: 'supervision-reminders',
     handles: new Set(['DocumentDelivered', 'WarningIssued']),
@@ -116,12 +122,18 @@ export function reminderReactor(pool: pg.Pool, jobs: JobQueue, now: () => Date):
       if (event.type === 'DocumentDelivered') {
         const d = event.data as z.infer<typeof DocumentDelivered.data>;
         if (d.urgency !== '特急') return;
+        // Replaying an old delivery (a first start on an existing ledger) reminds nobody: once its
+        // deadline has passed, the warnings speak for it.
+        if (addDuration(supervision.calendar, Date.parse(d.deliveredAt), supervision.policy.signFor.特急) < now().getTime()) return;
         const people = await unitPeople(pool, d.unitId);
         for (const userId of new Set([...people.clerks, ...people.leaders])) {
           notes.push({ notificationId: `urgent:${event.eventId}:${userId}`, kind: 'urgent-delivery', userId, unitId: d.unitId, text: `特急公文《${d.title}》（${d.docNumber}）已送达，请立即签收办理。`, subject: { documentId: d.documentId, unitId: d.unitId } });
         }
       } else {
         const w = event.data as z.infer<typeof WarningIssued.data>;
+        // A warning already cleared (raised late, for a clock stopped meanwhile) calls for no reminder.
+        const state = (await loadState(store, supervisionDecider, streams.supervision(w.documentId, w.unitId))).state;
+        if (!state.clocks[w.clock]?.active.has(w.level)) return;
         const what = w.clock === 'sign' ? '签收' : '办理';
         for (const userId of w.responsibleUserIds) {
           notes.push({

@@ -59,6 +59,10 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   assert.equal(events.at(-1)!.escalation, '督办');
   assert.deepEqual(events.at(-1)!.responsibleUserIds, ['fin-clerk', 'fin-leader'], '督办 reaches the leaders too');
 
+  await ledger.settle();
+  const warningReminders = async () => (await ledger.db.pool.query(`SELECT user_id, subject->>'level' AS level FROM supervision_notifications WHERE kind = 'warning' ORDER BY 2 DESC, 1`)).rows.map((r) => `${r.level}:${r.user_id}`);
+  assert.deepEqual(await warningReminders(), ['yellow:fin-clerk', 'red:fin-clerk', 'red:fin-leader'], 'each warning reminds the people it names');
+
   // Re-running every job adds nothing.
   for (let i = 0; i < 3; i++) await scanDeadlines(deps);
   await reviewDelivery(deps, 'urgent-1', 'fin');
@@ -94,6 +98,9 @@ test('平件 delivered on the Friday before the Dragon Boat holiday is due after
   assert.deepEqual(events.map((e) => `${e.type}:${e.level ?? e.reason ?? ''}`), ['DeadlineSet:', 'WarningIssued:yellow', 'WarningCleared:signed']);
   assert.equal(events[1]!.fellDueAt, bj('2025-06-03', '16:00').toISOString());
   assert.equal(events[2]!.clearedAt, bj('2025-06-04', '09:00').toISOString());
+  await ledger.settle();
+  const { rows } = await ledger.db.pool.query(`SELECT count(*)::int AS n FROM supervision_notifications WHERE kind = 'warning'`);
+  assert.equal(rows[0].n, 0, 'a warning raised late and already cleared reminds nobody');
 });
 
 test('handling: 请示 has ten working days, an assignment with a due date replaces that deadline, completion clears; a pause needs a reason and moves the deadline', async () => {
