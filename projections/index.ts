@@ -5,6 +5,7 @@ import { directoryProjection } from './directory/index.ts';
 import { inboxProjection } from './inbox/index.ts';
 import { searchProjection } from './search/index.ts';
 import { sentBoxProjection } from './sent-box/index.ts';
+import { supervisionProjection } from './supervision/index.ts';
 
 /** Every read model the ledger keeps, in the order they are caught up. */
 export const allProjections: readonly Projection[] = [
@@ -14,4 +15,5 @@ export const allProjections: readonly Projection[] = [
   auditProjection,
   catalogueProjection,
   searchProjection,
+  supervisionProjection,
 ];

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.ts';
 import { registerGraphql } from './api/graphql.ts';
 import { registerGraphiql } from './api/graphiql.ts';
+import { registerSupervisionCsv } from './api/supervision-csv.ts';
 import type { Ledger } from './app/ledger.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
 
@@ -30,6 +31,7 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
   await registerGraphql(app, ledger);
   await registerDownloads(app, ledger);
   if (ledger.config.GONGWEN_MODE !== 'production') await registerGraphiql(app);
+  registerSupervisionCsv(app, ledger);
   app.get('/health', async (_req, reply) => {
     try {
       const status = await ledger.status();

@@ -53,6 +53,15 @@ export const actionLabels: Readonly<Record<LedgerEventType, string>> = {
   CredentialRevoked: '吊销凭证',
   // 版式文件 (rendering-<id>)
   DocumentRendered: '生成版式文件',
+  // 电子监察 (supervision-<id>.<unit>, signin-, contact-, dailycheck-)
+  DeadlineSet: '设定时限',
+  WarningIssued: '预警',
+  WarningCleared: '解除预警',
+  ClockPaused: '暂停计时',
+  ClockResumed: '恢复计时',
+  UserSignedIn: '登录',
+  UserMobileSet: '设置手机号码',
+  DailyCheckRecorded: '每日检查',
 };
 
 /**

@@ -19,7 +19,8 @@ async function apply(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promi
 /** Units, users and their credentials, seals, and the seal usage log with its anomalies. */
 export const directoryProjection: Projection = {
   name: 'directory',
-  version: 2,
+  // 3: WEEKEND / OFF_HOURS on the working-day calendar (holidays, 调休, office hours).
+  version: 3,
   handles: new Set([...directoryEvents.map((d) => d.type), ...sealEvents.map((d) => d.type), 'DocumentSealed']),
   schemaSql: schemaFile(new URL('./schema.sql', import.meta.url)),
   tables: ['directory_units', 'directory_users', 'directory_credentials', 'directory_seals', 'directory_seal_usage'],

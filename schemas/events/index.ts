@@ -5,7 +5,8 @@ import { documentEvents } from './document.ts';
 import { numberingEvents } from './numbering.ts';
 import { renderingEvents } from './rendering.ts';
 import { sealEvents } from './seal.ts';
+import { supervisionEvents } from './supervision.ts';
 
-export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents, ...renderingEvents];
+export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents, ...renderingEvents, ...supervisionEvents];
 
 export const eventRegistry = createEventRegistry(allEventDefinitions);

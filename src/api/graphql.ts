@@ -18,11 +18,12 @@ import { textArgumentsRule } from './text-arguments.ts';
 import { credentialResolvers } from './credential-queries.ts';
 import { absentIfNull, queryResolvers } from './query-resolvers.ts';
 import { ledgerProofResolvers } from './ledger-proof-resolvers.ts';
+import { supervisionResolvers } from './supervision-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql'];
+export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -85,6 +86,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       ...queryResolvers(ledger, app.log),
       ...credentialResolvers(store, app.log),
       ...ledgerProofResolvers(ledger, app.log),
+      ...supervisionResolvers(ledger, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
@@ -127,6 +129,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       }
       // A refused credential is evidence for inspectors (guessing, a stolen or revoked token).
       if (!auth.ok && auth.presented) await securityLog.recordFailedLogin(auth.claimedUserId, auth.reason, request.ip).catch(() => {});
+      // 登录记录 for the daily check: the first successful sign-in of the day, once per user and day.
+      if (auth.ok) await ledger.signIns.record(auth.principal, now()).catch((error) => app.log.warn({ err: error }, 'sign-in not recorded'));
       return { auth };
     },
     subscription: {

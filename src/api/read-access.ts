@@ -80,3 +80,18 @@ export function requireNumberRegister(p: User, unitId: string): void {
   if (unitId === p.unitId && (p.roles.includes('CLERK') || p.roles.includes('LEADER'))) return;
   throw apiError('NOT_AUTHORISED', '只有本单位的文书、领导或纪检监察人员可以查看发文登记簿 (not authorised)');
 }
+
+/**
+ * 电子监察 reads: inspectors see every unit (null), a unit's leaders only their own unit; nobody else.
+ * `requested` narrows an inspector's view to one unit; a leader naming another unit is refused.
+ */
+export function supervisionScope(p: User, requested: string | undefined | null): string[] | null {
+  if (p.roles.includes('INSPECTOR')) return requested ? [requested] : null;
+  if (p.roles.includes('LEADER') && (!requested || requested === p.unitId)) return [p.unitId];
+  throw apiError('NOT_AUTHORISED', '只有纪检监察人员或本单位领导可以查看电子监察信息 (inspectors, or the unit\'s own leaders)');
+}
+
+/** The audit entries whose hash re-check failed: inspectors only. */
+export function requireInspector(p: User): void {
+  if (!p.roles.includes('INSPECTOR')) throw apiError('NOT_AUTHORISED', '只有纪检监察人员可以查看 (inspectors only)');
+}

@@ -45,6 +45,10 @@ export const commandRoles = {
   DeactivateUser: ['SUPER_ADMIN', 'UNIT_ADMIN'],
   IssueCredential: ['SUPER_ADMIN', 'UNIT_ADMIN'],
   RevokeCredential: ['SUPER_ADMIN', 'UNIT_ADMIN'],
+  SetUserMobile: ['SUPER_ADMIN', 'UNIT_ADMIN'],
+  // 电子监察 (a leader for the own unit's deliveries; the unit rule is the supervision decider's)
+  PauseSupervisionClock: ['LEADER', 'INSPECTOR'],
+  ResumeSupervisionClock: ['LEADER', 'INSPECTOR'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type UserCommandType = keyof typeof commandRoles;

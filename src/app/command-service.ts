@@ -10,6 +10,7 @@ import { commandHash } from './command-hash.ts';
 import { sameCommand } from './handle-command.ts';
 import { sealRoutes } from './commands/seal-commands.ts';
 import { sealingRoutes } from './commands/sealing-commands.ts';
+import { supervisionRoutes } from './commands/supervision-commands.ts';
 import type { SecurityLog } from './security-log.ts';
 
 export const commandRoutes: Readonly<Record<string, CommandRoute>> = {
@@ -18,6 +19,7 @@ export const commandRoutes: Readonly<Record<string, CommandRoute>> = {
   ...deliveryRoutes,
   ...sealRoutes,
   ...directoryRoutes,
+  ...supervisionRoutes,
 };
 
 /**

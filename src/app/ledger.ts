@@ -16,6 +16,9 @@ import { renderingRecorder } from './reactors/rendering-recorder.ts';
 import { RenderWorker } from '../render/index.ts';
 import { SecurityLog } from './security-log.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
+import { loadSupervision, registerSupervisionJobs, type Supervision } from '../supervision/supervision.ts';
+import { SignInRecorder } from '../supervision/sign-ins.ts';
+import { LogNotifier, reminderReactor, WebhookNotifier } from '../supervision/reminders.ts';
 
 /** The composed ledger: one of each part, wired once, for the server, the CLI and the tests. */
 export interface Ledger {
@@ -39,6 +42,9 @@ export interface Ledger {
   projections: ProjectionRunner;
   /** Background jobs (pg-boss): register definitions before `jobs.start()`. Not started by `start`. */
   jobs: JobQueue;
+  /** 电子监察: the calendar and deadline policy (the supervision jobs are registered on `jobs`). */
+  supervision: Supervision;
+  signIns: SignInRecorder;
   /** Starts the background work: process managers and the Merkle log sequencer. */
   start(opts?: { sequenceEveryMs?: number }): void;
   /** Runs every process manager and projection until everything committed so far is handled (CLI, tests). */
@@ -51,18 +57,23 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const key = await loadLedgerKey(config);
   const now = opts.now ?? (() => new Date());
   const store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey, clock: now });
-  const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool, key.macKey), sealIssuer: key, now };
+  // A bad deadline policy or office hours stop start-up here, naming the field.
+  const supervision = loadSupervision(config);
+  const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool, key.macKey), sealIssuer: key, supervision, now };
   const securityLog = new SecurityLog(db.pool);
   const commands = new CommandService(deps, securityLog);
   const merkleLog = new MerkleLog({ pool: db.pool, key, ...(config.EVENT_STORE === 'eventstoredb' ? { feed: store } : {}) });
-  const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps))];
   const renderer = new RenderWorker();
   const renderings = new ReactorRunner(db.pool, store, renderingRecorder(deps, config, renderer), (error, event) =>
     console.error(`版式文件生成失败，稍后重试 (rendering of ${event.streamId} failed, will retry): ${(error as Error).message}`),
   );
-  const projections = new ProjectionRunner(db.pool, store, allProjections);
   const jobs = new JobQueue(db.url);
+  const notifier = config.GONGWEN_NOTIFY_WEBHOOK_URL ? new WebhookNotifier(config.GONGWEN_NOTIFY_WEBHOOK_URL) : new LogNotifier();
+  const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps)), new ReactorRunner(db.pool, store, reminderReactor(db.pool, store, jobs, supervision, now))];
+  const projections = new ProjectionRunner(db.pool, store, allProjections);
   await projections.prepare();
+  // A scan reviews what the read model shows; it first lets the supervision read model catch up.
+  registerSupervisionJobs(jobs, deps, notifier, () => projections.catchUp(['directory', 'supervision']));
   let sequencer: NodeJS.Timeout | undefined;
   let sequencing: Promise<unknown> = Promise.resolve();
 
@@ -79,6 +90,8 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     renderer,
     projections,
     jobs,
+    supervision,
+    signIns: new SignInRecorder(store),
     start({ sequenceEveryMs = 1_000 } = {}) {
       for (const r of reactors) r.start();
       projections.start();

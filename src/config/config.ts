@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_OFFICE_HOURS, parseOfficeHours } from '../supervision/calendar.ts';
 
 /**
  * Configuration comes from the environment only, and is validated once at start-up so a bad value
@@ -81,6 +82,21 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^esdb(\+discover)?:\/\/[^\s/?#]+/, 'must be an esdb:// or esdb+discover:// connection string, e.g. esdb://localhost:2113?tls=false')
     .optional(),
+  /** 办公时间 of a working day (Beijing time), for deadlines in working hours and the seal log's OFF_HOURS. */
+  GONGWEN_OFFICE_HOURS: z
+    .string()
+    .superRefine((text, ctx) => {
+      try {
+        parseOfficeHours(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .default(DEFAULT_OFFICE_HOURS),
+  /** The deadline policy file (JSON); the default is src/supervision/deadline-policy.json. Validated at start-up. */
+  GONGWEN_DEADLINE_POLICY: z.string().min(1).optional(),
+  /** Reminders go to this HTTP webhook (an SMS gateway, a messaging bot) as JSON POSTs; unset, they are only logged. */
+  GONGWEN_NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -7,6 +7,10 @@ export const streams = {
   unit: (unitId: string) => `unit-${unitId}`,
   user: (userId: string) => `user-${userId}`,
   rendering: (documentId: string) => `rendering-${documentId}`,
+  supervision: (documentId: string, unitId: string) => `supervision-${documentId}.${unitId}`,
+  signIn: (userId: string, day: string) => `signin-${userId}.${day}`,
+  contact: (userId: string) => `contact-${userId}`,
+  dailyCheck: (day: string) => `dailycheck-${day}`,
 } as const;
 
 export const categoryOf = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'));

@@ -8,6 +8,7 @@ import { newToken } from '../../src/api/api-commands.ts';
 import { commandRoles, type Principal } from '../../src/app/authorization.ts';
 import { yearOf } from '../../src/domain/numbering/index.ts';
 import { streams } from '../../src/domain/streams.ts';
+import { reviewDelivery } from '../../src/supervision/review.ts';
 import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity, SYSTEM } from '../support/ledger.ts';
 import { startApi, type GraphqlResponse } from '../support/http.ts';
 
@@ -112,6 +113,13 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
     if (stage !== 'delivered') await run(clerk, 'ReceiveDocument', { documentId, unitId });
     if (stage === 'assigned') await run(leader, 'AssignHandling', { documentId, unitId, assigneeUserId: `${unitId}-clerk`, dueDate: '2099-12-01' });
     return { documentId, unitId };
+  }
+
+  /** An assigned delivery to `unitId` whose handling deadline the supervision job has set. */
+  async function supervised(unitId: string): Promise<{ documentId: string; unitId: string }> {
+    const k = await incoming(unitId, 'assigned');
+    await reviewDelivery({ store: ledger.store, pool: ledger.db.pool, config: ledger.config, supervision: ledger.supervision, now: () => new Date() } as never, k.documentId, k.unitId);
+    return k;
   }
 
   async function sealOf(unitId: string): Promise<string> {
@@ -260,6 +268,19 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
       const userId = await member(u);
       return { input: { userId, credentialId: 'phone', label: '手机' }, streams: [streams.user(userId)], expect: ['CredentialIssued'] };
     },
+    async SetUserMobile(u) {
+      const userId = await member(u);
+      return { input: { userId, mobile: '13800138000' }, streams: [streams.contact(userId)], expect: ['UserMobileSet'] };
+    },
+    async PauseSupervisionClock(u) {
+      const k = await supervised(u);
+      return { input: { ...k, clock: 'handle', reason: '等待上级答复' }, streams: [streams.supervision(k.documentId, k.unitId)], expect: ['ClockPaused'] };
+    },
+    async ResumeSupervisionClock(u) {
+      const k = await supervised(u);
+      await run(people(u).leader, 'PauseSupervisionClock', { ...k, clock: 'handle', reason: '等待上级答复' });
+      return { input: { ...k, clock: 'handle' }, streams: [streams.supervision(k.documentId, k.unitId)], expect: ['ClockResumed', 'DeadlineSet'] };
+    },
     async RevokeCredential(u) {
       const userId = await member(u);
       await run(SYSTEM, 'IssueCredential', { userId, credentialId: 'laptop', tokenHash: newToken(userId).tokenHash });
@@ -294,8 +315,10 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
   async function assertRefused(userId: string, mutation: string, input: Input, code: string, watched: string[]): Promise<GraphqlResponse> {
     const commandId = `m-${randomUUID()}`;
     const commandType = mutation[0]!.toUpperCase() + mutation.slice(1);
-    // The helper's first request for a user issues its login token: an event, but not this command's.
+    // The helper's first request for a user issues its login token, and the user's first request of
+    // the day records the sign-in (UserSignedIn): events, but not this command's.
     await api.tokenFor(userId);
+    await api.gql(userId, '{ me { userId } }');
     const before = await snapshot(watched);
     const r = await mutate(userId, mutation, { ...input, commandId });
     assert.equal(r.code, code, `${userId} ${mutation}: expected ${code}, got ${JSON.stringify(r.errors ?? r.result)}`);
@@ -342,6 +365,7 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
           test(`${role} may ${name}`, async () => {
             const c = await fixtures[commandType]!(unitId);
             await api.tokenFor(userId);
+            await api.gql(userId, '{ me { userId } }'); // the day's sign-in, recorded before the count
             const before = await snapshot(c.streams);
             const fields = `commandId duplicate ${commandType === 'IssueCredential' ? 'token' : ''} events { type streamId actorUserId actorRole }`;
             const r = await mutate(userId, name, c.input, fields);

@@ -160,6 +160,44 @@ describe('read-access matrix: every read query × every role × issuer / fellow 
       query: q(`{ exportSealedDocument(documentId: "${DOC}") }`),
       check: (r, a) => (readsDocument(a) ? ok : refused('NOT_FOUND'))(r, a),
     },
+    // 电子监察: inspectors see every unit; a unit's leaders only their own unit.
+    overdue: {
+      query: q('{ overdue(unitId: "edu") { edges { node { unitId } } } }'),
+      check: (r, a) => (a.role === 'INSPECTOR' || (a.role === 'LEADER' && a.unitId === 'edu') ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    sendersCheck: {
+      query: q('{ sendersCheck(unitId: "edu") { edges { node { unitId } } } }'),
+      check: (r, a) => (a.seesAll || a.unitId === 'edu' ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    warnings: {
+      query: q('{ warnings(unitId: "fin") { edges { node { unitId } } } }'),
+      check: (r, a) => (a.role === 'INSPECTOR' || (a.role === 'LEADER' && a.unitId === 'fin') ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    unitStatistics: {
+      query: q('{ unitStatistics(month: "2026-01", unitId: "fin") { units { unitId } } }'),
+      check: (r, a) => (a.role === 'INSPECTOR' || (a.role === 'LEADER' && a.unitId === 'fin') ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    unitRanking: {
+      query: q('{ unitRanking(month: "2026-01") { units { unitId } } }'),
+      check: (r, a) => (a.role === 'INSPECTOR' ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    scorecard: {
+      query: q('{ scorecard(year: 2026, unitId: "fin") { units { unitId } } }'),
+      check: (r, a) => (a.role === 'INSPECTOR' || (a.role === 'LEADER' && a.unitId === 'fin') ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    dailyCheck: {
+      query: q('{ dailyCheck(day: "2026-01-05") { day } }'),
+      check: (r, a) => (a.role === 'INSPECTOR' || a.role === 'LEADER' ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    unverifiedEntries: {
+      query: q('{ unverifiedEntries { edges { node { streamId } } } }'),
+      check: (r, a) => (a.role === 'INSPECTOR' ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    ledgerConsistency: {
+      query: q('{ ledgerConsistency(fromSize: 1) { fromSize toSize proof } }'),
+      // Hashes only: any signed-in user may check that the log was extended, never rewritten.
+      check: ok,
+    },
     numberRegister: {
       query: q('{ numberRegister(unitId: "edu", prefix: "阜教", year: 2026) { lastNumber entries { status } } }'),
       // The issuing unit's clerks and leaders, inspectors and super administrators.

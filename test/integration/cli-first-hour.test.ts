@@ -15,7 +15,7 @@ import { runCli } from '../support/serve-process.ts';
 
 test('every command answers an unknown option, a missing or an extra argument with its usage and exit 2', async () => {
   const cases: [string[], RegExp][] = [
-    [['verify', '--no-such-option'], /gongwen verify \[--json\]/],
+    [['verify', '--no-such-option'], /gongwen verify \[--public-key/],
     [['credential'], /gongwen credential <userId>/],
     [['credential', 'a', 'b', 'c'], /gongwen credential <userId>/],
     [['export-document'], /gongwen export-document <documentId>/],

@@ -76,8 +76,9 @@ describe('idempotency and authorisation of repeated commands', async () => {
     const r = await refusal(ledger.commands.execute(edu.leader, 'SignOffDocument', input));
     assert.equal(r.code, 'COMMAND_ID_REUSED');
     assert.deepEqual(await securityLogFor(input.commandId), ['COMMAND_ID_REUSED']);
-    // With a fresh commandId the same user is refused by the unit rule, as before.
-    assert.equal((await refusal(city.run(edu.leader, 'SignOffDocument', { documentId: 'idem-signoff' }))).code, 'NOT_AUTHORISED');
+    // With a fresh commandId the same user is refused by the unit rule: a unit that may not read the
+    // document is told what it would be told of none (NOT_FOUND, #10).
+    assert.equal((await refusal(city.run(edu.leader, 'SignOffDocument', { documentId: 'idem-signoff' }))).code, 'NOT_FOUND');
     // A user without the role is refused by role before the look-up, repeat or not.
     assert.equal((await refusal(ledger.commands.execute(office.clerk, 'SignOffDocument', input))).code, 'NOT_AUTHORISED');
     // The first actor's own repeat is still the first outcome.

@@ -17,7 +17,7 @@ import { cmdId, createTestLedger, draftInput, refusal, SEAL_PASSPHRASE, seedCity
 
 /** The command service of `ledger` on a store that lets the test act between two of its calls. */
 function serviceWith(ledger: Ledger, store: EventStore, now: () => Date) {
-  const deps = { store, pool: ledger.db.pool, config: ledger.config, vault: new SealKeyVault(ledger.db.pool, ledger.key.macKey), sealIssuer: ledger.key, now };
+  const deps = { store, pool: ledger.db.pool, config: ledger.config, vault: new SealKeyVault(ledger.db.pool, ledger.key.macKey), sealIssuer: ledger.key, supervision: ledger.supervision, now };
   return new CommandService(deps, ledger.securityLog);
 }
 

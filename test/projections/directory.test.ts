@@ -104,9 +104,9 @@ describe('directory projection: units, users, credentials, seals and the seal us
   await issue('doc-c', edu, '阜教', ['fin'], '2026-03-02T23:00:00.000Z');
   at('2026-03-02T23:30:00.000Z');
   await run(edu.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-c', sealId: 'edu-contract' });
-  // Wednesday 18:00:00 sharp, the replacement seal: still within working hours.
+  // Wednesday 17:30:00 sharp, the replacement seal: still within the office day.
   await issue('doc-d', fin, '阜财', ['edu'], '2026-03-04T09:00:00.000Z');
-  at('2026-03-04T10:00:00.000Z');
+  at('2026-03-04T09:30:00.000Z');
   await run(fin.keeper, 'SealDocument', { passphrase: SEAL_PASSPHRASE, documentId: 'doc-d', sealId: 'fin-seal-2' });
   // Saturday 20:00, by the clerk who was made a seal keeper but is not this seal's keeper.
   await issue('doc-b', edu, '阜教', ['fin'], '2026-03-07T11:00:00.000Z');
@@ -274,7 +274,7 @@ describe('directory projection: units, users, credentials, seals and the seal us
     assert.deepEqual(rows.map(({ eventId: _e, globalPosition: _g, ...r }) => r), [
       { usageSeq: 1, sealId: 'city-office-seal', unitId: 'city-office', keeperUserId: 'city-office-keeper', documentId: 'doc-a', docNumber: '阜政办〔2026〕1号', sealedAt: '2026-03-02T02:42:00.000Z', keyCustody: 'server', anomalies: [] },
       { usageSeq: 2, sealId: 'edu-contract', unitId: 'edu', keeperUserId: 'edu-keeper', documentId: 'doc-c', docNumber: '阜教〔2026〕1号', sealedAt: '2026-03-02T23:30:00.000Z', keyCustody: 'server', anomalies: ['OFF_HOURS', 'NEAR_EXPIRY'] },
-      { usageSeq: 3, sealId: 'fin-seal-2', unitId: 'fin', keeperUserId: 'fin-keeper', documentId: 'doc-d', docNumber: '阜财〔2026〕1号', sealedAt: '2026-03-04T10:00:00.000Z', keyCustody: 'server', anomalies: [] },
+      { usageSeq: 3, sealId: 'fin-seal-2', unitId: 'fin', keeperUserId: 'fin-keeper', documentId: 'doc-d', docNumber: '阜财〔2026〕1号', sealedAt: '2026-03-04T09:30:00.000Z', keyCustody: 'server', anomalies: [] },
       { usageSeq: 4, sealId: 'edu-seal', unitId: 'edu', keeperUserId: 'edu-clerk', documentId: 'doc-b', docNumber: '阜教〔2026〕2号', sealedAt: '2026-03-07T12:00:00.000Z', keyCustody: 'server', anomalies: ['OFF_HOURS', 'WEEKEND', 'NOT_KEEPER'] },
       { usageSeq: 5, sealId: 'hlth-seal', unitId: 'hlth', keeperUserId: 'hlth-keeper', documentId: 'doc-x', docNumber: '阜卫〔2026〕9号', sealedAt: '2026-03-09T02:00:00.000Z', keyCustody: 'server', anomalies: ['INVALID_SEAL'] },
     ]);
@@ -332,12 +332,18 @@ describe('seal anomalies (pure): the working-hours, weekend, keeper and expiry r
   };
   const use = (sealedAt: string, over: Partial<{ unitId: string; keeperUserId: string }> = {}) => ({ unitId: 'u', keeperUserId: 'k', sealedAt, ...over });
 
-  test('08:00 to 18:00 Beijing time inclusive are working hours; a millisecond outside is not', () => {
+  test('the office day, 08:30 to 17:30 Beijing time inclusive, on the working-day calendar; a millisecond outside is not', () => {
     // Wednesday 2026-03-04.
-    assert.deepEqual(sealAnomalies(use('2026-03-04T00:00:00.000Z'), seal), []);
-    assert.deepEqual(sealAnomalies(use('2026-03-03T23:59:59.999Z'), seal), ['OFF_HOURS']);
-    assert.deepEqual(sealAnomalies(use('2026-03-04T10:00:00.000Z'), seal), []);
-    assert.deepEqual(sealAnomalies(use('2026-03-04T10:00:00.001Z'), seal), ['OFF_HOURS']);
+    assert.deepEqual(sealAnomalies(use('2026-03-04T00:30:00.000Z'), seal), []);
+    assert.deepEqual(sealAnomalies(use('2026-03-04T00:29:59.999Z'), seal), ['OFF_HOURS']);
+    assert.deepEqual(sealAnomalies(use('2026-03-04T09:30:00.000Z'), seal), []);
+    assert.deepEqual(sealAnomalies(use('2026-03-04T09:30:00.001Z'), seal), ['OFF_HOURS']);
+  });
+
+  test('a 调休 Saturday is a working day; a holiday Monday is not', () => {
+    // Saturday 10 October 2026 is worked (国庆节调休); Monday 5 October 2026 is a holiday.
+    assert.deepEqual(sealAnomalies(use('2026-10-10T02:00:00.000Z'), seal), []);
+    assert.deepEqual(sealAnomalies(use('2026-10-05T02:00:00.000Z'), seal), ['WEEKEND']);
   });
 
   test('Saturday and Sunday in Beijing, whatever the UTC date', () => {

@@ -8,6 +8,7 @@ import type { EventStore, StreamRead } from '../../eventstore/port.ts';
 import type { RetryPolicy } from '../handle-command.ts';
 import type { SealKeyVault } from '../../seal/seal-key-vault.ts';
 import type { LedgerKey } from '../../integrity/ledger-key.ts';
+import type { Supervision } from '../../supervision/supervision.ts';
 
 /** What command handlers need: the store, the rules from configuration, and the clock. */
 export interface CommandDeps {
@@ -26,6 +27,8 @@ export interface CommandDeps {
   vault: SealKeyVault;
   /** The issuer (制章者) that signs seal records: the ledger's SM2 key. */
   sealIssuer: Pick<LedgerKey, 'publicKeyHex' | 'keyId' | 'sign'>;
+  /** 电子监察: the working-day calendar and the deadline policy in force. */
+  supervision: Supervision;
   now(): Date;
 }
 
