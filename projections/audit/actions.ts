@@ -50,6 +50,12 @@ export const actionLabels: Readonly<Record<LedgerEventType, string>> = {
   UserDeactivated: '停用用户',
   CredentialIssued: '签发凭证',
   CredentialRevoked: '吊销凭证',
+  // 档案 (dossier-<fonds>.<year>)
+  DossierItemArranged: '整理',
+  DossierClosed: '关卷',
+  DossierExportRequested: '申请移交导出',
+  DossierExported: '移交导出',
+  DossierExportFailed: '移交导出失败',
 };
 
 /**

@@ -2,9 +2,10 @@ import { createEventRegistry } from '../registry.ts';
 import { deliveryEvents } from './delivery.ts';
 import { directoryEvents } from './directory.ts';
 import { documentEvents } from './document.ts';
+import { dossierEvents } from './dossier.ts';
 import { numberingEvents } from './numbering.ts';
 import { sealEvents } from './seal.ts';
 
-export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents];
+export const allEventDefinitions = [...documentEvents, ...deliveryEvents, ...sealEvents, ...numberingEvents, ...directoryEvents, ...dossierEvents];
 
 export const eventRegistry = createEventRegistry(allEventDefinitions);

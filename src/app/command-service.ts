@@ -5,6 +5,7 @@ import type { CommandDeps } from './commands/deps.ts';
 import { deliveryRoutes } from './commands/delivery-commands.ts';
 import { directoryRoutes } from './commands/directory-commands.ts';
 import { documentRoutes } from './commands/document-commands.ts';
+import { dossierRoutes } from './commands/dossier-commands.ts';
 import type { CommandOutcome, CommandRoute } from './commands/route.ts';
 import { sealRoutes } from './commands/seal-commands.ts';
 import { sealingRoutes } from './commands/sealing-commands.ts';
@@ -16,6 +17,7 @@ export const commandRoutes: Readonly<Record<string, CommandRoute>> = {
   ...deliveryRoutes,
   ...sealRoutes,
   ...directoryRoutes,
+  ...dossierRoutes,
 };
 
 /**

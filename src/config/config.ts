@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseArchivalCodeForms } from '../../archive-formats/archival-code/per-fonds.ts';
 
 /**
  * Configuration comes from the environment only, and is validated once at start-up so a bad value
@@ -60,6 +61,22 @@ export const ConfigSchema = z.object({
   GONGWEN_TLS_CERT: z.string().min(1).optional(),
   GONGWEN_TLS_KEY: z.string().min(1).optional(),
   GONGWEN_TLS_CLIENT_CA: z.string().min(1).optional(),
+  /**
+   * The 档号 form per fonds, as JSON: {"*":"DA/T 22-2015","0002":"DA/T 13-2022"} (built-in forms or
+   * patterns, archive-formats/archival-code). Read when a dossier closes; the codes are then frozen.
+   */
+  GONGWEN_ARCHIVAL_CODE_FORMS: z
+    .string()
+    .superRefine((spec, ctx) => {
+      try {
+        parseArchivalCodeForms(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional(),
+  /** The DA/T 48 XSD, put into every export package's 其他/ folder and used by check-package when a package lacks one. */
+  GONGWEN_EEP_XSD: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

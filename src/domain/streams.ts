@@ -6,6 +6,8 @@ export const streams = {
   numbering: (unitId: string, prefix: string, year: number) => `numbering-${unitId}.${prefix}.${year}`,
   unit: (unitId: string) => `unit-${unitId}`,
   user: (userId: string) => `user-${userId}`,
+  /** A fonds' yearly dossier; the fonds is its 全宗号 or unit:<unitId>. */
+  dossier: (fonds: string, year: number) => `dossier-${fonds}.${year}`,
 } as const;
 
 export const categoryOf = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'));
