@@ -19,11 +19,18 @@ const usage = `用法 (usage): gongwen <command>
   export-document <documentId> [--out file]  write a sealed document as one signed JSON package
   verify-seal <file> [--issuer-key <hex>]…  check an exported document's electronic seal offline;
             exit 0 valid, 1 invalid, 2 unreadable. Trusts the ledger keys given, and this machine's own
+  close-dossier --year <Y> [--fonds <F>]  close a year's dossier: freeze 档号 and 件号 (every fonds of
+            the year without --fonds; again later for late filings: a supplementary batch)
+  export --year <Y> [--fonds <F>] [--profile <P>] --out <dir>  write the transfer packages (移交) of
+            closed dossiers, one zip per fonds (profiles: archive-formats/profiles)
+  check-package <zip|dir> [--json] [--report <file>] [--issuer-key <hex>]…  四性检测 (DA/T 70-2018);
+            exit 0 pass, 1 fail, 2 unreadable
   demo [small]  fill an empty ledger with the city of 阜阳 and weeks of traffic; tokens to <data dir>/demo-credentials.json
 
 configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWEN_DATA_DIR, default ./data),
   PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL,
-  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES (see README)`;
+  GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES,
+  GONGWEN_ARCHIVAL_CODE_FORMS, GONGWEN_EEP_XSD (see README)`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -35,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
       certificate: { type: 'string' },
       'issuer-key': { type: 'string', multiple: true },
       out: { type: 'string', short: 'o' },
+      year: { type: 'string' },
+      fonds: { type: 'string' },
+      profile: { type: 'string' },
+      report: { type: 'string' },
     },
   });
   const [command] = positionals;
@@ -87,6 +98,18 @@ async function main(argv: string[]): Promise<number> {
     case 'export-document': {
       const { exportDocument } = await import('./verify-seal.ts');
       return exportDocument(config, positionals[1], values.out);
+    }
+    case 'close-dossier': {
+      const { closeDossierCli } = await import('./dossier.ts');
+      return closeDossierCli(config, values);
+    }
+    case 'export': {
+      const { exportCli } = await import('./dossier.ts');
+      return exportCli(config, values);
+    }
+    case 'check-package': {
+      const { checkPackageCli } = await import('./dossier.ts');
+      return checkPackageCli(config, positionals[1], { json: Boolean(values.json), issuerKeys: values['issuer-key'] ?? [], report: values.report });
     }
     case 'checkpoint': {
       const { checkpoint } = await import('./verify.ts');
