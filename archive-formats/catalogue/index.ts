@@ -4,6 +4,7 @@ import type { FrozenItem } from '../../schemas/events/dossier.ts';
 import type { CatalogueField, Profile } from '../profiles/index.ts';
 import { el, text, XML_DECLARATION } from '../../src/export/xml.ts';
 import { RETENTION_WORDS } from '../dat48-eep/build.ts';
+import { withFixedTimes } from './reproducible-zip.ts';
 
 /**
  * 归档文件目录 (DA/T 22-2015): one catalogue per year and retention, with its cover (全宗号, 全宗名称,
@@ -124,5 +125,5 @@ export async function catalogueXlsx(cover: CatalogueCover, rows: readonly Catalo
   sheet.addRow(profile.catalogue.columns.map((c) => c.header));
   for (const r of rows) sheet.addRow(profile.catalogue.columns.map((c) => cell(r, c.field, profile)));
   sheet.getRow(1).font = { bold: true };
-  return Buffer.from(await book.xlsx.writeBuffer());
+  return withFixedTimes(Buffer.from(await book.xlsx.writeBuffer()), at);
 }
