@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerGraphql } from './api/graphql.ts';
+import { registerExportDownload } from './api/export-download.ts';
 import type { Ledger } from './app/ledger.ts';
 
 /**
@@ -23,6 +24,7 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
     : null;
   const app = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit, https }) as unknown as FastifyInstance;
   await registerGraphql(app, ledger);
+  registerExportDownload(app, ledger);
   app.get('/health', async (_req, reply) => {
     try {
       const status = await ledger.status();

@@ -12,11 +12,12 @@ import { mutationName } from './command-sdl.ts';
 import { apiError, guarded } from './errors.ts';
 import { queryCostRule } from './query-cost.ts';
 import { queryResolvers } from './query-resolvers.ts';
+import { archiveResolvers, exportNode, exportTopic } from './archive-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql'];
+export const schemaFiles = ['schema.graphql', 'queries.graphql', 'commands.graphql', 'archive.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -62,13 +63,18 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
           const outcome = await commands.execute(principal, definition.type, data);
           return { ...resultView(String(input.commandId), outcome), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
         }
-        return resultView(String(input.commandId), await commands.execute(principal, definition.type, data));
+        const outcome = await commands.execute(principal, definition.type, data);
+        // The export's job is queued once its request is in the ledger (a repeat queues nothing new).
+        if (definition.type === 'RequestDossierExport') await ledger.exports.queue(outcome);
+        return resultView(String(input.commandId), outcome);
       });
   }
+  const archive = archiveResolvers(ledger, app.log);
 
   const resolvers: IResolvers = {
     Query: {
       ...queryResolvers(ledger, app.log),
+      ...archive.Query,
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
@@ -85,7 +91,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
         }),
     },
     Mutation: mutations,
-    Subscription: subscriptionResolvers(ledger) as never,
+    Subscription: { ...subscriptionResolvers(ledger), ...archive.Subscription } as never,
   };
 
   await app.register(mercurius, {
@@ -123,7 +129,13 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     },
   });
   const unpublish = publishProjectionChanges(app, ledger);
-  app.addHook('onClose', async () => unpublish());
+  const onExportProgress = (e: Parameters<typeof exportNode>[0]) =>
+    void app.graphql.pubsub.publish({ topic: exportTopic(e.exportId), payload: { dossierExportProgress: exportNode(e) } });
+  ledger.exports.on('progress', onExportProgress);
+  app.addHook('onClose', async () => {
+    unpublish();
+    ledger.exports.off('progress', onExportProgress);
+  });
 }
 
 /** The request's client certificate, when TLS verified it against the configured client CA. */

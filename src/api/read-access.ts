@@ -52,3 +52,21 @@ export function requireCatalogue(p: User, unitFondsCode: string | null | undefin
   if (p.roles.includes('ARCHIVIST') && unitFondsCode === fonds) return;
   throw apiError('NOT_AUTHORISED', '只有该全宗的档案员、纪检监察人员或超级管理员可以查看归档文件目录 (not authorised)');
 }
+
+/** An export: its requester, the archivists of its fonds, inspectors and super administrators. */
+export function requireExportReader(p: User, exp: { requestedBy: string; fonds: string }, unitFonds: string): void {
+  if (exp.requestedBy === p.userId || seesAllUnits(p)) return;
+  if (p.roles.includes('ARCHIVIST') && unitFonds === exp.fonds) return;
+  throw apiError('NOT_FOUND', '没有该导出任务，或您无权查看 (no such export)');
+}
+
+/** The package itself goes only to the archivist who asked for it. */
+export function requireExportRequester(p: User, exp: { requestedBy: string }): void {
+  if (exp.requestedBy !== p.userId) throw apiError('NOT_AUTHORISED', '移交包只能由申请导出的档案员下载 (only the requester may download)');
+}
+
+/** Checking an uploaded package: archivists, inspectors and super administrators. */
+export function requirePackageChecker(p: User): void {
+  if (seesAllUnits(p) || p.roles.includes('ARCHIVIST')) return;
+  throw apiError('NOT_AUTHORISED', '只有档案员、纪检监察人员或超级管理员可以检测移交包 (not authorised)');
+}

@@ -13,6 +13,7 @@ import { deliveryDispatcher } from './reactors/delivery-dispatcher.ts';
 import { ReactorRunner } from './reactors/reactor-runner.ts';
 import { SecurityLog } from './security-log.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
+import { DossierExports } from '../export/export-jobs.ts';
 
 /** The composed ledger: one of each part, wired once, for the server, the CLI and the tests. */
 export interface Ledger {
@@ -27,6 +28,8 @@ export interface Ledger {
   projections: ProjectionRunner;
   /** Background jobs (pg-boss): register definitions before `jobs.start()`. Not started by `start`. */
   jobs: JobQueue;
+  /** Dossier export jobs (registered on `jobs`), their progress and packages. */
+  exports: DossierExports;
   /** Starts the background work: process managers and the Merkle log sequencer. */
   start(opts?: { sequenceEveryMs?: number }): void;
   /** Runs every process manager and projection until everything committed so far is handled (CLI, tests). */
@@ -46,6 +49,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps))];
   const projections = new ProjectionRunner(db.pool, store, allProjections);
   const jobs = new JobQueue(db.url);
+  const exports = new DossierExports({ store, pool: db.pool, key, commands, jobs, config });
   await projections.prepare();
   let sequencer: NodeJS.Timeout | undefined;
   let sequencing: Promise<unknown> = Promise.resolve();
@@ -61,6 +65,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     reactors,
     projections,
     jobs,
+    exports,
     start({ sequenceEveryMs = 5_000 } = {}) {
       for (const r of reactors) r.start();
       projections.start();

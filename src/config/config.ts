@@ -77,6 +77,8 @@ export const ConfigSchema = z.object({
     .optional(),
   /** The DA/T 48 XSD, put into every export package's 其他/ folder and used by check-package when a package lacks one. */
   GONGWEN_EEP_XSD: z.string().min(1).optional(),
+  /** Where export jobs write the transfer packages; default <GONGWEN_DATA_DIR>/exports. */
+  GONGWEN_EXPORT_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
