@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: one JSON document with every section, measured in the same run on the same
  * PostgreSQL (DATABASE_URL's, or an embedded one): the append path (bench/append.ts) and the read
- * side (bench/projections.ts). `BENCH_ONLY=append` or `BENCH_ONLY=projections` runs one section.
+ * side (bench/projections.ts). `BENCH_ONLY=append`, `projections` or `export` runs one section.
  * Each section's environment variables are documented at its top.
  */
 import { cpus, loadavg } from 'node:os';
 import { benchAppend } from './append.ts';
 import { benchProjections } from './projections.ts';
+import { benchExport } from './export.ts';
 import { startBenchServer } from './server.ts';
 
 const only = process.env.BENCH_ONLY;
@@ -16,6 +17,7 @@ const result: Record<string, unknown> = { machine: { cpus: cpus().length, loadAv
 try {
   if (!only || only === 'append') result.append = await benchAppend(server.adminUrl);
   if (!only || only === 'projections') result.projections = await benchProjections(server.adminUrl);
+  if (!only || only === 'export') result.export = await benchExport(server.adminUrl);
 } finally {
   await server.stop();
 }
