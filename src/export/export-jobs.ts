@@ -216,8 +216,10 @@ export class DossierExports extends EventEmitter<{ progress: [DossierExportView]
   /** Requested exports with no outcome and no queued run: (re)queued. */
   async sweep(): Promise<void> {
     const { rows } = await this.deps.pool.query<{ data: Requested }>(
-      `SELECT r.data FROM events r
-        WHERE r.type = 'DossierExportRequested'
+      // Through the dossier streams (a scan of `streams`, then the (stream_id, revision) index),
+      // not a scan of every event by type, which has no index: this runs every minute.
+      `SELECT r.data FROM streams s JOIN events r ON r.stream_id = s.stream_id
+        WHERE s.stream_id LIKE 'dossier-%' AND r.type = 'DossierExportRequested'
           AND NOT EXISTS (SELECT 1 FROM events o WHERE o.stream_id = r.stream_id AND o.type IN ('DossierExported', 'DossierExportFailed')
                                                    AND o.data->>'exportId' = r.data->>'exportId')`,
     );
