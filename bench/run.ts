@@ -2,7 +2,7 @@
  * `npm run bench`: one JSON document with every section, measured in the same run on the same
  * PostgreSQL (DATABASE_URL's, or an embedded one): the append path (bench/append.ts) and the read
  * side (bench/projections.ts), and the fixed-layout rendering (bench/render.ts, no database).
- * `BENCH_ONLY=append`, `BENCH_ONLY=projections` or `BENCH_ONLY=render` runs one section.
+ * `BENCH_ONLY=append`, `projections`, `render` or `export` runs one section (export: bench/export.ts).
  * Each section's environment variables are documented at its top.
  */
 import { cpus, loadavg } from 'node:os';
@@ -10,6 +10,7 @@ import { benchAppend } from './append.ts';
 import { benchEventStoreDbAppend } from './eventstoredb-append.ts';
 import { benchProjections } from './projections.ts';
 import { benchRender } from './render.ts';
+import { benchExport } from './export.ts';
 import { startBenchServer } from './server.ts';
 
 const only = process.env.BENCH_ONLY;
@@ -24,6 +25,7 @@ try {
   }
   if (!only || only === 'projections') result.projections = await benchProjections(server.adminUrl);
   if (!only || only === 'render') result.render = await benchRender();
+  if (!only || only === 'export') result.export = await benchExport(server.adminUrl);
 } finally {
   await server.stop();
 }

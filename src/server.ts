@@ -4,6 +4,7 @@ import { registerDownloads } from './api/downloads.ts';
 import { registerGraphql } from './api/graphql.ts';
 import { registerGraphiql } from './api/graphiql.ts';
 import { registerSupervisionCsv } from './api/supervision-csv.ts';
+import { registerExportDownload } from './api/export-download.ts';
 import type { Ledger } from './app/ledger.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
 
@@ -32,6 +33,7 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
   await registerDownloads(app, ledger);
   if (ledger.config.GONGWEN_MODE !== 'production') await registerGraphiql(app);
   registerSupervisionCsv(app, ledger);
+  registerExportDownload(app, ledger);
   app.get('/health', async (_req, reply) => {
     try {
       const status = await ledger.status();

@@ -62,6 +62,12 @@ export const actionLabels: Readonly<Record<LedgerEventType, string>> = {
   UserSignedIn: '登录',
   UserMobileSet: '设置手机号码',
   DailyCheckRecorded: '每日检查',
+  // 档案 (dossier-<fonds>.<year>)
+  DossierItemArranged: '整理',
+  DossierClosed: '关卷',
+  DossierExportRequested: '申请移交导出',
+  DossierExported: '移交导出',
+  DossierExportFailed: '移交导出失败',
 };
 
 /**

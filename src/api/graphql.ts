@@ -19,11 +19,12 @@ import { credentialResolvers } from './credential-queries.ts';
 import { absentIfNull, queryResolvers } from './query-resolvers.ts';
 import { ledgerProofResolvers } from './ledger-proof-resolvers.ts';
 import { supervisionResolvers } from './supervision-resolvers.ts';
+import { archiveResolvers, exportNode, exportTopic } from './archive-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql'];
+export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -77,9 +78,13 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
           const outcome = await commands.execute(principal, definition.type, data);
           return { ...resultView(String(input.commandId), outcome), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
         }
-        return resultView(String(input.commandId), await commands.execute(principal, definition.type, data));
+        const outcome = await commands.execute(principal, definition.type, data);
+        // The export's job is queued once its request is in the ledger (a repeat queues nothing new).
+        if (definition.type === 'RequestDossierExport') await ledger.exports.queue(outcome);
+        return resultView(String(input.commandId), outcome);
       });
   }
+  const archive = archiveResolvers(ledger, app.log);
 
   const resolvers: IResolvers = {
     Query: {
@@ -87,6 +92,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       ...credentialResolvers(store, app.log),
       ...ledgerProofResolvers(ledger, app.log),
       ...supervisionResolvers(ledger, app.log),
+      ...archive.Query,
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
@@ -104,7 +110,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
         }),
     },
     Mutation: mutations,
-    Subscription: subscriptionResolvers(ledger) as never,
+    Subscription: { ...subscriptionResolvers(ledger), ...archive.Subscription } as never,
   };
 
   boundRequests(app, { bodyLimit: app.initialConfig.bodyLimit ?? 1024 * 1024 });
@@ -165,7 +171,13 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     if ((context as unknown as Context).databaseDown) throw databaseUnavailable();
   });
   const unpublish = publishProjectionChanges(app, ledger);
-  app.addHook('onClose', async () => unpublish());
+  const onExportProgress = (e: Parameters<typeof exportNode>[0]) =>
+    void app.graphql.pubsub.publish({ topic: exportTopic(e.exportId), payload: { dossierExportProgress: exportNode(e) } });
+  ledger.exports.on('progress', onExportProgress);
+  app.addHook('onClose', async () => {
+    unpublish();
+    ledger.exports.off('progress', onExportProgress);
+  });
 }
 
 /** The request's client certificate, when TLS verified it against the configured client CA. */

@@ -95,3 +95,21 @@ export function supervisionScope(p: User, requested: string | undefined | null):
 export function requireInspector(p: User): void {
   if (!p.roles.includes('INSPECTOR')) throw apiError('NOT_AUTHORISED', '只有纪检监察人员可以查看 (inspectors only)');
 }
+
+/** An export: its requester, the archivists of its fonds, inspectors and super administrators. */
+export function requireExportReader(p: User, exp: { requestedBy: string; fonds: string }, unitFonds: string): void {
+  if (exp.requestedBy === p.userId || seesAllUnits(p)) return;
+  if (p.roles.includes('ARCHIVIST') && unitFonds === exp.fonds) return;
+  throw apiError('NOT_FOUND', '没有该导出任务，或您无权查看 (no such export)');
+}
+
+/** The package itself goes only to the archivist who asked for it. */
+export function requireExportRequester(p: User, exp: { requestedBy: string }): void {
+  if (exp.requestedBy !== p.userId) throw apiError('NOT_AUTHORISED', '移交包只能由申请导出的档案员下载 (only the requester may download)');
+}
+
+/** Checking an uploaded package: archivists, inspectors and super administrators. */
+export function requirePackageChecker(p: User): void {
+  if (seesAllUnits(p) || p.roles.includes('ARCHIVIST')) return;
+  throw apiError('NOT_AUTHORISED', '只有档案员、纪检监察人员或超级管理员可以检测移交包 (not authorised)');
+}

@@ -34,6 +34,10 @@ export const commandRoles = {
   ReplaceSeal: ['SUPER_ADMIN'],
   RevokeSeal: ['SUPER_ADMIN'],
   DestroySeal: ['SUPER_ADMIN'],
+  // 档案 (the yearly dossier of the archivist's fonds; that it is theirs is the decider's rule)
+  ArrangeDossierItem: ['ARCHIVIST'],
+  CloseDossier: ['ARCHIVIST'],
+  RequestDossierExport: ['ARCHIVIST'],
   // 目录 (directory)
   RegisterUnit: ['SUPER_ADMIN'],
   RenameUnit: ['SUPER_ADMIN'],

@@ -8,6 +8,7 @@ import { documentRoutes } from './commands/document-commands.ts';
 import { outcomeOf, type CommandOutcome, type CommandRoute } from './commands/route.ts';
 import { commandHash } from './command-hash.ts';
 import { sameCommand } from './handle-command.ts';
+import { dossierRoutes } from './commands/dossier-commands.ts';
 import { sealRoutes } from './commands/seal-commands.ts';
 import { sealingRoutes } from './commands/sealing-commands.ts';
 import { supervisionRoutes } from './commands/supervision-commands.ts';
@@ -20,6 +21,7 @@ export const commandRoutes: Readonly<Record<string, CommandRoute>> = {
   ...sealRoutes,
   ...directoryRoutes,
   ...supervisionRoutes,
+  ...dossierRoutes,
 };
 
 /**

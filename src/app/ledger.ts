@@ -19,6 +19,7 @@ import { JobQueue } from '../jobs/job-queue.ts';
 import { loadSupervision, registerSupervisionJobs, type Supervision } from '../supervision/supervision.ts';
 import { SignInRecorder } from '../supervision/sign-ins.ts';
 import { LogNotifier, reminderReactor, WebhookNotifier } from '../supervision/reminders.ts';
+import { DossierExports } from '../export/export-jobs.ts';
 
 /** The composed ledger: one of each part, wired once, for the server, the CLI and the tests. */
 export interface Ledger {
@@ -45,6 +46,8 @@ export interface Ledger {
   /** 电子监察: the calendar and deadline policy (the supervision jobs are registered on `jobs`). */
   supervision: Supervision;
   signIns: SignInRecorder;
+  /** Dossier export jobs (registered on `jobs`), their progress and packages. */
+  exports: DossierExports;
   /** Starts the background work: process managers and the Merkle log sequencer. */
   start(opts?: { sequenceEveryMs?: number }): void;
   /** Runs every process manager and projection until everything committed so far is handled (CLI, tests). */
@@ -71,6 +74,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const notifier = config.GONGWEN_NOTIFY_WEBHOOK_URL ? new WebhookNotifier(config.GONGWEN_NOTIFY_WEBHOOK_URL) : new LogNotifier();
   const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps)), new ReactorRunner(db.pool, store, reminderReactor(db.pool, store, jobs, supervision, now))];
   const projections = new ProjectionRunner(db.pool, store, allProjections);
+  const exports = new DossierExports({ store, pool: db.pool, key, commands, jobs, config });
   await projections.prepare();
   // A scan reviews what the read model shows; it first lets the supervision read model catch up.
   registerSupervisionJobs(jobs, deps, notifier, () => projections.catchUp(['directory', 'supervision']));
@@ -92,6 +96,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
     jobs,
     supervision,
     signIns: new SignInRecorder(store),
+    exports,
     start({ sequenceEveryMs = 1_000 } = {}) {
       for (const r of reactors) r.start();
       projections.start();

@@ -144,6 +144,28 @@ const commands: Record<string, Command> = {
     args: [0, 0],
     run: async (config, _args, v) => (await import('./migrate-events.ts')).migrateEvents(config, str(v.to)),
   },
+  'close-dossier': {
+    synopsis: '--year <Y> [--fonds <F>]',
+    summary: "close a year's dossier: freeze 档号 and 件号 (every fonds of the year without --fonds; again later for late filings: a supplementary batch)",
+    options: { year: { type: 'string' }, fonds: { type: 'string' } },
+    args: [0, 0],
+    run: async (config, _args, v) => (await import('./dossier.ts')).closeDossierCli(config, { year: str(v.year), fonds: str(v.fonds) }),
+  },
+  export: {
+    synopsis: '--year <Y> [--fonds <F>] [--profile <P>] --out <dir>',
+    summary: 'write the transfer packages (移交) of closed dossiers, one zip per fonds (profiles: archive-formats/profiles)',
+    options: { year: { type: 'string' }, fonds: { type: 'string' }, profile: { type: 'string' }, out: { type: 'string', short: 'o' } },
+    args: [0, 0],
+    run: async (config, _args, v) => (await import('./dossier.ts')).exportCli(config, { year: str(v.year), fonds: str(v.fonds), profile: str(v.profile), out: str(v.out) }),
+  },
+  'check-package': {
+    synopsis: '<zip|dir> [--json] [--report <file>] [--issuer-key <hex>]…',
+    summary: '四性检测 (DA/T 70-2018) of a transfer package; exit 0 pass, 1 fail, 2 unreadable',
+    options: { json: { type: 'boolean' }, report: { type: 'string' }, 'issuer-key': { type: 'string', multiple: true } },
+    args: [1, 1],
+    run: async (config, args, v) =>
+      (await import('./dossier.ts')).checkPackageCli(config, args[0], { json: Boolean(v.json), issuerKeys: (v['issuer-key'] as string[] | undefined) ?? [], report: str(v.report) }),
+  },
   'verify-seal': {
     synopsis: '<file> [--issuer-key <hex>]… [--json]',
     summary: "check an exported document's electronic seal offline; exit 0 valid, 1 invalid, 2 unreadable",
@@ -172,7 +194,8 @@ configuration (environment): DATABASE_URL (else an embedded PostgreSQL in GONGWE
   PORT (4000), HOST (127.0.0.1), GONGWEN_LEDGER_KEY, GONGWEN_ATTACHMENT_LIMIT_BYTES, GONGWEN_MODE, LOG_LEVEL,
   GONGWEN_SEAL_KDF_LOG2N, GONGWEN_SEAL_MAX_WRONG_PASSPHRASES, GONGWEN_SEAL_LOCK_MINUTES,
   GONGWEN_FONT_XIAOBIAOSONG|FANGSONG|HEITI|KAITI|SONGTI, GONGWEN_INTROSPECTION,
-  EVENT_STORE (postgres|eventstoredb), EVENTSTORE_URL (see README)`;
+  EVENT_STORE (postgres|eventstoredb), EVENTSTORE_URL, GONGWEN_ARCHIVAL_CODE_FORMS, GONGWEN_EEP_XSD,
+  GONGWEN_EXPORT_DIR, GONGWEN_OFFICE_HOURS, GONGWEN_DEADLINE_POLICY, GONGWEN_NOTIFY_WEBHOOK_URL (see README)`;
 
 /** A wrong command line: its message and the command's usage, exit 2. */
 class UsageError extends Error {}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseArchivalCodeForms } from '../../archive-formats/archival-code/per-fonds.ts';
 import { DEFAULT_OFFICE_HOURS, parseOfficeHours } from '../supervision/calendar.ts';
 
 /**
@@ -97,6 +98,24 @@ export const ConfigSchema = z.object({
   GONGWEN_DEADLINE_POLICY: z.string().min(1).optional(),
   /** Reminders go to this HTTP webhook (an SMS gateway, a messaging bot) as JSON POSTs; unset, they are only logged. */
   GONGWEN_NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  /**
+   * The 档号 form per fonds, as JSON: {"*":"DA/T 22-2015","0002":"DA/T 13-2022"} (built-in forms or
+   * patterns, archive-formats/archival-code). Read when a dossier closes; the codes are then frozen.
+   */
+  GONGWEN_ARCHIVAL_CODE_FORMS: z
+    .string()
+    .superRefine((spec, ctx) => {
+      try {
+        parseArchivalCodeForms(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    })
+    .optional(),
+  /** The DA/T 48 XSD, put into every export package's 其他/ folder and used by check-package when a package lacks one. */
+  GONGWEN_EEP_XSD: z.string().min(1).optional(),
+  /** Where export jobs write the transfer packages; default <GONGWEN_DATA_DIR>/exports. */
+  GONGWEN_EXPORT_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

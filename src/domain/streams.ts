@@ -11,6 +11,8 @@ export const streams = {
   signIn: (userId: string, day: string) => `signin-${userId}.${day}`,
   contact: (userId: string) => `contact-${userId}`,
   dailyCheck: (day: string) => `dailycheck-${day}`,
+  /** A fonds' yearly dossier; the fonds is its 全宗号 or unit:<unitId>. */
+  dossier: (fonds: string, year: number) => `dossier-${fonds}.${year}`,
 } as const;
 
 export const categoryOf = (streamId: string): string => streamId.slice(0, streamId.indexOf('-'));

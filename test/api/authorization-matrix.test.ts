@@ -148,6 +148,20 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
     return { input: { ...k, ...input }, streams: [delivery(k)], expect: [expect] };
   };
 
+  /**
+   * A document of `u` filed into its fonds this year and seen by the catalogue: the dossier
+   * commands decide on the year's filed items. A refused role changes nothing, so any fixture works.
+   */
+  const dossierYear = yearOf(new Date().toISOString(), ledger.config.GONGWEN_TIMEZONE);
+  const fondsOf = (u: string) => (u === 'city-office' ? '0001' : `unit:${u}`);
+  async function filedOf(u: string): Promise<string> {
+    const id = await documentOf(u, ['fin'], 'sent');
+    await run(people(u).clerk, 'FileDocument', { documentId: id, retention: 'D30' });
+    await ledger.settle();
+    return id;
+  }
+  const dossier = (u: string) => streams.dossier(fondsOf(u), dossierYear);
+
   /** For each command: the fixture of a case for an actor of unit `u`. */
   const fixtures: Record<string, (u: string) => Promise<Case>> = {
     async DraftDocument(u) {
@@ -199,6 +213,19 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
     CompleteHandling: (u) => receiving(u, 'assigned', { result: '已按要求办结' }, 'HandlingCompleted'),
     SendReply: (u) => receiving(u, 'received', { text: '已收悉，正在落实。' }, 'ReplySent'),
     FileIncoming: (u) => receiving(u, 'received', { retention: 'D30' }, 'IncomingFiled'),
+    async ArrangeDossierItem(u) {
+      const id = await filedOf(u);
+      return { input: { fonds: fondsOf(u), year: dossierYear, documentId: id, unitId: u, pages: 2 }, streams: [dossier(u)], expect: ['DossierItemArranged'] };
+    },
+    async CloseDossier(u) {
+      await filedOf(u);
+      return { input: { fonds: fondsOf(u), year: dossierYear }, streams: [dossier(u)], expect: ['DossierClosed'] };
+    },
+    async RequestDossierExport(u) {
+      await filedOf(u);
+      await run(SYSTEM, 'CloseDossier', { fonds: fondsOf(u), year: dossierYear });
+      return { input: { fonds: fondsOf(u), year: dossierYear, exportId: fresh('export'), profile: 'default' }, streams: [dossier(u)], expect: ['DossierExportRequested'] };
+    },
     async IssueSeal(u) {
       const sealId = fresh('seal');
       return {

@@ -193,6 +193,13 @@ describe('read-access matrix: every read query × every role × issuer / fellow 
       query: q('{ unverifiedEntries { edges { node { streamId } } } }'),
       check: (r, a) => (a.role === 'INSPECTOR' ? ok : refused('NOT_AUTHORISED'))(r, a),
     },
+    // 档案: an export's readers; the exports of a fonds like its catalogue; a package check by archivists.
+    dossierExport: { query: q('{ dossierExport(exportId: "ra-none") { exportId } }'), check: (r, a) => (ok(r, a), assert.equal(r.data!.dossierExport, null)) },
+    dossierExports: {
+      query: q('{ dossierExports(fonds: "0001", year: 2026) { exportId } }'),
+      check: (r, a) => (a.seesAll ? ok : refused('NOT_AUTHORISED'))(r, a),
+    },
+    checkDossierPackage: { query: q('{ checkDossierPackage(exportId: "ra-none") { passed } }'), check: refused('NOT_FOUND') },
     ledgerConsistency: {
       query: q('{ ledgerConsistency(fromSize: 1) { fromSize toSize proof } }'),
       // Hashes only: any signed-in user may check that the log was extended, never rewritten.

@@ -22,6 +22,7 @@ export interface CommandDeps {
     | 'GONGWEN_SEAL_KDF_LOG2N'
     | 'GONGWEN_SEAL_MAX_WRONG_PASSPHRASES'
     | 'GONGWEN_SEAL_LOCK_MINUTES'
+    | 'GONGWEN_ARCHIVAL_CODE_FORMS'
   >;
   /** Server-held seal keys, encrypted under their keepers' passphrases. */
   vault: SealKeyVault;
