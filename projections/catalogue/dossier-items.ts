@@ -1,29 +1,14 @@
 import type pg from 'pg';
 import type { RetentionCode } from '../../archive-formats/archival-code/index.ts';
+import type { FiledItem } from '../../src/domain/dossier/arrangement.ts';
 import type { Side } from './fold.ts';
 
 /**
  * What closing a dossier reads from the catalogue: every item filed into a fonds in a year, with
- * the fields that are frozen with it. The catalogue's own 件号 and 档号 are provisional until then.
+ * the fields that are frozen with it (the domain's FiledItem). The catalogue's own 件号 and 档号
+ * are provisional until then.
  */
-export interface FiledItemRow {
-  documentId: string;
-  unitId: string;
-  side: Side;
-  fondsCode: string | null;
-  retention: RetentionCode;
-  organisationCode: string | null;
-  title: string;
-  docNumber: string;
-  responsible: string;
-  date: string;
-  classification: string;
-  pages: number | null;
-  remarks: string;
-  filedAt: string;
-}
-
-export async function filedItems(pool: pg.Pool | pg.ClientBase, fonds: string, year: number): Promise<FiledItemRow[]> {
+export async function filedItems(pool: pg.Pool | pg.ClientBase, fonds: string, year: number): Promise<FiledItem[]> {
   const { rows } = await pool.query<{
     document_id: string;
     unit_id: string;
