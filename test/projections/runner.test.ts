@@ -156,8 +156,10 @@ test('following the feed in the background: a new event is applied and announced
         if (drafted.length) resolve(drafted.map((e) => e.eventId));
       });
     });
-    const started = Date.now();
     const outcome = await city.run(city.units[0]!.clerk, 'DraftDocument', draftInput('bg-doc'));
+    // From the commit on: the command's own time (authorisation, hashing, the append) is not the
+    // runner's latency, and on a loaded machine it alone could eat the second.
+    const started = Date.now();
     const ids = await applied;
     assert.deepEqual(ids, [outcome.events[0]!.eventId]);
     assert.ok(Date.now() - started < 1000, `applied after ${Date.now() - started} ms`);
