@@ -9,7 +9,7 @@ import type { ApiInputOverride } from './command-sdl.ts';
 /** The commands a client may send: every command with a role rule (the rest are the ledger's own). */
 export const apiCommands = Object.keys(commandRoles).map((type) => commandRoutes[type]!.definition);
 
-const uploads = ['attachments: [AttachmentUpload!]'];
+const uploads = ['"附件：全部附件，以 base64 上传；一份公文的附件总大小有上限 (the attachments, all of them)"', 'attachments: [AttachmentUpload!]'];
 
 /** Where the API input differs from the command: the server completes these fields. */
 export const apiOverrides: Record<string, ApiInputOverride> = {

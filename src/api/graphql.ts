@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
@@ -12,7 +11,9 @@ import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
 import { apiError, databaseUnavailable, guarded } from './errors.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { declaredListSize, queryCostRule, withLimitsInDescriptions } from './query-cost.ts';
+import { declaredListSize, queryCostRule } from './query-cost.ts';
+import { buildApiSchema } from './api-schema.ts';
+import { literalTimesRule } from './scalars.ts';
 import { boundRequests, checkDocument, checkIntrospection, limits } from './request-limits.ts';
 import { textArgumentsRule } from './text-arguments.ts';
 import { credentialResolvers } from './credential-queries.ts';
@@ -22,9 +23,7 @@ import { supervisionResolvers } from './supervision-resolvers.ts';
 import { archiveResolvers, exportNode, exportTopic } from './archive-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
-const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
-
-export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql'];
+export { schemaFiles } from './api-schema.ts';
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -116,14 +115,14 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   boundRequests(app, { bodyLimit: app.initialConfig.bodyLimit ?? 1024 * 1024 });
   const introspectionOpen = (ledger.config.GONGWEN_INTROSPECTION ?? (ledger.config.GONGWEN_MODE === 'production' ? 'login' : 'open')) === 'open';
   await app.register(mercurius, {
-    schema: withLimitsInDescriptions(schemaFiles.map(sdl).join('\n')),
+    schema: buildApiSchema(),
     resolvers,
     // GraphiQL is served by ./graphiql.ts (from npm packages, not mercurius's CDN page).
     graphiql: false,
     queryDepth: 10,
     // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
     cache: false,
-    validationRules: ({ variables }) => [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {})],
+    validationRules: ({ variables }) => [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {}), literalTimesRule],
     context: async (request: FastifyRequest): Promise<Context> => {
       let auth: Authentication;
       try {

@@ -14,8 +14,8 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
   const draft = (documentId: string, over: Record<string, unknown> = {}) => ({
     documentId,
     title: '关于开展电子印章应用试点的通知',
-    docType: '通知',
-    urgency: '加急',
+    docType: 'NOTICE',
+    urgency: 'URGENT',
     body: '　　为推进电子印章在政务专网中的应用，现就试点工作通知如下。',
     mainRecipients: ['edu', 'fin', 'hlth'],
     docNumberPrefix: '阜政办',
@@ -79,9 +79,13 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
     assert.equal(missing.status, 400);
     const wrongType = await api.gql('city-office-clerk', 'mutation { signOffDocument(input: { commandId: 5, documentId: "x" }) { commandId } }');
     assert.equal(wrongType.status, 400);
+    // A value outside an enum never reaches the command: the schema refuses the request.
     const badValue = await api.mutate('city-office-clerk', 'draftDocument', draft('g-4', { docType: '便条' }));
     assert.equal(badValue.code, 'VALIDATION_FAILED');
-    assert.equal(badValue.status, 200);
+    assert.equal(badValue.status, 400);
+    const badBody = await api.mutate('city-office-clerk', 'draftDocument', draft('g-4', { title: ' ' }));
+    assert.equal(badBody.code, 'VALIDATION_FAILED');
+    assert.equal(badBody.status, 200);
     const unknown = await api.mutate('city-office-leader', 'signOffDocument', { documentId: 'no-such-doc' });
     assert.equal(unknown.code, 'NOT_FOUND');
     const foreignSeal = await api.mutate('city-office-keeper', 'sealDocument', { documentId: 'g-1', sealId: 'edu-seal', passphrase: SEAL_PASSPHRASE });

@@ -79,7 +79,7 @@ describe('bad input answers VALIDATION_FAILED naming the field', async () => {
       const r = await api.gql('inspector', query);
       assert.equal(r.errors, undefined, `${query}: ${JSON.stringify(r.errors)}`);
     }
-    const withVariables = await api.gql('edu-clerk', 'query ($after: String, $status: String) { inbox(after: $after, status: $status) { pageInfo { hasNextPage } } }', { after: null, status: null });
+    const withVariables = await api.gql('edu-clerk', 'query ($after: String, $status: InboxStatus) { inbox(after: $after, status: $status) { pageInfo { hasNextPage } } }', { after: null, status: null });
     assert.equal(withVariables.errors, undefined, JSON.stringify(withVariables.errors));
   });
 

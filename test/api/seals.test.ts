@@ -71,7 +71,7 @@ describe('electronic seals over GraphQL', async () => {
     assert.equal(v.valid, true, JSON.stringify(v.problems));
     assert.equal(v.sealId, 'city-office-seal');
     assert.equal(v.sealName, '阜阳市人民政府办公室');
-    assert.equal(v.keyCustody, 'server');
+    assert.equal(v.keyCustody, 'SERVER');
     assert.equal(v.contentDigest, v.recomputedDigest);
     // A unit that neither issued nor received it does not learn it exists.
     const other = await api.gql('fin-clerk', VERIFY, { id: 'v-1' });
@@ -115,7 +115,7 @@ describe('electronic seals over GraphQL', async () => {
     assert.ok(sealed.result, JSON.stringify(sealed.errors));
     const v = (await api.gql('city-office-clerk', VERIFY, { id: 'v-3' })).data!.verifySeal;
     assert.equal(v.valid, true, JSON.stringify(v.problems));
-    assert.equal(v.keyCustody, 'client');
+    assert.equal(v.keyCustody, 'CLIENT');
     assert.equal(v.docNumber, content.docNumber);
   });
 
@@ -126,11 +126,11 @@ describe('electronic seals over GraphQL', async () => {
     assert.ok(seals.data, JSON.stringify(seals.errors));
     const main = office.find((s: { sealId: string }) => s.sealId === 'city-office-seal');
     assert.match(main.publicKey, /^04[0-9a-f]{128}$/);
-    assert.equal(main.keyCustody, 'server');
+    assert.equal(main.keyCustody, 'SERVER');
     assert.match(main.pictureSvg, /^<svg[^>]*width="42mm"/);
     const usage = await api.gql('inspector', '{ sealUsage(unitId: "city-office") { edges { node { documentId sealId keeperUserId keyCustody anomalies } } } }');
     const docs = usage.data!.sealUsage.edges.map((e: { node: { documentId: string; keyCustody: string } }) => [e.node.documentId, e.node.keyCustody]);
-    assert.deepEqual(docs, [['v-1', 'server'], ['v-2', 'server'], ['v-3', 'client']]);
+    assert.deepEqual(docs, [['v-1', 'SERVER'], ['v-2', 'SERVER'], ['v-3', 'CLIENT']]);
     const foreign = await api.gql('edu-keeper', '{ sealUsage(unitId: "city-office") { edges { node { documentId } } } }');
     assert.equal(foreign.errors?.[0]?.extensions?.code, 'NOT_AUTHORISED');
   });

@@ -3,6 +3,27 @@ import { newToken } from '../../src/api/api-commands.ts';
 import type { Ledger } from '../../src/app/ledger.ts';
 import { buildServer } from '../../src/server.ts';
 import { SYSTEM } from './ledger.ts';
+import { buildSchema, getNullableType, isEnumType, isInputObjectType, isListType, type GraphQLInputType } from 'graphql';
+import { schemaSdl } from '../../src/api/api-schema.ts';
+import { apiEnum } from '../../src/api/enums.ts';
+
+const schema = buildSchema(schemaSdl());
+
+/**
+ * A command's input as the domain writes it (urgency 特急, retention Y), given as a client sends it:
+ * each value of an enum-typed field by its API name (EXTRA_URGENT, PERMANENT). Names pass as they are.
+ */
+export function asApiInput(type: GraphQLInputType, value: unknown): unknown {
+  const t = getNullableType(type);
+  if (value === null || value === undefined) return value;
+  if (isEnumType(t)) return apiEnum(t.name).values.get(String(value))?.name ?? value;
+  if (isListType(t)) return Array.isArray(value) ? value.map((v) => asApiInput(t.ofType, v)) : asApiInput(t.ofType, value);
+  if (isInputObjectType(t) && typeof value === 'object') {
+    const fields = t.getFields();
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fields[k] ? asApiInput(fields[k].type, v) : v]));
+  }
+  return value;
+}
 
 export interface GraphqlResponse {
   status: number;
@@ -45,8 +66,9 @@ export async function startApi(ledger: Ledger) {
 
   /** Runs a command mutation and returns its result or throws with the error code. */
   async function mutate(userId: string, name: string, input: Record<string, unknown>, fields = 'commandId duplicate events { type streamId revision data }') {
-    const r = await gql(userId, `mutation ($input: ${name[0]!.toUpperCase()}${name.slice(1)}Input!) { ${name}(input: $input) { ${fields} } }`, {
-      input: { commandId: `m-${randomUUID()}`, ...input },
+    const inputType = `${name[0]!.toUpperCase()}${name.slice(1)}Input`;
+    const r = await gql(userId, `mutation ($input: ${inputType}!) { ${name}(input: $input) { ${fields} } }`, {
+      input: asApiInput(schema.getType(inputType) as GraphQLInputType, { commandId: `m-${randomUUID()}`, ...input }),
     });
     return { ...r, result: r.data?.[name] as Record<string, any> | undefined, code: r.errors?.[0]?.extensions?.code };
   }
