@@ -13,7 +13,7 @@ import { isDatabaseUnavailable } from './db/unavailable.ts';
  * which reports what an operator checks first: the database answers, how many events the ledger
  * holds, and how far the signed Merkle log is behind the events.
  */
-export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = {}): Promise<FastifyInstance> {
+export async function buildServer(ledger: Ledger, opts: { logLevel?: string; logStream?: { write(line: string): void } } = {}): Promise<FastifyInstance> {
   // A draft carries its attachments in base64 (4 bytes for every 3) plus the text of the document.
   const bodyLimit = Math.ceil((ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES * 4) / 3) + 1024 * 1024;
   const { GONGWEN_TLS_CERT: cert, GONGWEN_TLS_KEY: key, GONGWEN_TLS_CLIENT_CA: ca } = ledger.config;
@@ -28,7 +28,7 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
     : null;
   // requestTimeout: a client that has not sent its whole request in a minute is cut off (fastify's
   // default is no limit), so a slow upload holds its buffer that long at most (src/api/request-limits.ts).
-  const app = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit, https, requestTimeout: 60_000 }) as unknown as FastifyInstance;
+  const app = Fastify({ logger: { level: opts.logLevel ?? 'info', ...(opts.logStream && { stream: opts.logStream }) }, bodyLimit, https, requestTimeout: 60_000 }) as unknown as FastifyInstance;
   await registerGraphql(app, ledger);
   await registerDownloads(app, ledger);
   if (ledger.config.GONGWEN_MODE !== 'production') await registerGraphiql(app);

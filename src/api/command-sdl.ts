@@ -46,7 +46,7 @@ export function commandSdl(definitions: readonly CommandDefinition[], overrides:
     inputs.push(objectType(name, d.type, schema, inputs, overrides[d.type]));
     const doc = schema.description ?? mutationDescriptions[d.type];
     if (!doc) throw new Error(`mutation ${d.type} has no description: add .describe() to its zod schema or a line to src/api/command-docs.ts`);
-    mutations.push(`  ${quote(doc)}\n  ${mutationName(d.type)}(input: ${name}!): ${d.type === 'IssueCredential' ? 'IssuedCredential' : 'CommandResult'}!`);
+    mutations.push(`  ${quote(doc)}\n  ${mutationName(d.type)}("命令的内容 (the command)" input: ${name}!): ${d.type === 'IssueCredential' ? 'IssuedCredential' : 'CommandResult'}!`);
   }
   return `# Generated from the zod command schemas (schemas/commands) by \`npm run sdl\`. Do not edit.\n\n${inputs.join('\n\n')}\n\n"Commands: each appends events to the ledger, or is refused with a typed error and changes nothing."\ntype Mutation {\n${mutations.join('\n')}\n}\n`;
 }

@@ -14,6 +14,8 @@ import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { declaredListSize, queryCostRule } from './query-cost.ts';
 import { buildApiSchema } from './api-schema.ts';
 import { literalTimesRule } from './scalars.ts';
+import { queryDepthRule } from './query-depth.ts';
+import { errorFormatter } from './error-format.ts';
 import { boundRequests, checkDocument, checkIntrospection, limits } from './request-limits.ts';
 import { textArgumentsRule } from './text-arguments.ts';
 import { credentialResolvers } from './credential-queries.ts';
@@ -112,17 +114,17 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     Subscription: { ...subscriptionResolvers(ledger), ...archive.Subscription } as never,
   };
 
-  boundRequests(app, { bodyLimit: app.initialConfig.bodyLimit ?? 1024 * 1024 });
+  const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
+  boundRequests(app, { bodyLimit });
   const introspectionOpen = (ledger.config.GONGWEN_INTROSPECTION ?? (ledger.config.GONGWEN_MODE === 'production' ? 'login' : 'open')) === 'open';
   await app.register(mercurius, {
     schema: buildApiSchema(),
     resolvers,
     // GraphiQL is served by ./graphiql.ts (from npm packages, not mercurius's CDN page).
     graphiql: false,
-    queryDepth: 10,
     // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
     cache: false,
-    validationRules: ({ variables }) => [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {}), literalTimesRule],
+    validationRules: ({ variables }) => [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {}), queryDepthRule(limits.queryDepth), literalTimesRule],
     context: async (request: FastifyRequest): Promise<Context> => {
       let auth: Authentication;
       try {
@@ -147,16 +149,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       },
       context: async (_socket: unknown, request: FastifyRequest) => ({ auth: await authenticate(store, request.headers.authorization, now()) }),
     },
-    errorFormatter: (execution, context) => {
-      const formatted = mercurius.defaultErrorFormatter(execution, context);
-      const errors = (formatted.response.errors ?? []) as unknown as { path?: unknown; extensions?: Record<string, unknown> }[];
-      // A document the schema rejects (missing field, wrong type) never ran: 400 with
-      // VALIDATION_FAILED. Anything that ran answers 200 with its errors (GraphQL over HTTP);
-      // a failure is never an HTTP 500.
-      const invalidDocument = !formatted.response.data && errors.length > 0 && errors.every((e) => e.path === undefined && !e.extensions?.code);
-      for (const e of errors) e.extensions = { code: invalidDocument ? 'VALIDATION_FAILED' : 'INTERNAL_ERROR', ...e.extensions };
-      return { statusCode: invalidDocument ? 400 : 200, response: formatted.response };
-    },
+    errorFormatter: errorFormatter(bodyLimit) as never,
   });
   // Before parsing: the document's size and token count (lower without a login), then whether
   // it may introspect. Validation (the cost rule) comes only after both.

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parse, validate, NoSchemaIntrospectionCustomRule, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { apiError } from './errors.ts';
+import { apiError, type ErrorCode } from './errors.ts';
+import { languageOf, localise } from './error-format.ts';
 
 /**
  * The bounds every GraphQL request lives within, so that no client — logged in or not — can hold
@@ -10,6 +11,8 @@ import { apiError } from './errors.ts';
 export const limits = {
   /** Estimated cost of one operation (query-cost.ts); about 100 bytes of answer per unit. */
   queryCost: 250_000,
+  /** Fields nested in one another (query-depth.ts); GraphiQL's introspection query needs 10. */
+  queryDepth: 10,
   /** A document sent without a valid login: enough for GraphiQL's introspection query (≈ 2 KB, 190 tokens). */
   anonymousDocumentBytes: 4 * 1024,
   anonymousDocumentTokens: 500,
@@ -87,7 +90,7 @@ export function boundRequests(
     // A body of unknown length may grow to the body limit: it is counted as such.
     const bytes = request.method === 'POST' ? (Number.isFinite(declared) && declared > 0 ? Math.min(declared, opts.bodyLimit) : opts.bodyLimit) : 0;
     if (requests >= requestsInFlight || bodyBytes + bytes > bodyBytesInFlight) {
-      return busy(reply);
+      return busy(request, reply);
     }
     requests++;
     bodyBytes += bytes;
@@ -95,7 +98,7 @@ export function boundRequests(
     held.set(request, h);
     h.timer = setTimeout(() => {
       if (reply.sent) return;
-      reply.code(503).header('retry-after', '5').send(errorBody('QUERY_TIMEOUT', `请求处理超过 ${requestMs / 1000} 秒，已中止；请缩小查询范围后重试 (request timed out)`));
+      reply.code(503).header('retry-after', '5').send(errorBody(request, 'QUERY_TIMEOUT', `请求处理超过 ${requestMs / 1000} 秒，已中止；请缩小查询范围后重试 (request timed out)`));
     }, requestMs);
   });
   app.addHook('onResponse', async (request) => release(request));
@@ -106,12 +109,16 @@ export function boundRequests(
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
     if (size <= maxResponse) return payload;
     reply.code(200);
-    return JSON.stringify(errorBody('RESPONSE_TOO_LARGE', `查询结果过大（${size} 字节，上限 ${maxResponse}），请分页或减少字段 (response too large)`));
+    return JSON.stringify(errorBody(request, 'RESPONSE_TOO_LARGE', `查询结果过大（${size} 字节，上限 ${maxResponse}），请分页或减少字段 (response too large)`));
   });
 }
 
-function busy(reply: FastifyReply) {
-  return reply.code(503).header('retry-after', '2').send(errorBody('SERVER_BUSY', '服务器繁忙，请稍后重试 (server busy, retry later)'));
+function busy(request: FastifyRequest, reply: FastifyReply) {
+  return reply.code(503).header('retry-after', '2').send(errorBody(request, 'SERVER_BUSY', '服务器繁忙，请稍后重试 (server busy, retry later)'));
 }
 
-const errorBody = (code: string, message: string) => ({ data: null, errors: [{ message, extensions: { code } }] });
+/** The API's error shape (error-format.ts), for the answers fastify sends before GraphQL runs. */
+const errorBody = (request: FastifyRequest, code: ErrorCode, message: string) => ({
+  data: null,
+  errors: [{ message: localise(message, languageOf(request.headers), code), extensions: { code } }],
+});

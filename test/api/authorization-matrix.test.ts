@@ -10,7 +10,7 @@ import { yearOf } from '../../src/domain/numbering/index.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { reviewDelivery } from '../../src/supervision/review.ts';
 import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity, SYSTEM } from '../support/ledger.ts';
-import { startApi, type GraphqlResponse } from '../support/http.ts';
+import { apiInput, startApi, type GraphqlResponse } from '../support/http.ts';
 
 /**
  * The authorisation matrix as an executable specification: every role against every mutation the
@@ -511,7 +511,7 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
       assert.equal(me.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       const id = fresh('doc');
       const draft = await api.gql(null, 'mutation ($input: DraftDocumentInput!) { draftDocument(input: $input) { commandId } }', {
-        input: { commandId: `m-${randomUUID()}`, ...draftInput(id, { mainRecipients: ['fin'], ccRecipients: [], docNumberPrefix: '阜教' }) },
+        input: apiInput('DraftDocumentInput', { commandId: `m-${randomUUID()}`, ...draftInput(id, { mainRecipients: ['fin'], ccRecipients: [], docNumberPrefix: '阜教' }) }),
       }, token);
       assert.equal(draft.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
       assert.equal((await ledger.store.readStream(doc(id))).revision, null);

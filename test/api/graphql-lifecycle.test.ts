@@ -125,13 +125,16 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
     const wide = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: units { unitId name }`).join(' ')} }`;
     const costly = await api.gql('admin', wide);
     assert.equal(costly.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+    assert.equal(costly.status, 400);
     assert.equal(costly.data ?? null, null);
     const viaFragment = `query { ...F } fragment F on Query { ${Array.from({ length: 100 }, (_, i) => `a${i}: units { unitId name }`).join(' ')} }`;
     assert.equal((await api.gql('admin', viaFragment)).errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
     const deep = '{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }';
     const refused = await api.gql('admin', deep);
+    // Depth and cost answer alike: the same code, the same status.
     assert.equal(refused.status, 400);
-    assert.match(refused.errors?.[0]?.message ?? '', /depth/);
+    assert.equal(refused.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
+    assert.match(refused.errors?.[0]?.message ?? '', /嵌套过深/);
     assert.equal((await api.gql('admin', '{ me { userId } }')).data?.me.userId, 'admin');
   });
 });

@@ -54,7 +54,7 @@ test('inboxChanged pushes to the recipient unit within a second of the mutation;
     }
   })());
   assert.equal(sent.payload.data.documentTimeline.action, '核发');
-  assert.equal(sent.payload.data.documentTimeline.hashStatus, 'verified');
+  assert.equal(sent.payload.data.documentTimeline.hashStatus, 'VERIFIED');
   const delivered = await within(5000, inbox.next());
   assert.deepEqual(delivered.payload.data.inboxChanged, { unitId: 'edu', documentId: 's-1', eventType: 'DocumentDelivered' });
 

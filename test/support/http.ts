@@ -25,6 +25,9 @@ export function asApiInput(type: GraphQLInputType, value: unknown): unknown {
   return value;
 }
 
+/** A command's input in its domain form, as a client sends it to the mutation with this input type. */
+export const apiInput = (inputType: string, value: Record<string, unknown>) => asApiInput(schema.getType(inputType) as GraphQLInputType, value) as Record<string, unknown>;
+
 export interface GraphqlResponse {
   status: number;
   data?: Record<string, any> | null;
@@ -68,7 +71,7 @@ export async function startApi(ledger: Ledger) {
   async function mutate(userId: string, name: string, input: Record<string, unknown>, fields = 'commandId duplicate events { type streamId revision data }') {
     const inputType = `${name[0]!.toUpperCase()}${name.slice(1)}Input`;
     const r = await gql(userId, `mutation ($input: ${inputType}!) { ${name}(input: $input) { ${fields} } }`, {
-      input: asApiInput(schema.getType(inputType) as GraphQLInputType, { commandId: `m-${randomUUID()}`, ...input }),
+      input: apiInput(inputType, { commandId: `m-${randomUUID()}`, ...input }),
     });
     return { ...r, result: r.data?.[name] as Record<string, any> | undefined, code: r.errors?.[0]?.extensions?.code };
   }
