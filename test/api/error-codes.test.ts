@@ -8,7 +8,7 @@ import { apiEnum } from '../../src/api/enums.ts';
 import { localise, languageOf } from '../../src/api/error-format.ts';
 import { buildServer } from '../../src/server.ts';
 import { createTestLedger, SEAL_PASSPHRASE, seedCity, draftInput } from '../support/ledger.ts';
-import { startApi } from '../support/http.ts';
+import { apiInput, startApi } from '../support/http.ts';
 
 const src = fileURLToPath(new URL('../../src', import.meta.url));
 const files = (dir: string): string[] =>
@@ -105,7 +105,9 @@ describe('errors over HTTP: every code in the schema, one shape, one status per 
     expect(await api.mutate('edu-clerk', 'signOffDocument', { documentId: 'no-such' }), 'NOT_AUTHORISED', 200);
     expect(await api.mutate('city-office-clerk', 'draftDocument', draftInput('e-1', { classification: '机密' })), 'CLASSIFIED_REFUSED', 200);
     expect(await api.mutate('city-office-clerk', 'draftDocument', { ...draftInput('e-2'), docType: 'MEMO' }), 'VALIDATION_FAILED', 400);
-    assert.ok((await api.mutate('city-office-clerk', 'draftDocument', draftInput('e-3'))).result);
+    const q = 'mutation ($input: DraftDocumentInput!) { draftDocument(input: $input) { commandId } }';
+    assert.equal((await api.gql('city-office-clerk', q, { input: apiInput('DraftDocumentInput', { commandId: 'reused-cmd-1', ...draftInput('e-3') }) })).errors, undefined);
+    expect(await api.gql('city-office-clerk', q, { input: apiInput('DraftDocumentInput', { commandId: 'reused-cmd-1', ...draftInput('e-4') }) }), 'COMMAND_ID_REUSED', 200);
     expect(await api.mutate('city-office-clerk', 'draftDocument', draftInput('e-3', { title: '另一份' })), 'ALREADY_EXISTS', 200);
     expect(await api.mutate('city-office-clerk', 'sendDocument', { documentId: 'e-3' }), 'INVALID_STATE', 200);
     assert.ok((await api.mutate('city-office-leader', 'signOffDocument', { documentId: 'e-3' })).result);
