@@ -80,7 +80,7 @@ test('kill -9 of the embedded PostgreSQL under traffic: DATABASE_UNAVAILABLE mea
       server.url,
       token,
       `mutation ($input: RegisterUnitInput!) { registerUnit(input: $input) { commandId duplicate } }`,
-      { input: { commandId, unitId, name: `单位 ${unitId}`, kind: 'city-department', parentUnitId: 'city-office', docNumberPrefixes: [unitId.replaceAll('-', '')] } },
+      { input: { commandId, unitId, name: `单位 ${unitId}`, kind: 'CITY_DEPARTMENT', parentUnitId: 'city-office', docNumberPrefixes: [unitId.replaceAll('-', '')] } },
     );
 
   let stopTraffic = false;
