@@ -9,6 +9,7 @@ import { clockStopped, nextCheckAt, supervisionDecider, type SupervisionContext 
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { subtractDuration } from './policy.ts';
 import { createNotification, mobiles } from './reminders.ts';
+import { escalateWarnings } from './escalate.ts';
 import type { Supervision } from './supervision.ts';
 
 /**
@@ -44,6 +45,8 @@ export async function reviewDelivery(deps: CommandDeps & { supervision: Supervis
     retryPolicy(deps),
   );
   const after = await loadState(deps.store, supervisionDecider, streamId);
+  // 催办 → 督办 on the document's side too, once per warning (see escalate.ts).
+  await escalateWarnings(deps, after.read.events, after.state);
   let next = nextCheckAt(after.state, delivery);
   // 临期提醒: a running clock close to its deadline reminds the people answerable for it, once per deadline.
   const nowMs = deps.now().getTime();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { documentTimeline } from '../../projections/audit/queries.ts';
 import type { Ledger } from '../../src/app/ledger.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { reviewDelivery } from '../../src/supervision/review.ts';
@@ -7,6 +8,9 @@ import { scanDeadlines } from '../../src/supervision/supervision.ts';
 import { refusal } from '../support/ledger.ts';
 import { bj, ledgerOnClock, sendDocument } from './support.ts';
 
+/** The urges on the recipient's copy (the document's side of an escalation). */
+const urges = async (ledger: Ledger, documentId: string, unitId: string) =>
+  (await ledger.store.readStream(streams.delivery(documentId, unitId))).events.filter((e) => e.type === 'HandlingUrged').map((e) => e.data as Record<string, any>);
 const supervisionEvents = async (ledger: Ledger, documentId: string, unitId: string) =>
   (await ledger.store.readStream(streams.supervision(documentId, unitId))).events.map((e): Record<string, any> => ({ type: e.type, ...(e.data as Record<string, unknown>) }));
 /** What the supervision jobs run with, on the test's clock. */
@@ -48,6 +52,10 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   assert.equal(events[1]!.fellDueAt, bj('2025-11-14', '22:00').toISOString());
   assert.equal(events[1]!.escalation, '催办');
   assert.deepEqual(events[1]!.responsibleUserIds, ['fin-clerk']);
+  // The yellow warning is a 催办 on the document's side too, by the ledger itself.
+  let urged = await urges(ledger, 'urgent-1', 'fin');
+  assert.deepEqual(urged.map((u) => [u.level, u.urgedBy, u.urgedAt]), [['催办', 'system', bj('2025-11-14', '22:01').toISOString()]]);
+  assert.match(urged[0]!.message, /^电子监察催办：《关于做好2026年电子公文交换工作的通知》.*签收已超过期限/);
 
   clock.set(bj('2025-11-17', '17:29'));
   await scanDeadlines(deps);
@@ -63,10 +71,15 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   const warningReminders = async () => (await ledger.db.pool.query(`SELECT user_id, subject->>'level' AS level FROM supervision_notifications WHERE kind = 'warning' ORDER BY 2 DESC, 1`)).rows.map((r) => `${r.level}:${r.user_id}`);
   assert.deepEqual(await warningReminders(), ['yellow:fin-clerk', 'red:fin-clerk', 'red:fin-leader'], 'each warning reminds the people it names');
 
-  // Re-running every job adds nothing.
+  // Re-running every job adds nothing: no warning and no urge twice.
   for (let i = 0; i < 3; i++) await scanDeadlines(deps);
   await reviewDelivery(deps, 'urgent-1', 'fin');
   assert.equal((await supervisionEvents(ledger, 'urgent-1', 'fin')).length, 3);
+  urged = await urges(ledger, 'urgent-1', 'fin');
+  assert.deepEqual(urged.map((u) => u.level), ['催办', '督办'], 'red escalates to 督办');
+  await ledger.settle();
+  const timeline = await documentTimeline(ledger.db.pool, 'urgent-1');
+  assert.deepEqual(timeline.items.filter((e) => e.type === 'HandlingUrged').map((e) => e.action), ['催办', '督办'], "the document's timeline shows both");
 
   clock.set(bj('2025-11-17', '17:40'));
   await city.run(fin.clerk, 'ReceiveDocument', { documentId: 'urgent-1', unitId: 'fin' });
@@ -76,6 +89,7 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   assert.deepEqual(events.at(-1), { type: 'WarningCleared', documentId: 'urgent-1', unitId: 'fin', clock: 'sign', levels: ['yellow', 'red'], reason: 'signed', clearedAt: bj('2025-11-17', '17:40').toISOString() });
   await scanDeadlines(deps);
   assert.equal((await supervisionEvents(ledger, 'urgent-1', 'fin')).length, 4);
+  assert.equal((await urges(ledger, 'urgent-1', 'fin')).length, 2, 'signing ends the urging');
 });
 
 test('平件 delivered on the Friday before the Dragon Boat holiday is due after it; a late review still records what fell due, when it fell due', async () => {
