@@ -88,6 +88,9 @@ function describe(prop: JsonSchema): string | undefined {
   const target = prop.anyOf?.find((v) => v.type !== 'null') ?? prop;
   const values = target.enum ?? target.items?.enum;
   const parts: string[] = [];
+  // A schema's own words (zod .describe()) come first.
+  const own = prop.description ?? target.description;
+  if (own) parts.push(own);
   if (values) parts.push(`one of: ${values.join(' ')}`);
   if (prop.default !== undefined) parts.push(`default ${JSON.stringify(prop.default).replace(/"/g, '')}`);
   return parts.length ? parts.join('; ') : undefined;

@@ -43,7 +43,7 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
       },
     ]);
     assert.ok(nodes[0]!.overdueWorkingHours > 1.5, 'still lying: measured up to now');
-    assert.equal(r.data!.warnings.basis.policyVersion, '2026.1');
+    assert.equal(r.data!.warnings.basis.policyVersion, '2026.2');
 
     // The overdue list by person, and the sender's check of the city office.
     const overdue = await api.gql('inspector', `{ overdue(userId: "fin-clerk") { edges { node { documentId unitId clock level urgency } } } }`);

@@ -31,7 +31,7 @@ test('the daily check at the close: units with unsigned deliveries, clerks who n
     data.clerksWithoutSignIn.map((c: any) => c.userId),
     ['city-office-clerk', 'fin-clerk', 'hlth-clerk'],
   );
-  assert.equal(data.policyVersion, '2026.1');
+  assert.equal(data.policyVersion, '2026.2');
   assert.equal(await recordDailyCheck(deps, '2025-11-17'), null, 'a second run adds nothing');
   assert.equal((await ledger.store.readStream(streams.dailyCheck('2025-11-17'))).events.length, 1);
 });

@@ -5,7 +5,7 @@ import type { Ledger } from '../../src/app/ledger.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { reviewDelivery } from '../../src/supervision/review.ts';
 import { scanDeadlines } from '../../src/supervision/supervision.ts';
-import { refusal } from '../support/ledger.ts';
+import { draftInput, refusal } from '../support/ledger.ts';
 import { bj, ledgerOnClock, sendDocument } from './support.ts';
 
 /** The urges on the recipient's copy (the document's side of an escalation). */
@@ -32,7 +32,7 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   assert.equal(deadline.dueAt, bj('2025-11-14', '22:00').toISOString());
   // Red: one working day after 22:00 on Friday is the close of Monday.
   assert.equal(deadline.redAt, bj('2025-11-17', '17:30').toISOString());
-  assert.equal(deadline.policyVersion, '2026.1');
+  assert.equal(deadline.policyVersion, '2026.2');
   assert.match(deadline.calendarVersion as string, /^chinese-days@/);
   assert.equal(deadline.provisional, false);
 
@@ -201,4 +201,49 @@ test('临期提醒: a 平件 due at 10:00 reminds the clerks at 09:00, not befor
   await scanDeadlines(deps);
   await scanDeadlines(deps);
   assert.deepEqual(await reminders(), ['edu-clerk']);
+});
+
+test('会议通知 is due before its meeting: signed 4 working hours and handled 2 before it, red when it begins; a late notice is due at the meeting; only a 通知 has a meeting time', async () => {
+  const { ledger, city, clock } = await ledgerOnClock(bj('2025-11-17', '09:00'));
+  const deps = jobDeps(ledger, clock.now);
+  const office = city.units[0]!;
+  const edu = city.people('edu');
+  const meetingAt = '2025-11-18T09:00:00+08:00';
+  clock.set(bj('2025-11-17', '10:00'));
+  await sendDocument(ledger, city, 'meet-1', { docType: '通知', urgency: '平件', meetingAt, mainRecipients: ['edu', 'fin'] });
+  await scanDeadlines(deps);
+  let events = await supervisionEvents(ledger, 'meet-1', 'edu');
+  // 平件 would be due Tuesday 10:00; four working hours before Tuesday 09:00 is Monday 11:30 (08:30–09:00, 14:30–17:30, 11:30–12:00).
+  assert.equal(events[0]!.dueAt, bj('2025-11-17', '11:30').toISOString());
+  assert.equal(events[0]!.redAt, new Date(meetingAt).toISOString(), 'red when the meeting begins, not a working day later');
+  assert.match(events[0]!.rule as string, /^会议通知签收时限 会前 4 个工作小时/);
+
+  clock.set(bj('2025-11-17', '11:00'));
+  await city.run(edu.clerk, 'ReceiveDocument', { documentId: 'meet-1', unitId: 'edu' });
+  await ledger.settle();
+  await scanDeadlines(deps);
+  events = await supervisionEvents(ledger, 'meet-1', 'edu');
+  const handle = events.find((e) => e.type === 'DeadlineSet' && e.clock === 'handle')!;
+  // Handled two working hours before the meeting: Monday 16:00 (08:30–09:00 and 16:00–17:30).
+  assert.deepEqual([handle.basisKey.split(':')[0], handle.dueAt, handle.redAt], ['meeting', bj('2025-11-17', '16:00').toISOString(), new Date(meetingAt).toISOString()]);
+  clock.set(bj('2025-11-18', '09:01'));
+  await scanDeadlines(deps);
+  const warned = (unit: string) => supervisionEvents(ledger, 'meet-1', unit).then((es) => es.filter((e) => e.type === 'WarningIssued').map((e) => `${e.clock}:${e.level}:${e.fellDueAt}`));
+  assert.deepEqual(await warned('edu'), [`handle:yellow:${bj('2025-11-17', '16:00').toISOString()}`, `handle:red:${new Date(meetingAt).toISOString()}`]);
+  assert.deepEqual(await warned('fin'), [`sign:yellow:${bj('2025-11-17', '11:30').toISOString()}`, `sign:red:${new Date(meetingAt).toISOString()}`]);
+
+  // A notice that arrives after the four hours are gone is due when the meeting begins.
+  clock.set(bj('2025-11-17', '17:00'));
+  await sendDocument(ledger, city, 'meet-2', { docType: '通知', urgency: '平件', meetingAt, mainRecipients: ['hlth'] });
+  await scanDeadlines(deps);
+  assert.equal((await supervisionEvents(ledger, 'meet-2', 'hlth'))[0]!.dueAt, new Date(meetingAt).toISOString());
+
+  // Only a 通知 names a meeting, on drafting and on revising; the time must carry its zone.
+  const ask = (await refusal(city.run(office.clerk, 'DraftDocument', draftInput('meet-3', { docType: '请示', meetingAt, mainRecipients: ['edu'], ccRecipients: [] }))));
+  assert.equal(ask.code, 'VALIDATION_FAILED');
+  assert.match(ask.message, /只有会议通知/);
+  await city.run(office.clerk, 'DraftDocument', draftInput('meet-4', { docType: '通知', meetingAt, mainRecipients: ['edu'], ccRecipients: [] }));
+  assert.match((await refusal(city.run(office.clerk, 'ReviseDraft', { documentId: 'meet-4', docType: '函' }))).message, /只有会议通知/);
+  await city.run(office.clerk, 'ReviseDraft', { documentId: 'meet-4', docType: '函', meetingAt: null });
+  await assert.rejects(city.run(office.clerk, 'DraftDocument', draftInput('meet-5', { docType: '通知', meetingAt: '2025-11-18 09:00', mainRecipients: ['edu'], ccRecipients: [] })), /会议时间须为 ISO 8601/);
 });
