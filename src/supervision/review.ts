@@ -107,7 +107,7 @@ export async function deliveriesToReview(pool: pg.Pool, now: Date, limit: number
     `SELECT d.document_id, d.unit_id FROM supervision_deliveries d
        LEFT JOIN supervision_reviews r ON r.document_id = d.document_id AND r.unit_id = d.unit_id
       WHERE r.document_id IS NULL OR d.delivery_revision > r.delivery_revision OR r.next_check_at <= $1
-      ORDER BY d.delivered_at LIMIT $2`,
+      ORDER BY d.delivered_at, d.document_id, d.unit_id LIMIT $2`,
     [now, limit],
   );
   return rows.map((r) => ({ documentId: r.document_id, unitId: r.unit_id }));
