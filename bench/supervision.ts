@@ -24,6 +24,7 @@ import { streams } from '../src/domain/streams.ts';
 import type { NewEvent } from '../src/eventstore/port.ts';
 import { beijingTime } from '../src/supervision/calendar.ts';
 import { scanDeadlines } from '../src/supervision/supervision.ts';
+import { seededRandom } from '../src/demo/names.ts';
 import { runWorkers } from './projections.ts';
 import { createBenchDatabase, round } from './server.ts';
 
@@ -32,18 +33,6 @@ const DELIVERIES = Number(process.env.BENCH_SUPERVISION_DELIVERIES ?? 2000);
 const QUERY_ROUNDS = Number(process.env.BENCH_SUPERVISION_QUERY_ROUNDS ?? 20);
 const MONTH = '2025-11';
 const HOUR = 3600_000;
-
-/** A small deterministic generator (mulberry32), so two runs bench the same month. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -67,7 +56,7 @@ export async function benchSupervision(adminUrl: string) {
       await run(admin, 'RegisterUser', { userId: `${unitId}-clerk`, unitId, name: '张文书', roles: ['CLERK', 'STAFF'] });
       await run(admin, 'RegisterUser', { userId: `${unitId}-leader`, unitId, name: '李领导', roles: ['LEADER'] });
     }
-    const r = random(2025);
+    const r = seededRandom(2025); // two runs bench the same month
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
     const days = Array.from({ length: 30 }, (_, i) => `${MONTH}-${String(i + 1).padStart(2, '0')}`).filter((d) => ledger.supervision.calendar.isWorkingDay(d));
     const monthEnd = beijingTime('2025-12-01', 0);

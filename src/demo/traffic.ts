@@ -549,7 +549,7 @@ export function planTraffic(s: Schedule, run: RunCommand, city: DemoCity, size: 
   // 特急 left lying: one in the calendar week before today's, one three office days ago, so that
   // "last week" has an answer whatever day the demo is run.
   const urgentTo = (keys: string[]) => [...governments(city), ...present(city, keys)];
-  urgentLeftLying(ctx, ctx.slotOn(dayLastWeek(s.days[today]!, 2), 1), T.safetyCheckAlert, urgentTo(['gaj', 'jtj', 'zjj', 'cgj', 'sthj']), false);
+  urgentLeftLying(ctx, ctx.slotOn(dayLastWeek(s.days[today]!, 2), 0), T.safetyCheckAlert, urgentTo(['gaj', 'jtj', 'zjj', 'cgj', 'sthj']), false);
   urgentLeftLying(ctx, at(Math.max(0, today - 3), 4), T.fireAlert, urgentTo(['lyj', 'nyj', 'slj', 'gaj', 'xfzd']), true);
   iceToday(ctx, today);
   desksToday(ctx, today);
