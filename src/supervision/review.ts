@@ -46,7 +46,10 @@ export async function reviewDelivery(deps: CommandDeps & { supervision: Supervis
   );
   const after = await loadState(deps.store, supervisionDecider, streamId);
   // 催办 → 督办 on the document's side too, once per warning (see escalate.ts).
-  await escalateWarnings(deps, after.read.events, after.state);
+  const urges = await escalateWarnings(deps, after.read.events, after.state);
+  // The urges just appended change no clock: when nothing else came between the delivery read and
+  // them, the next scan need not review the delivery again for them.
+  if (urges.length > 0 && urges.every((u, i) => u.revision === deliveryRevision + 1 + i)) deliveryRevision += urges.length;
   let next = nextCheckAt(after.state, delivery);
   // 临期提醒: a running clock close to its deadline reminds the people answerable for it, once per deadline.
   const nowMs = deps.now().getTime();

@@ -56,6 +56,8 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   let urged = await urges(ledger, 'urgent-1', 'fin');
   assert.deepEqual(urged.map((u) => [u.level, u.urgedBy, u.urgedAt]), [['催办', 'system', bj('2025-11-14', '22:01').toISOString()]]);
   assert.match(urged[0]!.message, /^电子监察催办：《关于做好2026年电子公文交换工作的通知》.*签收已超过期限/);
+  const { rows: seen } = await ledger.db.pool.query(`SELECT delivery_revision FROM supervision_reviews WHERE document_id = 'urgent-1' AND unit_id = 'fin'`);
+  assert.equal(Number(seen[0]!.delivery_revision), (await ledger.store.readStream(streams.delivery('urgent-1', 'fin'))).revision, 'its own urge needs no second review');
 
   clock.set(bj('2025-11-17', '17:29'));
   await scanDeadlines(deps);
