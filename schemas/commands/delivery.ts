@@ -26,6 +26,7 @@ export const DeliverDocument = defineCommand(
     docNumber: Text(64),
     docType: DocType,
     urgency: Urgency,
+    meetingAt: Timestamp.optional(),
     sentAt: Timestamp,
     sentEventId: z.uuid(),
   }),

@@ -7,6 +7,7 @@ import {
   DocumentBody,
   DocumentTitle,
   FondsCode,
+  MeetingAt,
   Opinion,
   PageCount,
   RecallReason,
@@ -21,6 +22,8 @@ import {
  * they come back as typed refusals with their own codes. Classification accepts the classified marks
  * for that reason: the domain refuses them with CLASSIFIED_REFUSED rather than a shape error.
  */
+
+const MEETING_AT = '会议时间 of a 会议通知 (docType 通知 only), ISO 8601 with its zone, e.g. 2026-12-08T09:00:00+08:00: the recipients must sign for and handle the notice before the meeting';
 
 const contentShape = {
   title: DocumentTitle,
@@ -46,6 +49,7 @@ export const DraftDocument = defineCommand(
     ccRecipients: RecipientList.default([]),
     signerNote: SignerNote.optional(),
     remarks: Remarks.optional(),
+    meetingAt: MeetingAt.optional().describe(MEETING_AT),
   }),
 );
 
@@ -67,6 +71,7 @@ export const ReviseDraft = defineCommand(
       docNumberPrefix: contentShape.docNumberPrefix.optional(),
       signerNote: SignerNote.nullable().optional(),
       remarks: Remarks.nullable().optional(),
+      meetingAt: MeetingAt.nullable().optional().describe(`${MEETING_AT}; null clears it`),
     })
     .refine(
       (c) => Object.entries(c).some(([k, v]) => k !== 'commandId' && k !== 'documentId' && v !== undefined),

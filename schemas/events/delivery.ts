@@ -41,6 +41,8 @@ export const DocumentDelivered = defineEvent(
     docNumber: Text(64),
     docType: DocType,
     urgency: Urgency,
+    /** 会议时间 of a 会议通知 (the supervision reckons its deadlines from it). */
+    meetingAt: Timestamp.optional(),
     sentAt: Timestamp,
     /** The DocumentSent event this delivery came from: the process manager's idempotency key. */
     sentEventId: z.uuid(),

@@ -60,6 +60,13 @@ export const PageCount = z.number().int().min(1, '页数至少为 1').max(100_00
  */
 export const RecordedClassification = z.enum(['非密'], { error: '本系统只记录非涉密公文，密级只能为 非密' });
 
+/**
+ * 会议时间 of a 会议通知: when the meeting it calls begins. Only a 通知 carries one (the decider's
+ * rule); the supervision reckons the notice's deadlines from it (a meeting notice is due before
+ * its meeting).
+ */
+export const MeetingAt = z.iso.datetime({ offset: true, message: '会议时间须为 ISO 8601 格式并带时区，如 2026-12-08T09:00:00+08:00 (meetingAt)' });
+
 /** The content of a draft: everything a revision may change. */
 export const documentContentShape = {
   title: DocumentTitle,
@@ -73,6 +80,7 @@ export const documentContentShape = {
   docNumberPrefix: DocNumberPrefix,
   signerNote: SignerNote.optional(),
   remarks: Remarks.optional(),
+  meetingAt: MeetingAt.optional(),
 } as const;
 
 const Key = { documentId: Id, issuerUnitId: Id } as const;
@@ -108,6 +116,7 @@ export const DraftRevised = defineEvent(
         docNumberPrefix: DocNumberPrefix.optional(),
         signerNote: SignerNote.nullable().optional(),
         remarks: Remarks.nullable().optional(),
+        meetingAt: MeetingAt.nullable().optional(),
       })
       .refine((c) => Object.values(c).some((v) => v !== undefined), '修改记录中没有任何改动'),
     signOffVoided: z.boolean(),
@@ -178,6 +187,8 @@ export const DocumentSent = defineEvent(
     docNumber: DocNumber,
     docType: DocType,
     urgency: Urgency,
+    /** The meeting a 会议通知 calls (its recipients' deadlines are reckoned from it). */
+    meetingAt: MeetingAt.optional(),
     contentDigest: Sm3Hex,
     sentBy: UserId,
     sentAt: Timestamp,

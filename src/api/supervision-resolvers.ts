@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { GraphQLResolveInfo } from 'graphql';
 import * as audit from '../../projections/audit/queries.ts';
 import * as S from '../../projections/supervision/queries.ts';
 import type { Principal } from '../app/authorization.ts';
@@ -8,6 +9,7 @@ import { beijingDay } from '../supervision/calendar.ts';
 import { computeDailyCheck } from '../supervision/daily-check.ts';
 import { monthRange, rankUnits, scorecard, unitMonthFigures } from '../supervision/statistics.ts';
 import { apiError, guarded } from './errors.ts';
+import { absentIfNull } from './query-resolvers.ts';
 import { requireInspector, supervisionScope, unitScope } from './read-access.ts';
 
 type User = Extract<Principal, { kind: 'user' }>;
@@ -136,14 +138,15 @@ const connection = <T>(items: T[], page: { endCursor: string | null; hasNextPage
 });
 
 /** The GraphQL resolvers of schemas/graphql/supervision.graphql. */
-export function supervisionResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<string, (root: unknown, args: any, ctx: Ctx) => Promise<unknown>> {
+export function supervisionResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<string, (root: unknown, args: any, ctx: Ctx, info: GraphQLResolveInfo) => Promise<unknown>> {
   const reads = supervisionReads(ledger);
+  // An argument written `null` means the same as leaving it out (its default, if it has one).
   const read =
     <A>(work: (p: User, args: A) => Promise<unknown>) =>
-    (_root: unknown, args: A, ctx: Ctx) =>
+    (_root: unknown, args: A, ctx: Ctx, info: GraphQLResolveInfo) =>
       guarded(log, async () => {
         if (!ctx.auth.ok) throw apiError('UNAUTHENTICATED', ctx.auth.reason);
-        return work(ctx.auth.principal, args);
+        return work(ctx.auth.principal, absentIfNull(args, info));
       });
   return {
     overdue: read(async (p, a: any) => {

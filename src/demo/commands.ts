@@ -16,10 +16,12 @@ export interface DemoCommands {
   readonly counts: ReadonlyMap<string, number>;
 }
 
-export function demoCommands(ledger: Ledger): DemoCommands {
+export function demoCommands(ledger: Ledger, now: () => Date = () => new Date()): DemoCommands {
   const counts = new Map<string, number>();
   return {
     async run(principal, type, input) {
+      // A person's first request of the day signs them in (the daily check asks who never did).
+      if (principal.kind === 'user') await ledger.signIns.record(principal, now());
       const outcome = await ledger.commands.execute(principal, type, { commandId: `demo-${randomUUID()}`, ...input });
       counts.set(type, (counts.get(type) ?? 0) + 1);
       return outcome;

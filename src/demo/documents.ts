@@ -51,6 +51,7 @@ export async function issue({ s, run }: Desk, o: Outgoing): Promise<string | und
     mainRecipients: o.main.map((u) => u.unitId),
     ccRecipients: (o.cc ?? []).map((u) => u.unitId),
     docNumberPrefix: prefixFor(o.issuer, o.text.series),
+    ...(o.text.meetingAt ? { meetingAt: o.text.meetingAt } : {}),
   });
   if (o.signOff === undefined) return undefined;
   await s.at(o.signOff);

@@ -8,6 +8,8 @@ import { credentialsFile, issueDemoCredentials, writeCredentialsFile, type DemoC
 import { registerDirectory } from './directory.ts';
 import { Schedule, SLOTS_PER_DAY } from './schedule.ts';
 import { planTraffic } from './traffic.ts';
+import { recordDailyCheck } from '../supervision/daily-check.ts';
+import { scanDeadlines } from '../supervision/supervision.ts';
 
 /**
  * `gongwen demo`: a city's directory and a few weeks of its document traffic, written through the
@@ -73,7 +75,7 @@ export async function seedDemo(
   // it would fail halfway with a bootstrap refusal; say plainly why instead, before writing anything.
   if (await categoryHasStreams(ledger.db.pool, 'unit')) throw new Refusal('ALREADY_EXISTS', NOT_EMPTY_MESSAGE);
 
-  const { run, counts } = demoCommands(ledger);
+  const { run, counts } = demoCommands(ledger, clock.now);
   const { city } = plan;
   report(`正在生成演示数据：${city.name}，${plan.days[0]} 至 ${plan.days.at(-1)} (seeding the demo ledger)…`);
   clock.advanceTo(plan.start);
@@ -93,6 +95,14 @@ export async function seedDemo(
   await writeCredentialsFile(credentialsPath, credentials);
   progress(`  ${city.people.length} 个登录令牌已签发 (tokens issued)`);
   await ledger.settle();
+  // 电子监察: what the supervision jobs of `gongwen serve` would have recorded had it run all along —
+  // the deadlines, the warnings (each with the moment it fell due), their escalations and clearings,
+  // and the daily check of every office day closed before today.
+  const jobDeps = { store: ledger.store, pool: ledger.db.pool, config: ledger.config, supervision: ledger.supervision, now: clock.now } as never;
+  await scanDeadlines(jobDeps);
+  for (const day of plan.days.slice(0, -1).filter((d) => ledger.supervision.calendar.isWorkingDay(d))) await recordDailyCheck(jobDeps, day);
+  await ledger.settle();
+  progress('  时限、预警与每日检查已记录 (supervision deadlines, warnings and daily checks recorded)');
   // Sign a checkpoint over everything the demo wrote, so `gongwen verify` has a log to check
   // (and finds no event left outside every signed checkpoint).
   await ledger.merkleLog.checkpoint();

@@ -20,6 +20,8 @@ export interface DocText {
   retention: Retention;
   /** 机关代字 series: 'main' (阜政办), 'letter' (阜政办函), 'secretariat' (阜政办秘, for 批复). */
   series?: 'main' | 'letter' | 'secretariat';
+  /** 会议时间 of a 会议通知 (the recipients must sign for and handle it before the meeting). */
+  meetingAt?: string;
 }
 
 const P = '　　';
@@ -200,6 +202,7 @@ export function meetingNotice(w: Writing, meetingDay: string): DocText {
     docType: '通知',
     urgency: '加急',
     retention: 'D10',
+    meetingAt: `${meetingDay}T09:00:00+08:00`,
     body: body({
       ...w,
       opening: '经市政府同意，定于近期召开全市冬春季森林防灭火和安全生产工作会议。现将有关事项通知如下：',
@@ -253,6 +256,44 @@ export function coldWaveAlert(w: Writing): DocText {
         '严格落实24小时值班，遇有险情灾情第一时间报告。',
       ],
       closing: '请各县区政府于明日12时前将防范应对措施落实情况报市应急局。',
+    }),
+  };
+}
+
+export function safetyCheckAlert(w: Writing): DocText {
+  return {
+    title: '关于立即开展安全生产隐患大排查大整治的紧急通知',
+    docType: '通知',
+    urgency: '特急',
+    retention: 'D30',
+    body: body({
+      ...w,
+      opening: '近日，外省接连发生多起较大生产安全事故，教训十分深刻。经市安委会主任同意，现就立即开展安全生产隐患大排查大整治紧急通知如下：',
+      points: [
+        '各县区、各有关部门要立即组织对危险化学品、燃气、道路交通、建筑施工、人员密集场所等重点行业领域开展拉网式排查。',
+        '对排查发现的重大隐患，要挂牌督办、限期整改，整改不到位的一律停产停业。',
+        '严格落实领导带班和24小时值班制度，确保信息报送渠道畅通。',
+      ],
+      closing: '请于收文后2小时内将部署情况报市应急管理局，排查整治情况每日17时前报送。',
+    }),
+  };
+}
+
+export function fireAlert(w: Writing): DocText {
+  return {
+    title: '关于进一步加强冬季森林防火和野外用火管控的紧急通知',
+    docType: '通知',
+    urgency: '特急',
+    retention: 'D30',
+    body: body({
+      ...w,
+      opening: '入冬以来我市降水偏少，林区可燃物载量大，森林火险等级持续偏高。为坚决防范森林火灾发生，现紧急通知如下：',
+      points: [
+        '严格野外火源管控，林区及周边禁止烧荒、烧秸秆、上坟烧纸等一切野外用火。',
+        '各级森林防火指挥部要加强巡山护林，扑火队伍24小时集结待命。',
+        '一旦发生火情，要第一时间报告、第一时间处置，严禁迟报、漏报、瞒报。',
+      ],
+      closing: '请各县区政府于今日内将贯彻落实情况报市森林防灭火指挥部办公室（市应急管理局）。',
     }),
   };
 }

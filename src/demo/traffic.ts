@@ -359,6 +359,40 @@ function coldWave(ctx: Ctx, start: number): void {
   });
 }
 
+/**
+ * 特急 that some units let lie (the inspectors' question): most sign for it within the hour, but
+ * of every six recipients one signs only hours later (a yellow warning, 催办), one the next day and
+ * one two days later (red, 督办); one of the latter is still lying, when `stillLying`.
+ */
+function urgentLeftLying(ctx: Ctx, start: number, text: (w: T.Writing) => T.DocText, main: DemoUnit[], stillLying: boolean): void {
+  let n = 0;
+  broadcast(ctx, start, {
+    issuer: ctx.city.unit('yjj'),
+    text,
+    to: '各区人民政府，市直有关单位',
+    main,
+    handling(unit, sent) {
+      const k = n++;
+      if (stillLying && k === 5) return undefined;
+      const delay = [1, 4, 1, ctx.day + 1, 1, 2 * ctx.day + 2][k % 6]!;
+      const receive = sent + delay;
+      return {
+        receive,
+        registerNo: ctx.registerNo(unit, receive),
+        read: receive,
+        instruct: { at: receive, text: '立即传达部署，抓好落实，按时报送情况。' },
+        file: { at: receive + 3 * ctx.day, retention: 'D30' },
+      };
+    },
+  });
+}
+
+/** The Monday-based day `weekday` (0 Monday … 6 Sunday) of the calendar week before today's. */
+function dayLastWeek(today: string, weekday: number): string {
+  const dow = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return addDays(today, -dow - 7 + weekday);
+}
+
 /** 特急 sent today: some units have signed for it, the rest have it waiting in their inbox. */
 function iceToday(ctx: Ctx, day: number): void {
   const { city } = ctx;
@@ -512,6 +546,11 @@ export function planTraffic(s: Schedule, run: RunCommand, city: DemoCity, size: 
   requestAndApproval(ctx, at(11, 4), T.townRequests[2]!);
   cityNotice(ctx, at(12, 0), 'party', T.cityNotices[3]!, { dueDays: 8 });
   districtBroadcast(ctx, at(13, 2), yz!, 0);
+  // 特急 left lying: one in the calendar week before today's, one three office days ago, so that
+  // "last week" has an answer whatever day the demo is run.
+  const urgentTo = (keys: string[]) => [...governments(city), ...present(city, keys)];
+  urgentLeftLying(ctx, ctx.slotOn(dayLastWeek(s.days[today]!, 2), 0), T.safetyCheckAlert, urgentTo(['gaj', 'jtj', 'zjj', 'cgj', 'sthj']), false);
+  urgentLeftLying(ctx, at(Math.max(0, today - 3), 4), T.fireAlert, urgentTo(['lyj', 'nyj', 'slj', 'gaj', 'xfzd']), true);
   iceToday(ctx, today);
   desksToday(ctx, today);
 }

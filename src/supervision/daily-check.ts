@@ -21,7 +21,9 @@ export async function computeDailyCheck(deps: Pick<CommandDeps, 'pool' | 'now'> 
   const unsigned = await deps.pool.query<{ unit_id: string; unsigned: number; overdue: number }>(
     `SELECT unit_id, count(*)::int AS unsigned, count(*) FILTER (WHERE sign_due_at < $1)::int AS overdue
        FROM supervision_deliveries
-      WHERE received_at IS NULL AND returned_at IS NULL AND withdrawn_at IS NULL AND delivered_at <= $1
+      WHERE delivered_at <= $1
+        -- As the day closed: a check run late (a server down overnight) does not count later receipts.
+        AND (received_at IS NULL OR received_at > $1) AND (returned_at IS NULL OR returned_at > $1) AND (withdrawn_at IS NULL OR withdrawn_at > $1)
       GROUP BY unit_id ORDER BY unit_id`,
     [close],
   );

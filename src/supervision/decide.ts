@@ -7,7 +7,7 @@ import type { Decider } from '../domain/decider.ts';
 import type { DeliveryState } from '../domain/delivery/state.ts';
 import { refuse } from '../domain/refusal.ts';
 import { beijingTime, type WorkingCalendar } from './calendar.ts';
-import { addDuration, type DeadlinePolicy, type Duration } from './policy.ts';
+import { addDuration, subtractDuration, type DeadlinePolicy, type Duration } from './policy.ts';
 
 /**
  * The supervision of one delivery (`supervision-<documentId>.<unitId>`), as a pure decider.
@@ -121,9 +121,23 @@ interface ClockFacts {
   rule: string;
   startedAt: number;
   dueAt: number;
+  /** The meeting a 会议通知 calls: the red warning comes at the latest when it begins. */
+  meetingAt?: number;
   /** When and why the clock stopped, if it has. */
   stopped: { at: number; reason: (typeof S.ClearReasons)[number] } | null;
   responsible: string[];
+}
+
+/**
+ * When a 会议通知 is due: `before` its meeting, or when the meeting begins if it arrived later
+ * than that; null when the meeting had begun before the clock started (the ordinary rule applies).
+ */
+function meetingDue(calendar: WorkingCalendar, startedAt: number, meetingAt: string | undefined, before: Duration): { dueAt: number; meetingAt: number } | null {
+  if (meetingAt === undefined) return null;
+  const meeting = Date.parse(meetingAt);
+  if (meeting <= startedAt) return null;
+  const cutoff = subtractDuration(calendar, meeting, before);
+  return { dueAt: cutoff > startedAt ? cutoff : meeting, meetingAt: meeting };
 }
 
 function signClock(delivery: DeliveryState, policy: DeadlinePolicy, calendar: WorkingCalendar, people: SupervisionContext['people']): ClockFacts | null {
@@ -131,6 +145,8 @@ function signClock(delivery: DeliveryState, policy: DeadlinePolicy, calendar: Wo
   if (!h) return null;
   const duration = policy.signFor[h.urgency];
   const startedAt = Date.parse(h.deliveredAt);
+  const byUrgency = addDuration(calendar, startedAt, duration);
+  const meeting = meetingDue(calendar, startedAt, h.meetingAt, policy.meetingNotice.signBefore);
   const stopped = delivery.receivedAt
     ? { at: Date.parse(delivery.receivedAt), reason: 'signed' as const }
     : delivery.returned
@@ -138,11 +154,13 @@ function signClock(delivery: DeliveryState, policy: DeadlinePolicy, calendar: Wo
       : delivery.withdrawn
         ? { at: Date.parse(delivery.withdrawn.withdrawnAt), reason: 'withdrawn' as const }
         : null;
+  const before = meeting !== null && meeting.dueAt < byUrgency;
   return {
     basisKey: `delivery:${h.sentEventId}`,
-    rule: `${h.urgency}签收时限 ${describeDuration(duration)}`,
+    rule: before ? `会议通知签收时限 会前 ${describeDuration(policy.meetingNotice.signBefore)}（会议 ${h.meetingAt}）` : `${h.urgency}签收时限 ${describeDuration(duration)}`,
     startedAt,
-    dueAt: addDuration(calendar, startedAt, duration),
+    dueAt: before ? meeting.dueAt : byUrgency,
+    ...(meeting ? { meetingAt: meeting.meetingAt } : {}),
     stopped,
     responsible: people.clerks,
   };
@@ -157,9 +175,16 @@ function handleClock(delivery: DeliveryState, policy: DeadlinePolicy, calendar: 
   if (!h || !delivery.receivedAt) return null;
   const a = delivery.assignment;
   const byType: Duration | undefined = policy.handling.byDocType[h.docType as z.infer<typeof DocType>];
-  let basis: Pick<ClockFacts, 'basisKey' | 'rule' | 'startedAt' | 'dueAt'>;
+  // A 会议通知 to a main recipient is handled before the meeting (an assignment's later due date too).
+  const meeting = h.kind === 'main' ? meetingDue(calendar, Date.parse(delivery.receivedAt), h.meetingAt, policy.meetingNotice.handleBefore) : null;
+  const meetingRule = `会议通知办理时限 会前 ${describeDuration(policy.meetingNotice.handleBefore)}（会议 ${h.meetingAt}）`;
+  let basis: Pick<ClockFacts, 'basisKey' | 'rule' | 'startedAt' | 'dueAt' | 'meetingAt'>;
   if (a) {
-    basis = { basisKey: `assignment:${h.sentEventId}:${a.assignedAt}`, rule: `承办期限 ${a.dueDate}`, startedAt: Date.parse(a.assignedAt), dueAt: dueDateInstant(calendar, a.dueDate) };
+    const assigned = dueDateInstant(calendar, a.dueDate);
+    basis = { basisKey: `assignment:${h.sentEventId}:${a.assignedAt}`, rule: `承办期限 ${a.dueDate}`, startedAt: Date.parse(a.assignedAt), dueAt: assigned };
+    if (meeting) basis = meeting.dueAt < assigned ? { ...basis, rule: meetingRule, dueAt: meeting.dueAt, meetingAt: meeting.meetingAt } : { ...basis, meetingAt: meeting.meetingAt };
+  } else if (meeting) {
+    basis = { basisKey: `meeting:${h.sentEventId}`, rule: meetingRule, startedAt: Date.parse(delivery.receivedAt), dueAt: meeting.dueAt, meetingAt: meeting.meetingAt };
   } else if (byType && h.kind === 'main') {
     const startedAt = Date.parse(delivery.receivedAt);
     basis = { basisKey: `doctype:${h.sentEventId}`, rule: `${h.docType}办理时限 ${describeDuration(byType)}`, startedAt, dueAt: addDuration(calendar, startedAt, byType) };
@@ -198,7 +223,9 @@ function review(state: SupervisionState, ctx: SupervisionContext): SupervisionEv
         const reason = c.sentEventId !== h.sentEventId ? 'redelivered' : 'rescheduled';
         out.push({ type: 'WarningCleared', data: { ...key, clock, levels: [...c.active], reason, clearedAt: now } });
       }
-      const redAt = addDuration(calendar, facts.dueAt, policy.warnings.redAfter);
+      const afterDue = addDuration(calendar, facts.dueAt, policy.warnings.redAfter);
+      // A meeting notice still lying when its meeting begins is red then: after it, it is moot.
+      const redAt = facts.meetingAt !== undefined && facts.meetingAt > facts.dueAt ? Math.min(afterDue, facts.meetingAt) : afterDue;
       const set: Data<typeof S.DeadlineSet> = {
         ...key,
         clock,

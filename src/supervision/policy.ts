@@ -38,6 +38,15 @@ export const DeadlinePolicy = z.strictObject({
     /** 办理时限 by 文种 when the assignment names no due date (请示: 10 working days). */
     byDocType: byDocType,
   }),
+  /**
+   * A 会议通知 is due before its meeting: signed for this long before it at the latest
+   * (`signBefore`, or by its urgency's deadline if that is earlier), and handled (attendees named,
+   * 回执 sent) `handleBefore` it. A notice arriving after that moment is due when the meeting begins.
+   */
+  meetingNotice: z.strictObject({
+    signBefore: Duration,
+    handleBefore: Duration,
+  }),
   warnings: z.strictObject({
     /** Yellow is raised at the deadline; red this long after it. */
     redAfter: Duration,

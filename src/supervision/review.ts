@@ -9,6 +9,7 @@ import { clockStopped, nextCheckAt, supervisionDecider, type SupervisionContext 
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { subtractDuration } from './policy.ts';
 import { createNotification, mobiles } from './reminders.ts';
+import { escalateWarnings } from './escalate.ts';
 import type { Supervision } from './supervision.ts';
 
 /**
@@ -44,6 +45,11 @@ export async function reviewDelivery(deps: CommandDeps & { supervision: Supervis
     retryPolicy(deps),
   );
   const after = await loadState(deps.store, supervisionDecider, streamId);
+  // 催办 → 督办 on the document's side too, once per warning (see escalate.ts).
+  const urges = await escalateWarnings(deps, after.read.events, after.state);
+  // The urges just appended change no clock: when nothing else came between the delivery read and
+  // them, the next scan need not review the delivery again for them.
+  if (urges.length > 0 && urges.every((u, i) => u.revision === deliveryRevision + 1 + i)) deliveryRevision += urges.length;
   let next = nextCheckAt(after.state, delivery);
   // 临期提醒: a running clock close to its deadline reminds the people answerable for it, once per deadline.
   const nowMs = deps.now().getTime();
@@ -104,7 +110,7 @@ export async function deliveriesToReview(pool: pg.Pool, now: Date, limit: number
     `SELECT d.document_id, d.unit_id FROM supervision_deliveries d
        LEFT JOIN supervision_reviews r ON r.document_id = d.document_id AND r.unit_id = d.unit_id
       WHERE r.document_id IS NULL OR d.delivery_revision > r.delivery_revision OR r.next_check_at <= $1
-      ORDER BY d.delivered_at LIMIT $2`,
+      ORDER BY d.delivered_at, d.document_id, d.unit_id LIMIT $2`,
     [now, limit],
   );
   return rows.map((r) => ({ documentId: r.document_id, unitId: r.unit_id }));

@@ -43,7 +43,7 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
       },
     ]);
     assert.ok(nodes[0]!.overdueWorkingHours > 1.5, 'still lying: measured up to now');
-    assert.equal(r.data!.warnings.basis.policyVersion, '2026.1');
+    assert.equal(r.data!.warnings.basis.policyVersion, '2026.2');
 
     // The overdue list by person, and the sender's check of the city office.
     const overdue = await api.gql('inspector', `{ overdue(userId: "fin-clerk") { edges { node { documentId unitId clock level urgency } } } }`);
@@ -55,6 +55,10 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
     // A leader sees the own unit only; a clerk sees nothing.
     const own = await api.gql('fin-leader', `{ warnings { edges { node { unitId } } } }`);
     assert.deepEqual(own.data!.warnings.edges.map((e: any) => e.node.unitId), ['fin']);
+    // An argument written null is one left out (first: null takes its default, not a refused page size).
+    const nulls = await api.gql('fin-leader', `{ warnings(unitId: null, urgency: null, level: null, first: null, after: null) { edges { node { unitId } } } overdue(unitId: null, clock: null, first: null) { edges { node { unitId } } } }`);
+    assert.equal(nulls.errors, undefined, JSON.stringify(nulls.errors));
+    assert.deepEqual(nulls.data!.warnings.edges.map((e: any) => e.node.unitId), ['fin']);
     const eduLeader = await api.gql('edu-leader', `{ warnings { edges { node { unitId } } } }`);
     assert.deepEqual(eduLeader.data!.warnings.edges, []);
     const other = await api.gql('edu-leader', `{ warnings(unitId: "fin") { edges { node { unitId } } } }`);

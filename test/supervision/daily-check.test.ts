@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { streams } from '../../src/domain/streams.ts';
-import { recordDailyCheck } from '../../src/supervision/daily-check.ts';
+import { computeDailyCheck, recordDailyCheck } from '../../src/supervision/daily-check.ts';
 import { SignInRecorder } from '../../src/supervision/sign-ins.ts';
 import { scanDeadlines } from '../../src/supervision/supervision.ts';
 import { user } from '../support/ledger.ts';
@@ -31,7 +31,16 @@ test('the daily check at the close: units with unsigned deliveries, clerks who n
     data.clerksWithoutSignIn.map((c: any) => c.userId),
     ['city-office-clerk', 'fin-clerk', 'hlth-clerk'],
   );
-  assert.equal(data.policyVersion, '2026.1');
+  assert.equal(data.policyVersion, '2026.2');
   assert.equal(await recordDailyCheck(deps, '2025-11-17'), null, 'a second run adds nothing');
   assert.equal((await ledger.store.readStream(streams.dailyCheck('2025-11-17'))).events.length, 1);
+
+  // A check run late (the server was down over the night) reports the day as it closed: fin's
+  // receipt the next morning does not make the day look clean.
+  clock.set(bj('2025-11-18', '09:00'));
+  await city.run(city.people('fin').clerk, 'ReceiveDocument', { documentId: 'daily-1', unitId: 'fin' });
+  await ledger.settle();
+  const late = await computeDailyCheck(deps, '2025-11-17');
+  assert.deepEqual(late.unsignedByUnit, [{ unitId: 'fin', unsigned: 1, overdue: 1 }]);
+  assert.deepEqual((await computeDailyCheck(deps, '2025-11-18')).unsignedByUnit, []);
 });

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { documentTimeline } from '../../projections/audit/queries.ts';
 import type { Ledger } from '../../src/app/ledger.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { reviewDelivery } from '../../src/supervision/review.ts';
 import { scanDeadlines } from '../../src/supervision/supervision.ts';
-import { refusal } from '../support/ledger.ts';
+import { draftInput, refusal } from '../support/ledger.ts';
 import { bj, ledgerOnClock, sendDocument } from './support.ts';
 
+/** The urges on the recipient's copy (the document's side of an escalation). */
+const urges = async (ledger: Ledger, documentId: string, unitId: string) =>
+  (await ledger.store.readStream(streams.delivery(documentId, unitId))).events.filter((e) => e.type === 'HandlingUrged').map((e) => e.data as Record<string, any>);
 const supervisionEvents = async (ledger: Ledger, documentId: string, unitId: string) =>
   (await ledger.store.readStream(streams.supervision(documentId, unitId))).events.map((e): Record<string, any> => ({ type: e.type, ...(e.data as Record<string, unknown>) }));
 /** What the supervision jobs run with, on the test's clock. */
@@ -28,7 +32,7 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   assert.equal(deadline.dueAt, bj('2025-11-14', '22:00').toISOString());
   // Red: one working day after 22:00 on Friday is the close of Monday.
   assert.equal(deadline.redAt, bj('2025-11-17', '17:30').toISOString());
-  assert.equal(deadline.policyVersion, '2026.1');
+  assert.equal(deadline.policyVersion, '2026.2');
   assert.match(deadline.calendarVersion as string, /^chinese-days@/);
   assert.equal(deadline.provisional, false);
 
@@ -48,6 +52,12 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   assert.equal(events[1]!.fellDueAt, bj('2025-11-14', '22:00').toISOString());
   assert.equal(events[1]!.escalation, '催办');
   assert.deepEqual(events[1]!.responsibleUserIds, ['fin-clerk']);
+  // The yellow warning is a 催办 on the document's side too, by the ledger itself.
+  let urged = await urges(ledger, 'urgent-1', 'fin');
+  assert.deepEqual(urged.map((u) => [u.level, u.urgedBy, u.urgedAt]), [['催办', 'system', bj('2025-11-14', '22:01').toISOString()]]);
+  assert.match(urged[0]!.message, /^电子监察催办：《关于做好2026年电子公文交换工作的通知》.*签收已超过期限/);
+  const { rows: seen } = await ledger.db.pool.query(`SELECT delivery_revision FROM supervision_reviews WHERE document_id = 'urgent-1' AND unit_id = 'fin'`);
+  assert.equal(Number(seen[0]!.delivery_revision), (await ledger.store.readStream(streams.delivery('urgent-1', 'fin'))).revision, 'its own urge needs no second review');
 
   clock.set(bj('2025-11-17', '17:29'));
   await scanDeadlines(deps);
@@ -63,10 +73,15 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   const warningReminders = async () => (await ledger.db.pool.query(`SELECT user_id, subject->>'level' AS level FROM supervision_notifications WHERE kind = 'warning' ORDER BY 2 DESC, 1`)).rows.map((r) => `${r.level}:${r.user_id}`);
   assert.deepEqual(await warningReminders(), ['yellow:fin-clerk', 'red:fin-clerk', 'red:fin-leader'], 'each warning reminds the people it names');
 
-  // Re-running every job adds nothing.
+  // Re-running every job adds nothing: no warning and no urge twice.
   for (let i = 0; i < 3; i++) await scanDeadlines(deps);
   await reviewDelivery(deps, 'urgent-1', 'fin');
   assert.equal((await supervisionEvents(ledger, 'urgent-1', 'fin')).length, 3);
+  urged = await urges(ledger, 'urgent-1', 'fin');
+  assert.deepEqual(urged.map((u) => u.level), ['催办', '督办'], 'red escalates to 督办');
+  await ledger.settle();
+  const timeline = await documentTimeline(ledger.db.pool, 'urgent-1');
+  assert.deepEqual(timeline.items.filter((e) => e.type === 'HandlingUrged').map((e) => e.action), ['催办', '督办'], "the document's timeline shows both");
 
   clock.set(bj('2025-11-17', '17:40'));
   await city.run(fin.clerk, 'ReceiveDocument', { documentId: 'urgent-1', unitId: 'fin' });
@@ -76,6 +91,7 @@ test('特急 sent at 20:00 on a Friday is due that night: yellow at 22:00, red a
   assert.deepEqual(events.at(-1), { type: 'WarningCleared', documentId: 'urgent-1', unitId: 'fin', clock: 'sign', levels: ['yellow', 'red'], reason: 'signed', clearedAt: bj('2025-11-17', '17:40').toISOString() });
   await scanDeadlines(deps);
   assert.equal((await supervisionEvents(ledger, 'urgent-1', 'fin')).length, 4);
+  assert.equal((await urges(ledger, 'urgent-1', 'fin')).length, 2, 'signing ends the urging');
 });
 
 test('平件 delivered on the Friday before the Dragon Boat holiday is due after it; a late review still records what fell due, when it fell due', async () => {
@@ -187,4 +203,49 @@ test('临期提醒: a 平件 due at 10:00 reminds the clerks at 09:00, not befor
   await scanDeadlines(deps);
   await scanDeadlines(deps);
   assert.deepEqual(await reminders(), ['edu-clerk']);
+});
+
+test('会议通知 is due before its meeting: signed 4 working hours and handled 2 before it, red when it begins; a late notice is due at the meeting; only a 通知 has a meeting time', async () => {
+  const { ledger, city, clock } = await ledgerOnClock(bj('2025-11-17', '09:00'));
+  const deps = jobDeps(ledger, clock.now);
+  const office = city.units[0]!;
+  const edu = city.people('edu');
+  const meetingAt = '2025-11-18T09:00:00+08:00';
+  clock.set(bj('2025-11-17', '10:00'));
+  await sendDocument(ledger, city, 'meet-1', { docType: '通知', urgency: '平件', meetingAt, mainRecipients: ['edu', 'fin'] });
+  await scanDeadlines(deps);
+  let events = await supervisionEvents(ledger, 'meet-1', 'edu');
+  // 平件 would be due Tuesday 10:00; four working hours before Tuesday 09:00 is Monday 11:30 (08:30–09:00, 14:30–17:30, 11:30–12:00).
+  assert.equal(events[0]!.dueAt, bj('2025-11-17', '11:30').toISOString());
+  assert.equal(events[0]!.redAt, new Date(meetingAt).toISOString(), 'red when the meeting begins, not a working day later');
+  assert.match(events[0]!.rule as string, /^会议通知签收时限 会前 4 个工作小时/);
+
+  clock.set(bj('2025-11-17', '11:00'));
+  await city.run(edu.clerk, 'ReceiveDocument', { documentId: 'meet-1', unitId: 'edu' });
+  await ledger.settle();
+  await scanDeadlines(deps);
+  events = await supervisionEvents(ledger, 'meet-1', 'edu');
+  const handle = events.find((e) => e.type === 'DeadlineSet' && e.clock === 'handle')!;
+  // Handled two working hours before the meeting: Monday 16:00 (08:30–09:00 and 16:00–17:30).
+  assert.deepEqual([handle.basisKey.split(':')[0], handle.dueAt, handle.redAt], ['meeting', bj('2025-11-17', '16:00').toISOString(), new Date(meetingAt).toISOString()]);
+  clock.set(bj('2025-11-18', '09:01'));
+  await scanDeadlines(deps);
+  const warned = (unit: string) => supervisionEvents(ledger, 'meet-1', unit).then((es) => es.filter((e) => e.type === 'WarningIssued').map((e) => `${e.clock}:${e.level}:${e.fellDueAt}`));
+  assert.deepEqual(await warned('edu'), [`handle:yellow:${bj('2025-11-17', '16:00').toISOString()}`, `handle:red:${new Date(meetingAt).toISOString()}`]);
+  assert.deepEqual(await warned('fin'), [`sign:yellow:${bj('2025-11-17', '11:30').toISOString()}`, `sign:red:${new Date(meetingAt).toISOString()}`]);
+
+  // A notice that arrives after the four hours are gone is due when the meeting begins.
+  clock.set(bj('2025-11-17', '17:00'));
+  await sendDocument(ledger, city, 'meet-2', { docType: '通知', urgency: '平件', meetingAt, mainRecipients: ['hlth'] });
+  await scanDeadlines(deps);
+  assert.equal((await supervisionEvents(ledger, 'meet-2', 'hlth'))[0]!.dueAt, new Date(meetingAt).toISOString());
+
+  // Only a 通知 names a meeting, on drafting and on revising; the time must carry its zone.
+  const ask = (await refusal(city.run(office.clerk, 'DraftDocument', draftInput('meet-3', { docType: '请示', meetingAt, mainRecipients: ['edu'], ccRecipients: [] }))));
+  assert.equal(ask.code, 'VALIDATION_FAILED');
+  assert.match(ask.message, /只有会议通知/);
+  await city.run(office.clerk, 'DraftDocument', draftInput('meet-4', { docType: '通知', meetingAt, mainRecipients: ['edu'], ccRecipients: [] }));
+  assert.match((await refusal(city.run(office.clerk, 'ReviseDraft', { documentId: 'meet-4', docType: '函' }))).message, /只有会议通知/);
+  await city.run(office.clerk, 'ReviseDraft', { documentId: 'meet-4', docType: '函', meetingAt: null });
+  await assert.rejects(city.run(office.clerk, 'DraftDocument', draftInput('meet-5', { docType: '通知', meetingAt: '2025-11-18 09:00', mainRecipients: ['edu'], ccRecipients: [] })), /会议时间须为 ISO 8601/);
 });

@@ -19,7 +19,8 @@ test('the shipped policy: 特急 2 hours on the clock, 加急 4 working hours, �
   const p = loadPolicy();
   assert.deepEqual(p.signFor, { 特急: { hours: 2 }, 加急: { workingHours: 4 }, 平件: { workingDays: 1 } });
   assert.deepEqual(p.handling.byDocType.请示, { workingDays: 10 });
-  assert.equal(p.version, '2026.1');
+  assert.deepEqual(p.meetingNotice, { signBefore: { workingHours: 4 }, handleBefore: { workingHours: 2 } });
+  assert.equal(p.version, '2026.2');
 });
 
 test('a negative duration, an unknown urgency or two units at once are refused, naming the field', () => {
@@ -28,6 +29,8 @@ test('a negative duration, an unknown urgency or two units at once are refused, 
   assert.throws(() => parsePolicy(withChange((p) => delete p.signFor.平件)), /signFor\.平件/);
   assert.throws(() => parsePolicy(withChange((p) => (p.warnings.redAfter = { workingDays: 1, hours: 3 }))), /warnings\.redAfter: .*exactly one/);
   assert.throws(() => parsePolicy(withChange((p) => (p.handling.byDocType.便函 = { workingDays: 3 }))), /handling\.byDocType: .*便函/);
+  assert.throws(() => parsePolicy(withChange((p) => (p.meetingNotice.signBefore = { workingHours: -2 }))), /meetingNotice\.signBefore\.workingHours: .*不能为负数/);
+  assert.throws(() => parsePolicy(withChange((p) => delete p.meetingNotice.handleBefore)), /meetingNotice\.handleBefore/);
 });
 
 test('a bad policy file stops the ledger at start-up with the field named; bad office hours stop the configuration', async () => {

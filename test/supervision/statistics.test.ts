@@ -148,7 +148,7 @@ test('the month statistics over a generated October equal an independent computa
   const got = r.data!.unitStatistics;
   assert.deepEqual(got.units.filter((u: { unitId: string }) => units.includes(u.unitId)), expected);
   assert.equal(got.basis.period, '2025-10');
-  assert.equal(got.basis.policyVersion, '2026.1');
+  assert.equal(got.basis.policyVersion, '2026.2');
   assert.match(got.basis.calendarVersion, /^chinese-days@/);
   assert.ok(got.basis.ledgerPosition.length > 0 && got.basis.eventsApplied > 0);
   assert.equal(got.basis.provisional, false);

@@ -20,6 +20,8 @@ import { Random } from './city-year/random.ts';
 import { CityClock, Lane, LaneScheduler, type Flow } from './city-year/scheduler.ts';
 import * as T from './city-year/text.ts';
 import { SEAL_PASSPHRASE, seedCity } from './ledger.ts';
+import { recordDailyCheck } from '../../src/supervision/daily-check.ts';
+import { scanDeadlines } from '../../src/supervision/supervision.ts';
 
 /**
  * A realistic year (2025) of a city's official documents, driven through the real command service
@@ -623,6 +625,15 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     const at = (day: string, hours: number) => chinaTime(day, hours);
     const people = () => [...city.people.values()].filter((p) => p.active && p.userId !== 'admin').map((p) => p.userId);
 
+    // 手机号码 for the supervision's reminders (短信): entered by the administrator for every clerk
+    // and leader, one changed later in the year.
+    yield at(`${YEAR}-01-06`, 10);
+    const mobileOf = () => `139${String(r.int(0, 99_999_999)).padStart(8, '0')}`;
+    for (const userId of people().filter((u) => city.person(u).roles.has('CLERK') || city.person(u).roles.has('LEADER'))) {
+      await exec(admin, 'SetUserMobile', { userId, mobile: mobileOf() });
+      tick(40);
+    }
+
     yield at(`${YEAR}-02-10`, 9.2);
     await issueCredentials(r.sample(people(), 12), 1);
 
@@ -632,6 +643,9 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     tick(120);
     await exec(as('jt-admin'), 'GrantRole', { userId: 'jt-staff2', role: 'CLERK' });
     city.person('jt-staff2').roles.add('CLERK');
+
+    yield at(`${YEAR}-04-14`, 9);
+    await exec(admin, 'SetUserMobile', { userId: 'fin-clerk', mobile: mobileOf() });
 
     yield at(`${YEAR}-04-15`, 15);
     await exec(admin, 'ReplaceSeal', {
@@ -733,8 +747,65 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     lane.spawn(chinaTime(`${YEAR}-08-12`, 10.5), documentFlow(spec, r));
   }
 
+  // 登录: every working morning the clerks sign in (a few, now and then, do not), as their first
+  // request of the day would record it; a lane of its own (sign-in streams are no lane's but this).
+  scheduler.lane(`${idPrefix}-signin`).spawn(chinaTime(`${YEAR}-01-02`, 8.6), signInFlow(rng.fork('sign-in')));
+  async function* signInFlow(r: Random): Flow {
+    for (const day of workingDaysOf(YEAR).filter((d) => d >= `${YEAR}-01-02`)) {
+      yield chinaTime(day, r.between(8.55, 8.7));
+      for (const p of [...city.people.values()].filter((p) => p.active && p.roles.has('CLERK'))) {
+        if (r.chance(0.04)) continue;
+        await ledger.signIns.record(as(p.userId) as Extract<Principal, { kind: 'user' }>, clock.now());
+        tick(r.between(20, 900));
+      }
+    }
+  }
+
+  // 电子监察: between windows (no lane running, so what the read model shows depends on the seed
+  // alone) the supervision jobs run as `gongwen serve` runs them: the deadline scan (warnings,
+  // clearings, escalations to 催办/督办), the daily check of every working day closed since, and
+  // a unit leader pausing a handling clock with a reason and resuming it a week later.
+  const supervisionLane = new Lane(`${idPrefix}-sup`);
+  const jobDeps = { store: ledger.store, pool: ledger.db.pool, config: ledger.config, supervision: ledger.supervision, now: clock.now } as never;
+  const dailyCheckDays = workingDaysOf(YEAR).filter((d) => d >= `${YEAR}-01-02`);
+  let paused: { documentId: string; unitId: string; leader: string } | null = null;
+  const supervise = (end: number) =>
+    clock.run(supervisionLane, Math.max(end, supervisionLane.now), async () => {
+      await ledger.store.awaitVisible();
+      await ledger.projections.catchUp(['directory', 'supervision']);
+      await scanDeadlines(jobDeps);
+      await ledger.store.awaitVisible();
+      await ledger.projections.catchUp(['supervision']);
+      while (dailyCheckDays.length > 0 && chinaTime(dailyCheckDays[0]!, 17.75) <= now()) await recordDailyCheck(jobDeps, dailyCheckDays.shift()!);
+      if (paused) {
+        const { documentId, unitId, leader } = paused;
+        paused = null;
+        try {
+          await ledger.commands.execute(as(leader), 'ResumeSupervisionClock', { commandId: nextCommandId(), documentId, unitId, clock: 'handle', note: '上级批复已到，恢复计时' });
+          path('supervision clock paused and resumed');
+        } catch (error) {
+          // Handled meanwhile: the clock stopped, nothing to resume (the next week pauses another).
+          if (!(error instanceof Refusal && error.code === 'INVALID_STATE')) throw error;
+          count(summary.expectedRefusals, error.code);
+        }
+      } else if (now() >= chinaTime(`${YEAR}-03-01`, 0) && !summary.paths['supervision clock paused and resumed']) {
+        const { rows } = await ledger.db.pool.query<{ document_id: string; unit_id: string }>(
+          `SELECT document_id, unit_id FROM supervision_deliveries
+            WHERE handle_due_at > $1 AND NOT handle_paused AND completed_at IS NULL AND filed_at IS NULL AND withdrawn_at IS NULL AND received_at IS NOT NULL
+            ORDER BY handle_due_at DESC, document_id, unit_id LIMIT 1`,
+          [clock.now()],
+        );
+        const row = rows[0];
+        const leader = row && city.holders(row.unit_id, 'LEADER')[0]?.userId;
+        if (row && leader) {
+          await exec(as(leader), 'PauseSupervisionClock', { documentId: row.document_id, unitId: row.unit_id, clock: 'handle', reason: '需待上级主管部门批复后方可办理' });
+          paused = { documentId: row.document_id, unitId: row.unit_id, leader };
+        }
+      }
+    });
+
   // Windows: every lane runs up to the next directory change or the next Monday, whichever comes
-  // first; then the directory changes, with no lane running.
+  // first; then the supervision jobs and the directory change, with no lane running.
   const directory = new Lane(`${idPrefix}-dir`);
   directory.spawn(chinaTime(`${YEAR}-01-02`, 9), directoryFlow(rng.fork('directory')));
   for (;;) {
@@ -743,6 +814,7 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     if (Math.min(dirAt, lanesAt) > YEAR_END) break; // what is left stays open at the end of the year
     const end = Math.min(dirAt, nextMonday(lanesAt), YEAR_END + 1);
     await scheduler.runUntil(end);
+    await supervise(end);
     if (dirAt === end) {
       const { at, item } = directory.agenda.pop()!;
       const next = await clock.run(directory, Math.max(at, directory.now), () => item.next());
@@ -802,6 +874,7 @@ export const lifecyclePaths = [
   'filed incoming D30',
   'filed incoming D10',
   'sealing refused: revoked seal',
+  'supervision clock paused and resumed',
 ] as const;
 
 /**
@@ -809,21 +882,10 @@ export const lifecyclePaths = [
  * unit is wound up in this city, and AddDocNumberPrefix has no role in the authorisation matrix
  * (src/app/authorization.ts), so nobody can issue it.
  */
-// The supervision events (schemas/events/supervision.ts) are written by the supervision jobs, which
-// the generated year does not run yet: TODO(issue 12) drive scanDeadlines, a pause and a daily check
-// from the generator so the supervision projection's rebuild is compared over them too.
 export const typesNeverGenerated: ReadonlySet<string> = new Set([
   'DeliveryReinstated',
   'UnitDeactivated',
   'DocNumberPrefixAdded',
-  'DeadlineSet',
-  'WarningIssued',
-  'WarningCleared',
-  'ClockPaused',
-  'ClockResumed',
-  'UserSignedIn',
-  'UserMobileSet',
-  'DailyCheckRecorded',
   // 档案: a generated year closes no dossier (test/export/city-year-export.test.ts closes and exports one).
   'DossierItemArranged',
   'DossierClosed',

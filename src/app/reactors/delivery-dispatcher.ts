@@ -30,6 +30,7 @@ export function deliveryDispatcher(deps: CommandDeps): Reactor {
           docNumber: sent.docNumber,
           docType: sent.docType,
           urgency: sent.urgency,
+          meetingAt: sent.meetingAt,
           sentAt: sent.sentAt,
           sentEventId: event.eventId,
         });

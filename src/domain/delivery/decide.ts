@@ -70,11 +70,11 @@ function deliver(c: Data<'DeliverDocument'>, state: DeliveryState, context: Deli
       status: state.status,
     });
   }
-  const { documentId, unitId, kind, issuerUnitId, title, docNumber, docType, urgency, sentAt, sentEventId } = c;
+  const { documentId, unitId, kind, issuerUnitId, title, docNumber, docType, urgency, meetingAt, sentAt, sentEventId } = c;
   return [
     {
       type: 'DocumentDelivered',
-      data: { documentId, unitId, kind, issuerUnitId, title, docNumber, docType, urgency, sentAt, sentEventId, deliveredAt: context.now },
+      data: withoutUndefined({ documentId, unitId, kind, issuerUnitId, title, docNumber, docType, urgency, meetingAt, sentAt, sentEventId, deliveredAt: context.now }),
     },
   ];
 }

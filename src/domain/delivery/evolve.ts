@@ -9,13 +9,13 @@ import { initialDeliveryState, type DeliveryState } from './state.ts';
 export function evolveDelivery(state: DeliveryState, event: DeliveryEvent): DeliveryState {
   switch (event.type) {
     case 'DocumentDelivered': {
-      const { documentId, unitId, kind, issuerUnitId, title, docNumber, docType, urgency, sentAt, sentEventId, deliveredAt } = event.data;
+      const { documentId, unitId, kind, issuerUnitId, title, docNumber, docType, urgency, meetingAt, sentAt, sentEventId, deliveredAt } = event.data;
       // A new delivery (the document sent again after a recall or a return) starts the recipient's
       // history afresh; only the memory of which sends were delivered carries over.
       return {
         ...initialDeliveryState(),
         status: 'delivered',
-        delivery: { documentId, unitId, kind, issuerUnitId, title, docNumber, docType, urgency, sentAt, sentEventId, deliveredAt },
+        delivery: { documentId, unitId, kind, issuerUnitId, title, docNumber, docType, urgency, ...(meetingAt ? { meetingAt } : {}), sentAt, sentEventId, deliveredAt },
         sentEventIds: [...state.sentEventIds, sentEventId],
         reinstatedRecalls: state.reinstatedRecalls,
       };

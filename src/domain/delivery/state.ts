@@ -26,6 +26,8 @@ export interface DeliveryHeader {
   docNumber: string;
   docType: z.infer<typeof DocType>;
   urgency: z.infer<typeof Urgency>;
+  /** 会议时间 of a 会议通知. */
+  meetingAt?: string;
   sentAt: string;
   sentEventId: string;
   deliveredAt: string;

@@ -14,6 +14,16 @@ export function checkClassification(classification: string): asserts classificat
   }
 }
 
+/**
+ * 会议时间 belongs to a 会议通知: a 通知 may name the meeting it calls, no other 文种 may (the
+ * supervision would otherwise reckon a 请示's deadline from a meeting).
+ */
+export function checkMeeting(docType: string, meetingAt: string | undefined): void {
+  if (meetingAt !== undefined && docType !== '通知') {
+    refuse('VALIDATION_FAILED', `只有会议通知（文种为通知）可以填写会议时间，本文文种为“${docType}” (meetingAt is for a 通知 of a meeting only)`, { field: 'meetingAt', docType });
+  }
+}
+
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(2)} MB`;
 

@@ -3,7 +3,7 @@ import type { DocumentCommand, DocumentCommandOf } from '../../../schemas/comman
 import type { DocumentEvent } from '../../../schemas/events/document.ts';
 import type { DecisionContext } from '../decider.ts';
 import { refuse } from '../refusal.ts';
-import { checkAttachmentSize, checkClassification, checkDocNumberPrefix, checkRecipients, checkRecipientsStillActive } from './content-rules.ts';
+import { checkAttachmentSize, checkClassification, checkMeeting, checkDocNumberPrefix, checkRecipients, checkRecipientsStillActive } from './content-rules.ts';
 import { normaliseSm2Signature, OID, sm2Verify } from '../../integrity/sm2.ts';
 import { sealUsability } from '../seal/usability.ts';
 import { required, type ContentRulesContext, type DocumentContext, type RecallContext, type SealContext, type SealSnapshot, type SendContext } from './context.ts';
@@ -67,6 +67,7 @@ export function decideDraft(data: Data<'DraftDocument'>, state: DocumentState, c
   checkDocNumberPrefix(data.docNumberPrefix, context.issuerPrefixes);
   checkRecipients(data.mainRecipients, data.ccRecipients, issuerUnitId, context.unitStatus);
   checkAttachmentSize(data.attachments, context.attachmentLimitBytes);
+  checkMeeting(data.docType, data.meetingAt);
   return [
     {
       type: 'DocumentDrafted',
@@ -84,6 +85,7 @@ export function decideDraft(data: Data<'DraftDocument'>, state: DocumentState, c
         docNumberPrefix: data.docNumberPrefix,
         signerNote: data.signerNote,
         remarks: data.remarks,
+        meetingAt: data.meetingAt,
         draftedBy: context.actor.userId,
         draftedAt: context.now,
       }),
@@ -105,6 +107,7 @@ const contentKeys = [
   'docNumberPrefix',
   'signerNote',
   'remarks',
+  'meetingAt',
 ] as const satisfies readonly (keyof DocumentContent & keyof Data<'ReviseDraft'>)[];
 
 type Changes = Event<'DraftRevised'>['data']['changes'];
@@ -139,6 +142,7 @@ export function decideRevise(data: Data<'ReviseDraft'>, state: DocumentState, co
     checkRecipients(next.mainRecipients, next.ccRecipients, doc.issuerUnitId, context.unitStatus);
   }
   if ('attachments' in changes) checkAttachmentSize(next.attachments, context.attachmentLimitBytes);
+  if ('docType' in changes || 'meetingAt' in changes) checkMeeting(next.docType, changes.meetingAt === null ? undefined : next.meetingAt);
 
   return [
     {
@@ -310,6 +314,7 @@ export function decideSend(data: Data<'SendDocument'>, state: DocumentState, con
         docNumber: number.docNumber,
         docType: content.docType,
         urgency: content.urgency,
+        ...(content.meetingAt ? { meetingAt: content.meetingAt } : {}),
         contentDigest: sealing.contentDigest,
         sentBy: context.actor.userId,
         sentAt: context.now,
