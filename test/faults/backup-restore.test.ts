@@ -18,6 +18,9 @@ const LEDGER_KEY = generateSm2PrivateKey();
 const clock = createCityClock();
 const ledger = await createTestLedger({ env: { GONGWEN_LEDGER_KEY: LEDGER_KEY }, now: clock.now });
 const year = await generateCityYear(ledger, { clock, seed: 16, documents: 12, attachmentBytes: true });
+// From here the ledger writes at the real time, as the checkpoints are signed: the commands
+// appended during the backup must not look back-dated against them.
+clock.set(Date.now());
 await ledger.merkleLog.checkpoint();
 const source = ledger.db.pool;
 const work = await mkdtemp(join(tmpdir(), 'gongwen-backup-'));
