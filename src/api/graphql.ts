@@ -114,6 +114,20 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     Subscription: { ...subscriptionResolvers(ledger), ...archive.Subscription } as never,
   };
 
+  /**
+   * The credential checked against the user's stream; when the database cannot be reached, a
+   * context that says so (a context that throws makes mercurius answer 500, or close a WebSocket
+   * with a bare "Forbidden"): the operation is then refused with DATABASE_UNAVAILABLE.
+   */
+  const authenticateOrDown = async (header: string | undefined, certificate?: ClientCertificate): Promise<Context> => {
+    try {
+      return { auth: await authenticate(store, header, now(), certificate) };
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      return { auth: { ok: false, reason: 'database unavailable' }, databaseDown: true };
+    }
+  };
+
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
   boundRequests(app, { bodyLimit });
   const introspectionOpen = (ledger.config.GONGWEN_INTROSPECTION ?? (ledger.config.GONGWEN_MODE === 'production' ? 'login' : 'open')) === 'open';
@@ -126,14 +140,9 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     cache: false,
     validationRules: ({ variables }) => [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {}), queryDepthRule(limits.queryDepth), literalTimesRule],
     context: async (request: FastifyRequest): Promise<Context> => {
-      let auth: Authentication;
-      try {
-        auth = await authenticate(store, request.headers.authorization, now(), clientCertificate(request, ledger));
-      } catch (error) {
-        // A context that throws makes mercurius answer 500; the request is refused below instead.
-        if (!isDatabaseUnavailable(error)) throw error;
-        return { auth: { ok: false, reason: 'database unavailable' }, databaseDown: true };
-      }
+      const checked = await authenticateOrDown(request.headers.authorization, clientCertificate(request, ledger));
+      if (checked.databaseDown) return checked;
+      const { auth } = checked;
       // A refused credential is evidence for inspectors (guessing, a stolen or revoked token).
       if (!auth.ok && auth.presented) await securityLog.recordFailedLogin(auth.claimedUserId, auth.reason, request.ip).catch(() => {});
       // 登录记录 for the daily check: the first successful sign-in of the day, once per user and day.
@@ -143,11 +152,13 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     subscription: {
       // Browsers cannot set headers on a WebSocket: the token may come in the connection_init
       // payload ({ "authorization": "Bearer …" }) as well as in the upgrade request's header.
+      // With the database down, the connection is accepted and each subscription is refused with
+      // DATABASE_UNAVAILABLE (retryable), as an HTTP request is, instead of a bare "Forbidden".
       onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
         const header = (payload?.authorization ?? payload?.Authorization) as string | undefined;
-        return header ? { auth: await authenticate(store, header, now()) } : true;
+        return header ? await authenticateOrDown(header) : true;
       },
-      context: async (_socket: unknown, request: FastifyRequest) => ({ auth: await authenticate(store, request.headers.authorization, now()) }),
+      context: async (_socket: unknown, request: FastifyRequest) => authenticateOrDown(request.headers.authorization),
     },
     errorFormatter: errorFormatter(bodyLimit) as never,
   });
@@ -160,6 +171,9 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   app.graphql.addHook('preParsing', screen);
   app.graphql.addHook('preSubscriptionParsing', screen);
   app.graphql.addHook('preValidation', async (_schema, _document, context) => {
+    if ((context as unknown as Context).databaseDown) throw databaseUnavailable();
+  });
+  app.graphql.addHook('preSubscriptionExecution', async (_schema, _document, context) => {
     if ((context as unknown as Context).databaseDown) throw databaseUnavailable();
   });
   const unpublish = publishProjectionChanges(app, ledger);

@@ -97,6 +97,19 @@ const commands: Record<string, Command> = {
     args: [0, 0],
     run: async (config, _args, v) => (await import('./verify.ts')).checkpoint(config, { out: str(v.out) }),
   },
+  backup: {
+    synopsis: '--out <dir>',
+    summary: "write a consistent backup of the ledger's own tables (events, attachments, seal key vault, Merkle log, checkpoints, command steps, jobs' records) with an SM3 manifest; safe while the ledger serves. The ledger key is not in it: keep it offline",
+    options: { out: { type: 'string', short: 'o' } },
+    args: [0, 0],
+    run: async (config, _args, v) => (await import('./backup.ts')).backup(config, str(v.out)),
+  },
+  restore: {
+    synopsis: '<dir>',
+    summary: 'check every file of a backup against its manifest, load it into an empty ledger (the ledger key put back first), sign a checkpoint and rebuild the read models',
+    args: [1, 1],
+    run: async (config, args) => (await import('./backup.ts')).restore(config, args[0]!),
+  },
   'mac-key': {
     synopsis: '',
     summary: 'print the event MAC key, for an auditor who checks MACs (it cannot sign checkpoints)',

@@ -3,12 +3,13 @@ import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
-/** The environment of a ledger on its own embedded server in `dataDir` (never the suite's DATABASE_URL). */
+/** The environment of a ledger on its own embedded server in `dataDir` (never the suite's DATABASE_URL unless `extra` names one). */
 export function embeddedEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GONGWEN_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', GONGWEN_SEAL_KDF_LOG2N: '10', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, GONGWEN_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', GONGWEN_SEAL_KDF_LOG2N: '10' };
   delete env.DATABASE_URL;
   delete env.GONGWEN_TEST_ADMIN_URL;
-  return env;
+  // An explicit DATABASE_URL in `extra` puts the ledger on that database instead (the fault tests).
+  return { ...env, ...extra };
 }
 
 export interface ServeProcess {
