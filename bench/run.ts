@@ -2,7 +2,8 @@
  * `npm run bench`: one JSON document with every section, measured in the same run on the same
  * PostgreSQL (DATABASE_URL's, or an embedded one): the append path (bench/append.ts) and the read
  * side (bench/projections.ts), and the fixed-layout rendering (bench/render.ts, no database).
- * `BENCH_ONLY=append`, `projections`, `render` or `export` runs one section (export: bench/export.ts).
+ * `BENCH_ONLY=append`, `projections`, `render`, `export` or `api` runs one section (export: bench/export.ts;
+ * api: bench/api.ts, the big ledger served over HTTP, on its own data folder's PostgreSQL).
  * Each section's environment variables are documented at its top.
  */
 import { cpus, loadavg } from 'node:os';
@@ -11,6 +12,7 @@ import { benchEventStoreDbAppend } from './eventstoredb-append.ts';
 import { benchProjections } from './projections.ts';
 import { benchRender } from './render.ts';
 import { benchExport } from './export.ts';
+import { benchApi } from './api.ts';
 import { startBenchServer } from './server.ts';
 
 const only = process.env.BENCH_ONLY;
@@ -26,6 +28,7 @@ try {
   if (!only || only === 'projections') result.projections = await benchProjections(server.adminUrl);
   if (!only || only === 'render') result.render = await benchRender();
   if (!only || only === 'export') result.export = await benchExport(server.adminUrl);
+  if (!only || only === 'api') result.api = await benchApi();
 } finally {
   await server.stop();
 }
