@@ -2,8 +2,9 @@
  * `npm run bench`: one JSON document with every section, measured in the same run on the same
  * PostgreSQL (DATABASE_URL's, or an embedded one): the append path (bench/append.ts) and the read
  * side (bench/projections.ts), and the fixed-layout rendering (bench/render.ts, no database).
- * `BENCH_ONLY=append`, `projections`, `render`, `export` or `supervision` runs one section (export:
- * bench/export.ts; supervision: bench/supervision.ts, the deadline scan and the statistics queries).
+ * `BENCH_ONLY=append`, `projections`, `render`, `export`, `supervision` or `api` runs one section
+ * (export: bench/export.ts; supervision: bench/supervision.ts, the deadline scan and the statistics
+ * queries; api: bench/api.ts, the big ledger served over HTTP, on its own data folder's PostgreSQL).
  * Each section's environment variables are documented at its top.
  */
 import { cpus, loadavg } from 'node:os';
@@ -13,6 +14,7 @@ import { benchProjections } from './projections.ts';
 import { benchRender } from './render.ts';
 import { benchExport } from './export.ts';
 import { benchSupervision } from './supervision.ts';
+import { benchApi } from './api.ts';
 import { startBenchServer } from './server.ts';
 
 const only = process.env.BENCH_ONLY;
@@ -29,6 +31,7 @@ try {
   if (!only || only === 'render') result.render = await benchRender();
   if (!only || only === 'export') result.export = await benchExport(server.adminUrl);
   if (!only || only === 'supervision') result.supervision = await benchSupervision(server.adminUrl);
+  if (!only || only === 'api') result.api = await benchApi();
 } finally {
   await server.stop();
 }

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
+import { validate, type GraphQLSchema } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
 import type { Ledger } from '../app/ledger.ts';
 import type { CommandOutcome } from '../app/commands/route.ts';
-import { loadUser } from '../app/commands/deps.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 import { apiCommands, newToken, readUploads, storeAcceptedUploads } from './api-commands.ts';
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
+import { userCacheOf } from './user-cache.ts';
 import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
 import { apiError, databaseUnavailable, guarded } from './errors.ts';
@@ -56,8 +56,18 @@ function principalOf(ctx: Context) {
 
 /** Mounts GraphQL (and GraphiQL outside production) on the app. */
 export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Promise<void> {
-  const { commands, store, securityLog } = ledger;
+  const { store, securityLog } = ledger;
   const now = () => new Date();
+  const users = userCacheOf(ledger);
+  // A command that changed a user (a credential revoked, a role taken away) counts from its answer
+  // on: the cache drops the user before the answer leaves, not when the feed gets there.
+  const commands = {
+    execute: async (...args: Parameters<Ledger['commands']['execute']>) => {
+      const outcome = await ledger.commands.execute(...args);
+      users.forget(outcome.events);
+      return outcome;
+    },
+  };
 
   const mutations: Record<string, (root: unknown, args: { input: Record<string, unknown> }, ctx: Context) => Promise<unknown>> = {};
   for (const definition of apiCommands) {
@@ -97,7 +107,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
-          const user = await loadUser(store, p.userId);
+          const user = await users.get(p.userId);
           return { userId: p.userId, unitId: p.unitId, name: user.exists ? user.name : p.userId, roles: p.roles };
         }),
       securityLog: (_root, args: { userId?: string; unitId?: string; limit?: number }, ctx: Context, info) =>
@@ -121,7 +131,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
    */
   const authenticateOrDown = async (header: string | undefined, certificate?: ClientCertificate): Promise<Context> => {
     try {
-      return { auth: await authenticate(store, header, now(), certificate) };
+      return { auth: await authenticate(users, header, now(), certificate) };
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       return { auth: { ok: false, reason: 'database unavailable' }, databaseDown: true };
@@ -136,9 +146,11 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     resolvers,
     // GraphiQL is served by ./graphiql.ts (from npm packages, not mercurius's CDN page).
     graphiql: false,
-    // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
-    cache: false,
-    validationRules: ({ variables }) => [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {}), queryDepthRule(limits.queryDepth), literalTimesRule],
+    // Parsed and validated documents are cached by their text (mercurius's LRU): the rules that read
+    // only the document run in validation; what a document costs and carries also depends on its
+    // variables, so those two rules run on every request instead, in the preExecution hook below.
+    cache: true,
+    validationRules: [queryDepthRule(limits.queryDepth), literalTimesRule],
     context: async (request: FastifyRequest): Promise<Context> => {
       const checked = await authenticateOrDown(request.headers.authorization, clientCertificate(request, ledger));
       if (checked.databaseDown) return checked;
@@ -164,14 +176,26 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   });
   // Before parsing: the document's size and token count (lower without a login), then whether
   // it may introspect. Validation (the cost rule) comes only after both.
+  // A document that passed once passes again under the same login state: remembered (small ones,
+  // a bounded number) so the common queries are not parsed twice per request.
+  const screened = new Set<string>();
   const screen = async (schema: GraphQLSchema, source: string, context: Context) => {
+    const key = (context.auth.ok ? '+' : '-') + source;
+    if (screened.has(key)) return;
     const document = checkDocument(source, context.auth.ok);
     checkIntrospection(schema, document, context.auth.ok, introspectionOpen);
+    if (source.length > 4096) return;
+    if (screened.size >= 1024) screened.clear();
+    screened.add(key);
   };
   app.graphql.addHook('preParsing', screen);
   app.graphql.addHook('preSubscriptionParsing', screen);
-  app.graphql.addHook('preValidation', async (_schema, _document, context) => {
+  // Every request, cached document or not: the database check, then the rules that read the
+  // variables, failing as a validation failure does (the same errors, the same answer).
+  app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
     if ((context as unknown as Context).databaseDown) throw databaseUnavailable();
+    const errors = validate(schema, document, [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {})]);
+    if (errors.length > 0) throw Object.assign(new Error('Graphql validation error'), { errors, statusCode: 400 });
   });
   app.graphql.addHook('preSubscriptionExecution', async (_schema, _document, context) => {
     if ((context as unknown as Context).databaseDown) throw databaseUnavailable();

@@ -404,6 +404,14 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     });
   }
 
+  /**
+   * Whether this runner is following the feed with the projection now, so that its 'applied'
+   * batches report every commit as it comes (what a cache invalidated by them relies on).
+   */
+  follows(name: string): boolean {
+    return this.#following !== null && !this.#stopping && this.#active.some((p) => p.name === name);
+  }
+
   /** The projections this process runs (all but those a newer process owns). */
   get #active(): readonly Projection[] {
     return this.projections.filter((p) => !this.#newerElsewhere.has(p));

@@ -1,0 +1,247 @@
+/**
+ * The API at scale (issue #16.3): the big ledger of bench/big-ledger.ts served by the real
+ * `gongwen serve` in its own process, and the read queries over HTTP with BENCH_API_CLIENTS (50)
+ * concurrent clients through autocannon: requests/s, p50/p99 latency, and the server's peak RSS.
+ * Each query's SQL is checked with EXPLAIN against the same database: a sequential scan of a table
+ * of more than 10,000 rows fails the section (an assertion, not a figure to eyeball).
+ *
+ * The floor of the request pipeline is measured in the same run (`ledgerKey`: authentication,
+ * parsing, validation, no read), so every figure also comes as a ratio to it.
+ *
+ * Environment: BENCH_API_EVENTS (default 200000), BENCH_API_SEED (2025), BENCH_API_TEMPLATE_DOCUMENTS
+ * (80), BENCH_API_CLIENTS (50), BENCH_API_SECONDS (10 per query), BENCH_DATA_DIR (/work/bench-data),
+ * BENCH_API_PROFILE (a folder: the server runs under `node --cpu-prof` there, and the section
+ * reports its top frames).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import type pg from 'pg';
+import * as audit from '../projections/audit/queries.ts';
+import * as inbox from '../projections/inbox/queries.ts';
+import * as search from '../projections/search/queries.ts';
+import * as sentBox from '../projections/sent-box/queries.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { bigLedger, type BigLedger } from './big-ledger.ts';
+import { topFrames } from './cpu-profile.ts';
+import { round } from './server.ts';
+
+const EVENTS = Number(process.env.BENCH_API_EVENTS ?? 200_000);
+const SEED = Number(process.env.BENCH_API_SEED ?? 2025);
+const TEMPLATE_DOCUMENTS = Number(process.env.BENCH_API_TEMPLATE_DOCUMENTS ?? 80);
+const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 50);
+const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
+const DATA_ROOT = process.env.BENCH_DATA_DIR ?? '/work/bench-data';
+const PROFILE_DIR = process.env.BENCH_API_PROFILE;
+const P99_TARGET_MS = 25;
+const SEQ_SCAN_ROWS = 10_000;
+
+interface Query {
+  name: string;
+  token: keyof BigLedger['tokens'];
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+const queries = (l: BigLedger): Query[] => [
+  { name: 'floor (ledgerKey)', token: 'clerk', query: '{ ledgerKey { keyId } }' },
+  {
+    name: 'inbox',
+    token: 'clerk',
+    query: '{ inbox(first: 20) { edges { node { documentId title docNumber urgency status deliveredAt } } pageInfo { hasNextPage endCursor } counts { awaitingReceipt received awaitingHandling mine } } }',
+  },
+  { name: 'sentDocuments', token: 'clerk', query: '{ sentDocuments(first: 20) { edges { node { documentId title docNumber recipients { unitId status } } } pageInfo { hasNextPage } } }' },
+  {
+    name: 'timeline',
+    token: 'clerk',
+    query: 'query ($id: ID!) { timeline(documentId: $id, first: 50) { edges { node { type occurredAt actorUserId } } pageInfo { hasNextPage } } }',
+    variables: { id: l.documentId },
+  },
+  {
+    name: 'unitTimeline',
+    token: 'leader',
+    query: 'query ($u: ID!) { unitTimeline(unitId: $u, first: 50) { edges { node { type occurredAt actorUserId } } pageInfo { hasNextPage } } }',
+    variables: { u: l.leader.unitId },
+  },
+  {
+    name: 'searchDocuments',
+    token: 'clerk',
+    query: 'query ($q: String!) { searchDocuments(query: $q, first: 20) { edges { node { documentId title docNumber score snippet } } pageInfo { hasNextPage } } }',
+    variables: { q: l.searchTerm },
+  },
+];
+
+/** `gongwen serve` on the data folder, in its own process; resolves once it listens. */
+async function startServer(l: BigLedger): Promise<{ url: string; child: ChildProcess; cpuSeconds(): Promise<number>; peakRssMb(): Promise<number>; stop(): Promise<void> }> {
+  const args = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'bin/gongwen.js', 'serve'];
+  const child = spawn(process.execPath, args, {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: { ...process.env, GONGWEN_DATA_DIR: l.dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /GraphQL:\s+(\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`gongwen serve exited (${code}): ${stderr}`)));
+  });
+  return {
+    url,
+    child,
+    /** CPU seconds (user + system) the server has used so far. */
+    async cpuSeconds() {
+      const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
+    async peakRssMb() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024);
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function post(url: string, token: string, q: Query): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: q.query, variables: q.variables }),
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function cannon(url: string, token: string, q: Query, seconds = SECONDS) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CLIENTS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: q.query, variables: q.variables }),
+  });
+  return {
+    // Answered requests only: a SERVER_BUSY refusal (503, the in-flight bound) is quick and not an answer.
+    requestsPerSecond: Math.round(result['2xx'] / seconds),
+    allResponsesPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+// ---- plans --------------------------------------------------------------------------------------
+
+type Plan = { 'Node Type': string; 'Relation Name'?: string; 'Plan Rows'?: number; Plans?: Plan[] };
+
+/** Every (text, values) the projection queries send, captured from a pool stand-in. */
+function capturing(pool: pg.Pool) {
+  const seen: { text: string; values: unknown[] }[] = [];
+  const stand = {
+    query(a: string | { text: string; values?: unknown[] }, b?: unknown[]) {
+      const text = typeof a === 'string' ? a : a.text;
+      const values = (typeof a === 'string' ? b : a.values) ?? [];
+      seen.push({ text, values });
+      return pool.query(a as never, b);
+    },
+  } as unknown as pg.Pool;
+  return { pool: stand, seen };
+}
+
+function seqScans(plan: Plan, big: Set<string>, found: string[] = []): string[] {
+  if (plan['Node Type'] === 'Seq Scan' && plan['Relation Name'] && big.has(plan['Relation Name'])) found.push(plan['Relation Name']);
+  for (const p of plan.Plans ?? []) seqScans(p, big, found);
+  return found;
+}
+
+/** The resolvers' own projection queries, with the arguments the HTTP requests give them, EXPLAINed. */
+async function checkPlans(pool: pg.Pool, l: BigLedger) {
+  const { rows: tables } = await pool.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples > $1`, [SEQ_SCAN_ROWS]);
+  const big = new Set(tables.map((t) => t.relname));
+  const calls: Record<string, (p: pg.Pool) => Promise<unknown>> = {
+    inbox: async (p) => {
+      await inbox.listInbox(p, { unitId: l.clerk.unitId, first: 20 });
+      await inbox.inboxCounts(p, l.clerk.unitId, l.clerk.userId);
+    },
+    sentDocuments: (p) => sentBox.listSent(p, { unitId: l.clerk.unitId, first: 20 }),
+    timeline: (p) => audit.documentTimeline(p, l.documentId, { first: 50 }),
+    unitTimeline: (p) => audit.unitTimeline(p, l.leader.unitId, { first: 50 }),
+    searchDocuments: (p) => search.searchDocuments(p, { query: l.searchTerm, visibleToUnitId: l.clerk.unitId, first: 20 }),
+  };
+  const out: Record<string, { statements: number; seqScansOfBigTables: string[] }> = {};
+  for (const [name, call] of Object.entries(calls)) {
+    const c = capturing(pool);
+    await call(c.pool);
+    const scans: string[] = [];
+    for (const s of c.seen) {
+      const { rows } = await pool.query<{ 'QUERY PLAN': [{ Plan: Plan }] }>(`EXPLAIN (FORMAT JSON) ${s.text}`, s.values);
+      scans.push(...seqScans(rows[0]!['QUERY PLAN'][0].Plan, big));
+    }
+    out[name] = { statements: c.seen.length, seqScansOfBigTables: scans };
+  }
+  return { bigTables: [...big].sort(), perQuery: out, ok: Object.values(out).every((q) => q.seqScansOfBigTables.length === 0) };
+}
+
+export async function benchApi() {
+  const buildStarted = performance.now();
+  const l = await bigLedger({ events: EVENTS, seed: SEED, templateDocuments: TEMPLATE_DOCUMENTS, writers: 8, dataRoot: DATA_ROOT });
+  const buildSeconds = (performance.now() - buildStarted) / 1000;
+  const server = await startServer(l);
+  const db = await openDatabase({ ...l.config, DATABASE_URL: undefined }, { migrate: false });
+  try {
+    const plans = await checkPlans(db.pool, l);
+    console.error('plans', JSON.stringify(plans));
+    const perQuery: Record<string, unknown> = {};
+    let floor = 0;
+    for (const q of queries(l)) {
+      const token = l.tokens[q.token];
+      // The previous query's last requests may still hold the server (SERVER_BUSY): let them drain.
+      let answer = await post(server.url, token, q);
+      for (let i = 0; i < 120 && JSON.stringify(answer.errors ?? '').includes('SERVER_BUSY'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        answer = await post(server.url, token, q);
+      }
+      if (answer.errors) throw new Error(`${q.name} answered errors: ${JSON.stringify(answer.errors)}`);
+      await cannon(server.url, token, q, 2); // warm-up: the JIT, the caches, PostgreSQL's buffers
+      const cpuBefore = await server.cpuSeconds();
+      const r = await cannon(server.url, token, q);
+      // The server's own CPU per answered request: the figure that a busy machine distorts least.
+      const serverCpuMsPerRequest = round(((await server.cpuSeconds()) - cpuBefore) * 1000 / Math.max(1, r.requestsPerSecond * SECONDS), 2);
+      if (!floor) floor = r.requestsPerSecond;
+      perQuery[q.name] = { ...r, serverCpuMsPerRequest, loadAverage: loadavg()[0]!.toFixed(1), ratioToFloor: round(r.requestsPerSecond / floor, 2), p99Target: r.p99Ms <= P99_TARGET_MS };
+      console.error(q.name, JSON.stringify(perQuery[q.name]));
+    }
+    const serverPeakRssMb = await server.peakRssMb();
+    return {
+      events: l.events,
+      build: { ...l.build, reused: buildSeconds < 60 },
+      clients: CLIENTS,
+      secondsPerQuery: SECONDS,
+      p99TargetMs: P99_TARGET_MS,
+      perQuery,
+      plans,
+      serverPeakRssMb,
+    };
+  } finally {
+    await db.pool.end();
+    await server.stop();
+    if (PROFILE_DIR) {
+      // The main thread's profile is the largest (tsx's loader thread writes one too).
+      const files = await Promise.all((await readdir(PROFILE_DIR)).filter((f) => f.endsWith('.cpuprofile')).map(async (f) => ({ f, size: (await stat(join(PROFILE_DIR, f))).size })));
+      const main = files.sort((a, b) => b.size - a.size)[0];
+      if (main) console.error(JSON.stringify(topFrames(JSON.parse(await readFile(join(PROFILE_DIR, main.f), 'utf8')), 30), null, 1));
+    }
+  }
+}
