@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerDownloads } from './api/downloads.ts';
+import { uploadBodyLimit } from './api/upload-size.ts';
 import { registerGraphql } from './api/graphql.ts';
 import { registerGraphiql } from './api/graphiql.ts';
 import { registerSupervisionCsv } from './api/supervision-csv.ts';
@@ -14,8 +15,9 @@ import { isDatabaseUnavailable } from './db/unavailable.ts';
  * holds, and how far the signed Merkle log is behind the events.
  */
 export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = {}): Promise<FastifyInstance> {
-  // A draft carries its attachments in base64 (4 bytes for every 3) plus the text of the document.
-  const bodyLimit = Math.ceil((ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES * 4) / 3) + 1024 * 1024;
+  // A draft carries its attachments in base64 (4 bytes for every 3) plus the text of the document;
+  // room for twice the limit, so the domain answers a moderate excess with exact sizes (upload-size.ts).
+  const bodyLimit = uploadBodyLimit(ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES);
   const { GONGWEN_TLS_CERT: cert, GONGWEN_TLS_KEY: key, GONGWEN_TLS_CLIENT_CA: ca } = ledger.config;
   const https = cert && key
     ? {

@@ -26,6 +26,8 @@ export interface ApiInputOverride {
   omit?: string[];
   /** Extra fields, as SDL lines. */
   extra?: string[];
+  /** Fields the caller may leave out because the server then generates them: field → its description. */
+  generated?: Record<string, string>;
 }
 
 export const mutationName = (type: string) => type[0]!.toLowerCase() + type.slice(1);
@@ -50,13 +52,14 @@ function objectType(name: string, schema: JsonSchema, out: string[], override?: 
   for (const [field, prop] of Object.entries(schema.properties ?? {})) {
     if (override?.omit?.includes(field)) continue;
     const type = fieldType(`${name.replace(/Input$/, '')}${pascal(field)}`, prop, out);
-    const mandatory = required.has(field) && prop.default === undefined;
-    const doc = describe(prop);
+    const generated = override?.generated?.[field];
+    const mandatory = required.has(field) && prop.default === undefined && generated === undefined;
+    const doc = generated ?? describe(prop);
     if (doc) lines.push(`  "${doc}"`);
     lines.push(`  ${field}: ${type}${mandatory ? '!' : ''}`);
   }
   lines.push(...(override?.extra ?? []).map((l) => `  ${l}`));
-  return `input ${name} {\n${lines.join('\n')}\n}`;
+  return `${schema.description ? `"${schema.description}"\n` : ''}input ${name} {\n${lines.join('\n')}\n}`;
 }
 
 function fieldType(name: string, prop: JsonSchema, out: string[]): string {
@@ -87,7 +90,8 @@ function fieldType(name: string, prop: JsonSchema, out: string[]): string {
 function describe(prop: JsonSchema): string | undefined {
   const target = prop.anyOf?.find((v) => v.type !== 'null') ?? prop;
   const values = target.enum ?? target.items?.enum;
-  const parts: string[] = [];
+  // A description the zod schema carries (.describe) comes first.
+  const parts: string[] = prop.description ? [prop.description] : [];
   if (values) parts.push(`one of: ${values.join(' ')}`);
   if (prop.default !== undefined) parts.push(`default ${JSON.stringify(prop.default).replace(/"/g, '')}`);
   return parts.length ? parts.join('; ') : undefined;

@@ -6,7 +6,10 @@ import type { Ledger } from '../app/ledger.ts';
 import type { CommandOutcome } from '../app/commands/route.ts';
 import { loadUser } from '../app/commands/deps.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
-import { apiCommands, newToken, readUploads, storeAcceptedUploads } from './api-commands.ts';
+import { apiCommands, newToken, readUploads, storeAcceptedUploads, uploadFields } from './api-commands.ts';
+import { completeIds } from './server-ids.ts';
+import { awaitReadModels, lastPositionOf, readYourWritesResolvers, type WriteReceipt } from './read-your-writes.ts';
+import { isBodyTooLarge, oversizedUploadBody, refuseOversizedUploads } from './upload-size.ts';
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
 import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
@@ -24,7 +27,7 @@ import { publishProjectionChanges, subscriptionResolvers } from './subscriptions
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql'];
+export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql', 'contract.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -42,8 +45,12 @@ const eventView = (e: RecordedEvent) => ({
   actorRole: e.actor.role,
 });
 
-const resultView = (commandId: string, outcome: CommandOutcome) => ({
-  commandId,
+const resultView = (input: Record<string, unknown>, outcome: CommandOutcome, principal: WriteReceipt['principal']): WriteReceipt & Record<string, unknown> => ({
+  commandId: String(input.commandId),
+  principal,
+  lastPosition: lastPositionOf(outcome.events),
+  // The document the command acted on (generated or given), for the payload's documentId.
+  documentId: typeof input.documentId === 'string' ? input.documentId : null,
   duplicate: outcome.duplicate,
   events: outcome.events.map(eventView),
 });
@@ -60,28 +67,36 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
 
   const mutations: Record<string, (root: unknown, args: { input: Record<string, unknown> }, ctx: Context) => Promise<unknown>> = {};
   for (const definition of apiCommands) {
+    const execute = async (principal: WriteReceipt['principal'], input: Record<string, unknown>) => {
+      let data: Record<string, unknown> = { ...input };
+      const uploaded = uploadFields.filter((field) => Array.isArray(input[field]));
+      if (uploaded.length > 0) {
+        const reads = uploaded.map((field) => readUploads(input[field] as never));
+        uploaded.forEach((field, i) => (data[field] = reads[i]!.attachments));
+        const outcome = await commands.execute(principal, definition.type, data);
+        for (const uploads of reads) await storeAcceptedUploads(ledger.db.pool, uploads);
+        return resultView(input, outcome, principal);
+      }
+      if (definition.type === 'IssueCredential') {
+        const { token, tokenHash } = newToken(String(input.userId));
+        // issuedWith: the domain binds a self-issued credential to the one that issued it.
+        data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3', ...(principal.credentialId && { issuedWith: principal.credentialId }) };
+        const outcome = await commands.execute(principal, definition.type, data);
+        return { ...resultView(input, outcome, principal), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
+      }
+      const outcome = await commands.execute(principal, definition.type, data);
+      // The export's job is queued once its request is in the ledger (a repeat queues nothing new).
+      if (definition.type === 'RequestDossierExport') await ledger.exports.queue(outcome);
+      return resultView(input, outcome, principal);
+    };
     mutations[mutationName(definition.type)] = (_root, { input }, ctx) =>
       guarded(app.log, async () => {
         const principal = principalOf(ctx);
-        let data: Record<string, unknown> = { ...input };
-        if (Array.isArray(input.attachments)) {
-          const uploads = readUploads(input.attachments as never);
-          data.attachments = uploads.attachments;
-          const outcome = await commands.execute(principal, definition.type, data);
-          await storeAcceptedUploads(ledger.db.pool, uploads);
-          return resultView(String(input.commandId), outcome);
-        }
-        if (definition.type === 'IssueCredential') {
-          const { token, tokenHash } = newToken(String(input.userId));
-          // issuedWith: the domain binds a self-issued credential to the one that issued it.
-          data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3', ...(principal.credentialId && { issuedWith: principal.credentialId }) };
-          const outcome = await commands.execute(principal, definition.type, data);
-          return { ...resultView(String(input.commandId), outcome), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
-        }
-        const outcome = await commands.execute(principal, definition.type, data);
-        // The export's job is queued once its request is in the ledger (a repeat queues nothing new).
-        if (definition.type === 'RequestDossierExport') await ledger.exports.queue(outcome);
-        return resultView(String(input.commandId), outcome);
+        // Ids the caller left out are generated (server-ids.ts); the consistency option is the API's, not the command's.
+        const { waitForReadModels, ...given } = input;
+        const receipt = await execute(principal, completeIds(definition.type, given));
+        if (waitForReadModels) await awaitReadModels(ledger, receipt, { timeoutMs: ledger.config.GONGWEN_READ_MODEL_WAIT_MS });
+        return receipt;
       });
   }
   const archive = archiveResolvers(ledger, app.log);
@@ -110,10 +125,13 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
         }),
     },
     Mutation: mutations,
+    ...readYourWritesResolvers(ledger, app.log),
     Subscription: { ...subscriptionResolvers(ledger), ...archive.Subscription } as never,
   };
 
-  boundRequests(app, { bodyLimit: app.initialConfig.bodyLimit ?? 1024 * 1024 });
+  const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
+  refuseOversizedUploads(app, { attachmentLimitBytes: ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit });
+  boundRequests(app, { bodyLimit });
   const introspectionOpen = (ledger.config.GONGWEN_INTROSPECTION ?? (ledger.config.GONGWEN_MODE === 'production' ? 'login' : 'open')) === 'open';
   await app.register(mercurius, {
     schema: withLimitsInDescriptions(schemaFiles.map(sdl).join('\n')),
@@ -149,6 +167,11 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       context: async (_socket: unknown, request: FastifyRequest) => ({ auth: await authenticate(store, request.headers.authorization, now()) }),
     },
     errorFormatter: (execution, context) => {
+      // A body sent without a declared length and cut off while read: the same answer as a declared one.
+      if (execution.errors?.length === 1 && isBodyTooLarge(execution.errors[0])) {
+        const received = Number(context.reply.request.headers['content-length'] ?? bodyLimit + 1);
+        return { statusCode: 413, response: oversizedUploadBody(Math.max(received, bodyLimit + 1), ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit) as never };
+      }
       const formatted = mercurius.defaultErrorFormatter(execution, context);
       const errors = (formatted.response.errors ?? []) as unknown as { path?: unknown; extensions?: Record<string, unknown> }[];
       // A document the schema rejects (missing field, wrong type) never ran: 400 with
