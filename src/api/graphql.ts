@@ -8,6 +8,7 @@ import { loadUser } from '../app/commands/deps.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 import { apiCommands, newToken, readUploads, storeAcceptedUploads, uploadFields } from './api-commands.ts';
 import { completeIds } from './server-ids.ts';
+import { credentialBound } from './subscription-credentials.ts';
 import { awaitReadModels, lastPositionOf, readYourWritesResolvers, type WriteReceipt } from './read-your-writes.ts';
 import { isBodyTooLarge, oversizedUploadBody, refuseOversizedUploads } from './upload-size.ts';
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
@@ -126,7 +127,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     },
     Mutation: mutations,
     ...readYourWritesResolvers(ledger, app.log),
-    Subscription: { ...subscriptionResolvers(ledger), ...archive.Subscription } as never,
+    Subscription: credentialBound({ ...subscriptionResolvers(ledger), ...archive.Subscription } as never, store, { recheckMs: ledger.config.GONGWEN_SUBSCRIPTION_RECHECK_MS }),
   };
 
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
@@ -161,10 +162,14 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       // Browsers cannot set headers on a WebSocket: the token may come in the connection_init
       // payload ({ "authorization": "Bearer …" }) as well as in the upgrade request's header.
       onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
+        // `authorization` is kept: each subscription re-authenticates with it (subscription-credentials.ts).
         const header = (payload?.authorization ?? payload?.Authorization) as string | undefined;
-        return header ? { auth: await authenticate(store, header, now()) } : true;
+        return header ? { auth: await authenticate(store, header, now()), authorization: header } : true;
       },
-      context: async (_socket: unknown, request: FastifyRequest) => ({ auth: await authenticate(store, request.headers.authorization, now()) }),
+      context: async (_socket: unknown, request: FastifyRequest) => ({
+        auth: await authenticate(store, request.headers.authorization, now()),
+        authorization: request.headers.authorization,
+      }),
     },
     errorFormatter: (execution, context) => {
       // A body sent without a declared length and cut off while read: the same answer as a declared one.
