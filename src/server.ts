@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerCors } from './api/cors.ts';
 import { registerDownloads } from './api/downloads.ts';
 import { uploadBodyLimit } from './api/upload-size.ts';
 import { registerGraphql } from './api/graphql.ts';
@@ -31,6 +32,7 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string } = 
   // requestTimeout: a client that has not sent its whole request in a minute is cut off (fastify's
   // default is no limit), so a slow upload holds its buffer that long at most (src/api/request-limits.ts).
   const app = Fastify({ logger: { level: opts.logLevel ?? 'info' }, bodyLimit, https, requestTimeout: 60_000 }) as unknown as FastifyInstance;
+  await registerCors(app, ledger.config.GONGWEN_CORS_ORIGINS);
   await registerGraphql(app, ledger);
   await registerDownloads(app, ledger);
   if (ledger.config.GONGWEN_MODE !== 'production') await registerGraphiql(app);

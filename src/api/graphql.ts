@@ -8,6 +8,7 @@ import { loadUser } from '../app/commands/deps.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 import { apiCommands, newToken, readUploads, storeAcceptedUploads, uploadFields } from './api-commands.ts';
 import { completeIds } from './server-ids.ts';
+import { loadPersistedQueries, onlyPersistedSubscriptions, persistedMode, persistedQueryProvider } from './persisted-queries.ts';
 import { credentialBound } from './subscription-credentials.ts';
 import { awaitReadModels, lastPositionOf, readYourWritesResolvers, type WriteReceipt } from './read-your-writes.ts';
 import { isBodyTooLarge, oversizedUploadBody, refuseOversizedUploads } from './upload-size.ts';
@@ -133,12 +134,15 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
   refuseOversizedUploads(app, { attachmentLimitBytes: ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit });
   boundRequests(app, { bodyLimit });
+  const persisted = persistedMode(ledger.config);
+  const persistedQueries = persisted === 'off' ? new Map<string, string>() : loadPersistedQueries(ledger.config.GONGWEN_PERSISTED_QUERIES_DIR!);
   const introspectionOpen = (ledger.config.GONGWEN_INTROSPECTION ?? (ledger.config.GONGWEN_MODE === 'production' ? 'login' : 'open')) === 'open';
   await app.register(mercurius, {
     schema: withLimitsInDescriptions(schemaFiles.map(sdl).join('\n')),
     resolvers,
     // GraphiQL is served by ./graphiql.ts (from npm packages, not mercurius's CDN page).
     graphiql: false,
+    persistedQueryProvider: persistedQueryProvider(persisted, persistedQueries) as never,
     queryDepth: 10,
     // The cost rule needs the request's variables (page sizes), which a cached validation cannot see.
     cache: false,
@@ -195,6 +199,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   };
   app.graphql.addHook('preParsing', screen);
   app.graphql.addHook('preSubscriptionParsing', screen);
+  onlyPersistedSubscriptions(app, persisted, persistedQueries);
   app.graphql.addHook('preValidation', async (_schema, _document, context) => {
     if ((context as unknown as Context).databaseDown) throw databaseUnavailable();
   });

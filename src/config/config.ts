@@ -133,7 +133,8 @@ export const ConfigSchema = z.object({
   /**
    * Persisted queries (src/api/persisted-queries.ts): `off`; `allow` (a client may send the SHA-256 of
    * a listed query instead of its text, or any text); `only` (nothing but the listed queries runs —
-   * for production frontends). Unset: `only` when GONGWEN_PERSISTED_QUERIES_DIR is set in production, else off.
+   * for production frontends). Unset: with GONGWEN_PERSISTED_QUERIES_DIR, `only` in production and
+   * `allow` in development; without it, off.
    */
   GONGWEN_PERSISTED_QUERIES: z.enum(['off', 'allow', 'only'], { error: 'must be off, allow or only' }).optional(),
   /** The folder of the frontend's .graphql files (one operation each) that make the persisted list. */
