@@ -152,4 +152,28 @@ describe('attachments: single revisions, downloads, over-size uploads', async ()
     assert.ok(e.extensions.details.totalBytesAtLeast > 6 * MB && e.extensions.details.totalBytesAtLeast <= 7 * MB, JSON.stringify(e.extensions.details));
     assert.equal((await ledger.store.readStream('document-att-5')).revision, null);
   });
+
+  test('a body sent without a declared length is cut off at the limit with the same answer', async () => {
+    const limit = uploadBodyLimit(3 * MB);
+    const chunk = Buffer.alloc(1024 * 1024, 0x41);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 0) controller.enqueue(Buffer.from('{"query":"{ me { userId } }","variables":{"x":"'));
+        if (sent > limit + 2 * chunk.length) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await api.tokenFor('city-office-clerk')}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(res.status, 413);
+    const e = ((await res.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors[0]!;
+    assert.equal(e.extensions.code, 'ATTACHMENTS_TOO_LARGE');
+    assert.match(e.message, /附件总大小至少 .*超过上限 3\.00 MB/);
+  });
 });
