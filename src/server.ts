@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerCors } from './api/cors.ts';
 import { registerDownloads } from './api/downloads.ts';
+import { uploadBodyLimit } from './api/upload-size.ts';
 import { registerGraphql } from './api/graphql.ts';
 import { registerGraphiql } from './api/graphiql.ts';
 import { registerSupervisionCsv } from './api/supervision-csv.ts';
@@ -14,8 +16,9 @@ import { isDatabaseUnavailable } from './db/unavailable.ts';
  * holds, and how far the signed Merkle log is behind the events.
  */
 export async function buildServer(ledger: Ledger, opts: { logLevel?: string; logStream?: { write(line: string): void } } = {}): Promise<FastifyInstance> {
-  // A draft carries its attachments in base64 (4 bytes for every 3) plus the text of the document.
-  const bodyLimit = Math.ceil((ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES * 4) / 3) + 1024 * 1024;
+  // A draft carries its attachments in base64 (4 bytes for every 3) plus the text of the document;
+  // room for twice the limit, so the domain answers a moderate excess with exact sizes (upload-size.ts).
+  const bodyLimit = uploadBodyLimit(ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES);
   const { GONGWEN_TLS_CERT: cert, GONGWEN_TLS_KEY: key, GONGWEN_TLS_CLIENT_CA: ca } = ledger.config;
   const https = cert && key
     ? {
@@ -29,6 +32,7 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string; log
   // requestTimeout: a client that has not sent its whole request in a minute is cut off (fastify's
   // default is no limit), so a slow upload holds its buffer that long at most (src/api/request-limits.ts).
   const app = Fastify({ logger: { level: opts.logLevel ?? 'info', ...(opts.logStream && { stream: opts.logStream }) }, bodyLimit, https, requestTimeout: 60_000 }) as unknown as FastifyInstance;
+  await registerCors(app, ledger.config.GONGWEN_CORS_ORIGINS);
   await registerGraphql(app, ledger);
   await registerDownloads(app, ledger);
   if (ledger.config.GONGWEN_MODE !== 'production') await registerGraphiql(app);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Classification, CommandId, DocNumberPrefix, DocType, Id, Retention, Urgency } from '../common.ts';
+import { Classification, CommandId, DocNumberPrefix, DocType, Id, Retention, Sm3Hex, Urgency } from '../common.ts';
 import { defineCommand, type CommandOf } from '../define.ts';
 import {
   ArchiveOrganisationCode,
@@ -53,7 +53,23 @@ export const DraftDocument = defineCommand(
   }),
 );
 
-/** Any of the content fields; null clears signerNote or remarks. */
+/**
+ * One of a draft's attachments, by its SM3 digest or by its position in the draft's current list
+ * (0 = the first); exactly one of the two.
+ */
+export const AttachmentRef = z
+  .strictObject({
+    sm3: Sm3Hex.optional().describe("The attachment's SM3 digest (64 lower-case hex digits), as the document shows it."),
+    index: z.number().int('附件序号须为整数').min(0, '附件序号从 0 开始').max(99, '附件不能超过 100 个').optional().describe("The attachment's position in the draft's current list, 0 for the first."),
+  })
+  .refine((r) => (r.sm3 === undefined) !== (r.index === undefined), '指定附件须给出 sm3 摘要或序号 index 之一 (give either sm3 or index)')
+  .describe('One attachment of the draft, named by sm3 or by index (exactly one of the two).');
+
+/**
+ * Any of the content fields; null clears signerNote or remarks. Attachments change either as a whole
+ * list (`attachments`) or one by one: `removeAttachments` names those to drop from the current list,
+ * `addAttachments` appends new ones; the rest are kept as they are.
+ */
 export const ReviseDraft = defineCommand(
   'ReviseDraft',
   z
@@ -66,6 +82,13 @@ export const ReviseDraft = defineCommand(
       classification: contentShape.classification.optional(),
       body: contentShape.body.optional(),
       attachments: contentShape.attachments.optional(),
+      addAttachments: contentShape.attachments.min(1, '要添加的附件不能为空列表').optional(),
+      removeAttachments: z
+        .array(AttachmentRef)
+        .min(1, '要删除的附件不能为空列表')
+        .max(100, '附件不能超过 100 个')
+        .optional()
+        .describe('Attachments to drop from the draft, by sm3 or by index in its current list; the others are kept. Naming one the draft does not have is refused (NOT_FOUND).'),
       mainRecipients: contentShape.mainRecipients.optional(),
       ccRecipients: contentShape.ccRecipients.optional(),
       docNumberPrefix: contentShape.docNumberPrefix.optional(),
@@ -76,7 +99,11 @@ export const ReviseDraft = defineCommand(
     .refine(
       (c) => Object.entries(c).some(([k, v]) => k !== 'commandId' && k !== 'documentId' && v !== undefined),
       '修改稿件时至少要给出一项要修改的内容',
-    ),
+    )
+    .refine((c) => c.attachments === undefined || (c.addAttachments === undefined && c.removeAttachments === undefined), {
+      message: '附件要么整体替换（attachments），要么逐个添加、删除（addAttachments、removeAttachments），不能同时给出 (give attachments or the single changes, not both)',
+      path: ['attachments'],
+    }),
 );
 
 export const SignOffDocument = defineCommand(

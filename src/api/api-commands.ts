@@ -5,6 +5,7 @@ import { commandRoutes } from '../app/command-service.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { sm3Hex } from '../integrity/sm3.ts';
 import type { ApiInputOverride } from './command-sdl.ts';
+import { withGeneratedIds } from './server-ids.ts';
 
 /** The commands a client may send: every command with a role rule (the rest are the ledger's own). */
 export const apiCommands = Object.keys(commandRoles).map((type) => commandRoutes[type]!.definition);
@@ -12,11 +13,22 @@ export const apiCommands = Object.keys(commandRoles).map((type) => commandRoutes
 const uploads = ['"附件：全部附件，以 base64 上传；一份公文的附件总大小有上限 (the attachments, all of them)"', 'attachments: [AttachmentUpload!]'];
 
 /** Where the API input differs from the command: the server completes these fields. */
-export const apiOverrides: Record<string, ApiInputOverride> = {
+export const apiOverrides: Record<string, ApiInputOverride> = withGeneratedIds(apiCommands.map((d) => d.type), {
   DraftDocument: { omit: ['attachments'], extra: uploads },
-  ReviseDraft: { omit: ['attachments'], extra: uploads },
+  ReviseDraft: {
+    omit: ['attachments', 'addAttachments'],
+    extra: [
+      '"The whole new list of attachments, replacing the current one (leave out to keep them; not together with addAttachments or removeAttachments)."',
+      ...uploads,
+      '"Attachments to append to the draft\'s current list, the others kept as they are."',
+      'addAttachments: [AttachmentUpload!]',
+    ],
+  },
   IssueCredential: { omit: ['tokenHash', 'tokenHashAlgorithm', 'issuedWith'] },
-};
+});
+
+/** The upload fields of a command's API input (base64 bytes), and the command fields their metadata goes to. */
+export const uploadFields = ['attachments', 'addAttachments'] as const;
 
 interface Upload {
   name: string;

@@ -31,6 +31,8 @@ export interface ApiInputOverride {
   omit?: string[];
   /** Extra fields, as SDL lines. */
   extra?: string[];
+  /** Fields the caller may leave out because the server then generates them: field → its description. */
+  generated?: Record<string, string>;
 }
 
 export const mutationName = (type: string) => type[0]!.toLowerCase() + type.slice(1);
@@ -59,8 +61,10 @@ function objectType(name: string, command: string, schema: JsonSchema, out: stri
   for (const [field, prop] of Object.entries(schema.properties ?? {})) {
     if (override?.omit?.includes(field)) continue;
     const type = fieldType(`${name.replace(/Input$/, '')}${pascal(field)}`, command, prop, out);
-    const mandatory = required.has(field) && prop.default === undefined;
-    const doc = prop.description ?? fieldDescriptions[`${command}.${field}`] ?? fieldDescriptions[field];
+    // A field the server fills in when omitted (documentId, commandId) is optional, described as such.
+    const generated = override?.generated?.[field];
+    const mandatory = required.has(field) && prop.default === undefined && generated === undefined;
+    const doc = generated ?? prop.description ?? fieldDescriptions[`${command}.${field}`] ?? fieldDescriptions[field];
     if (!doc) throw new Error(`${command}.${field} has no description: add .describe() to its zod schema or a line to src/api/command-docs.ts`);
     lines.push(`  ${quote(doc)}`);
     lines.push(`  ${field}: ${type}${mandatory ? '!' : ''}${defaultOf(prop, type)}`);

@@ -4,7 +4,12 @@ import mercurius, { type IResolvers } from 'mercurius';
 import type { Ledger } from '../app/ledger.ts';
 import type { CommandOutcome } from '../app/commands/route.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
-import { apiCommands, newToken, readUploads, storeAcceptedUploads } from './api-commands.ts';
+import { apiCommands, newToken, readUploads, storeAcceptedUploads, uploadFields } from './api-commands.ts';
+import { completeIds } from './server-ids.ts';
+import { loadPersistedQueries, onlyPersistedSubscriptions, persistedMode, persistedQueryProvider } from './persisted-queries.ts';
+import { credentialBound } from './subscription-credentials.ts';
+import { awaitReadModels, lastPositionOf, readYourWritesResolvers, type WriteReceipt } from './read-your-writes.ts';
+import { isBodyTooLarge, oversizedUploadBody, refuseOversizedUploads } from './upload-size.ts';
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
 import { userCacheOf } from './user-cache.ts';
 import type { TLSSocket } from 'node:tls';
@@ -43,8 +48,12 @@ const eventView = (e: RecordedEvent) => ({
   actorRole: e.actor.role,
 });
 
-const resultView = (commandId: string, outcome: CommandOutcome) => ({
-  commandId,
+const resultView = (input: Record<string, unknown>, outcome: CommandOutcome, principal: WriteReceipt['principal']): WriteReceipt & Record<string, unknown> => ({
+  commandId: String(input.commandId),
+  principal,
+  lastPosition: lastPositionOf(outcome.events),
+  // The document the command acted on (generated or given), for the payload's documentId.
+  documentId: typeof input.documentId === 'string' ? input.documentId : null,
   duplicate: outcome.duplicate,
   events: outcome.events.map(eventView),
 });
@@ -71,28 +80,36 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
 
   const mutations: Record<string, (root: unknown, args: { input: Record<string, unknown> }, ctx: Context) => Promise<unknown>> = {};
   for (const definition of apiCommands) {
+    const execute = async (principal: WriteReceipt['principal'], input: Record<string, unknown>) => {
+      let data: Record<string, unknown> = { ...input };
+      const uploaded = uploadFields.filter((field) => Array.isArray(input[field]));
+      if (uploaded.length > 0) {
+        const reads = uploaded.map((field) => readUploads(input[field] as never));
+        uploaded.forEach((field, i) => (data[field] = reads[i]!.attachments));
+        const outcome = await commands.execute(principal, definition.type, data);
+        for (const uploads of reads) await storeAcceptedUploads(ledger.db.pool, uploads);
+        return resultView(input, outcome, principal);
+      }
+      if (definition.type === 'IssueCredential') {
+        const { token, tokenHash } = newToken(String(input.userId));
+        // issuedWith: the domain binds a self-issued credential to the one that issued it.
+        data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3', ...(principal.credentialId && { issuedWith: principal.credentialId }) };
+        const outcome = await commands.execute(principal, definition.type, data);
+        return { ...resultView(input, outcome, principal), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
+      }
+      const outcome = await commands.execute(principal, definition.type, data);
+      // The export's job is queued once its request is in the ledger (a repeat queues nothing new).
+      if (definition.type === 'RequestDossierExport') await ledger.exports.queue(outcome);
+      return resultView(input, outcome, principal);
+    };
     mutations[mutationName(definition.type)] = (_root, { input }, ctx) =>
       guarded(app.log, async () => {
         const principal = principalOf(ctx);
-        let data: Record<string, unknown> = { ...input };
-        if (Array.isArray(input.attachments)) {
-          const uploads = readUploads(input.attachments as never);
-          data.attachments = uploads.attachments;
-          const outcome = await commands.execute(principal, definition.type, data);
-          await storeAcceptedUploads(ledger.db.pool, uploads);
-          return resultView(String(input.commandId), outcome);
-        }
-        if (definition.type === 'IssueCredential') {
-          const { token, tokenHash } = newToken(String(input.userId));
-          // issuedWith: the domain binds a self-issued credential to the one that issued it.
-          data = { ...data, tokenHash, tokenHashAlgorithm: 'sm3', ...(principal.credentialId && { issuedWith: principal.credentialId }) };
-          const outcome = await commands.execute(principal, definition.type, data);
-          return { ...resultView(String(input.commandId), outcome), credentialId: input.credentialId, token: outcome.duplicate ? null : token };
-        }
-        const outcome = await commands.execute(principal, definition.type, data);
-        // The export's job is queued once its request is in the ledger (a repeat queues nothing new).
-        if (definition.type === 'RequestDossierExport') await ledger.exports.queue(outcome);
-        return resultView(String(input.commandId), outcome);
+        // Ids the caller left out are generated (server-ids.ts); the consistency option is the API's, not the command's.
+        const { waitForReadModels, ...given } = input;
+        const receipt = await execute(principal, completeIds(definition.type, given));
+        if (waitForReadModels) await awaitReadModels(ledger, receipt, { timeoutMs: ledger.config.GONGWEN_READ_MODEL_WAIT_MS });
+        return receipt;
       });
   }
   const archive = archiveResolvers(ledger, app.log);
@@ -121,7 +138,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
         }),
     },
     Mutation: mutations,
-    Subscription: { ...subscriptionResolvers(ledger), ...archive.Subscription } as never,
+    ...readYourWritesResolvers(ledger, app.log),
+    Subscription: credentialBound({ ...subscriptionResolvers(ledger), ...archive.Subscription } as never, store, { recheckMs: ledger.config.GONGWEN_SUBSCRIPTION_RECHECK_MS }),
   };
 
   /**
@@ -139,13 +157,18 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   };
 
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
+  const formatErrors = errorFormatter(bodyLimit);
+  refuseOversizedUploads(app, { attachmentLimitBytes: ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit });
   boundRequests(app, { bodyLimit });
+  const persisted = persistedMode(ledger.config);
+  const persistedQueries = persisted === 'off' ? new Map<string, string>() : loadPersistedQueries(ledger.config.GONGWEN_PERSISTED_QUERIES_DIR!);
   const introspectionOpen = (ledger.config.GONGWEN_INTROSPECTION ?? (ledger.config.GONGWEN_MODE === 'production' ? 'login' : 'open')) === 'open';
   await app.register(mercurius, {
     schema: buildApiSchema(),
     resolvers,
     // GraphiQL is served by ./graphiql.ts (from npm packages, not mercurius's CDN page).
     graphiql: false,
+    persistedQueryProvider: persistedQueryProvider(persisted, persistedQueries) as never,
     // Parsed and validated documents are cached by their text (mercurius's LRU): the rules that read
     // only the document run in validation; what a document costs and carries also depends on its
     // variables, so those two rules run on every request instead, in the preExecution hook below.
@@ -167,12 +190,23 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       // With the database down, the connection is accepted and each subscription is refused with
       // DATABASE_UNAVAILABLE (retryable), as an HTTP request is, instead of a bare "Forbidden".
       onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
+        // `authorization` is kept: each subscription re-authenticates with it (subscription-credentials.ts).
         const header = (payload?.authorization ?? payload?.Authorization) as string | undefined;
-        return header ? await authenticateOrDown(header) : true;
+        return header ? { ...(await authenticateOrDown(header)), authorization: header } : true;
       },
-      context: async (_socket: unknown, request: FastifyRequest) => authenticateOrDown(request.headers.authorization),
+      context: async (_socket: unknown, request: FastifyRequest) => ({
+        ...(await authenticateOrDown(request.headers.authorization)),
+        authorization: request.headers.authorization,
+      }),
     },
-    errorFormatter: errorFormatter(bodyLimit) as never,
+    errorFormatter: ((execution: Parameters<typeof formatErrors>[0], context: Parameters<typeof formatErrors>[1]) => {
+      // A body sent without a declared length and cut off while read: the same answer as a declared one.
+      if (execution.errors?.length === 1 && isBodyTooLarge(execution.errors[0])) {
+        const received = Number(context.reply.request.headers['content-length'] ?? bodyLimit + 1);
+        return { statusCode: 413, response: oversizedUploadBody(Math.max(received, bodyLimit + 1), ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit) };
+      }
+      return formatErrors(execution, context);
+    }) as never,
   });
   // Before parsing: the document's size and token count (lower without a login), then whether
   // it may introspect. Validation (the cost rule) comes only after both.
@@ -190,6 +224,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   };
   app.graphql.addHook('preParsing', screen);
   app.graphql.addHook('preSubscriptionParsing', screen);
+  onlyPersistedSubscriptions(app, persisted, persistedQueries);
   // Every request, cached document or not: the database check, then the rules that read the
   // variables, failing as a validation failure does (the same errors, the same answer).
   app.graphql.addHook('preExecution', async (schema, document, context, variables) => {

@@ -8,6 +8,7 @@ import * as sentBox from '../../projections/sent-box/queries.ts';
 import type { Ledger } from '../app/ledger.ts';
 import type { Principal } from '../app/authorization.ts';
 import type { GraphQLResolveInfo } from 'graphql';
+import type { DocumentRecord } from '../domain/document/index.ts';
 import { apiError, guarded } from './errors.ts';
 import { numberRegister } from '../app/number-register.ts';
 import { declaredListSize } from './query-cost.ts';
@@ -50,6 +51,18 @@ export function absentIfNull<A>(args: A, info: GraphQLResolveInfo): A {
   return out as A;
 }
 
+/** A document as the `document` query answers it (also a mutation's payload, read-your-writes.ts). */
+export const documentView = (doc: DocumentRecord) => ({
+  ...doc,
+  ...doc.content,
+  docNumber: doc.number?.docNumber ?? null,
+  signOff: doc.signOff ?? null,
+  sealing: doc.sealing ?? null,
+  sending: doc.sending ?? null,
+  recall: doc.recall ?? null,
+  filing: doc.filing ?? null,
+});
+
 /** The read side of the API: projections' queries behind the read rules of read-access.ts. */
 export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<string, (root: unknown, args: any, ctx: Ctx, info: GraphQLResolveInfo) => Promise<unknown>> {
   const pool = ledger.db.pool;
@@ -83,8 +96,7 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     ),
     document: read(async (p, a: { id: string }) => {
       const doc = await readableDocument(ledger.store, p, a.id);
-      if (!doc) return null;
-      return { ...doc, ...doc.content, docNumber: doc.number?.docNumber ?? null, signOff: doc.signOff ?? null, sealing: doc.sealing ?? null, sending: doc.sending ?? null, recall: doc.recall ?? null, filing: doc.filing ?? null };
+      return doc ? documentView(doc) : null;
     }),
     timeline: read(async (p, a: { documentId: string; first: number; after?: string }) => {
       const doc = await readableDocument(ledger.store, p, a.documentId);

@@ -116,6 +116,31 @@ export const ConfigSchema = z.object({
   GONGWEN_EEP_XSD: z.string().min(1).optional(),
   /** Where export jobs write the transfer packages; default <GONGWEN_DATA_DIR>/exports. */
   GONGWEN_EXPORT_DIR: z.string().min(1).optional(),
+  /**
+   * How long a mutation sent with waitForReadModels (or asking for its inboxItem) waits for the read
+   * models to apply its events before answering READ_MODELS_TIMEOUT (the command stays recorded).
+   */
+  GONGWEN_READ_MODEL_WAIT_MS: intFromEnv(1).max(60_000, 'must be at most 60000 (a request is cut off after 30 s anyway)').default(5_000),
+  /**
+   * Browser origins allowed to call the API from another site (CORS), comma-separated, e.g.
+   * https://oa.fuyang.gov.cn,http://localhost:5173. Unset: no cross-origin access (same-origin only).
+   */
+  GONGWEN_CORS_ORIGINS: z
+    .string()
+    .transform((text) => text.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s?#]+$/, 'each origin must be scheme://host[:port] without a path, e.g. https://oa.example.gov.cn')).min(1, 'name at least one origin'))
+    .optional(),
+  /**
+   * Persisted queries (src/api/persisted-queries.ts): `off`; `allow` (a client may send the SHA-256 of
+   * a listed query instead of its text, or any text); `only` (nothing but the listed queries runs —
+   * for production frontends). Unset: with GONGWEN_PERSISTED_QUERIES_DIR, `only` in production and
+   * `allow` in development; without it, off.
+   */
+  GONGWEN_PERSISTED_QUERIES: z.enum(['off', 'allow', 'only'], { error: 'must be off, allow or only' }).optional(),
+  /** The folder of the frontend's .graphql files (one operation each) that make the persisted list. */
+  GONGWEN_PERSISTED_QUERIES_DIR: z.string().min(1).optional(),
+  /** How often an open subscription re-checks its credential (revocation, deactivation); expiry is also timed exactly. */
+  GONGWEN_SUBSCRIPTION_RECHECK_MS: intFromEnv(100).max(600_000, 'must be at most 600000').default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -147,6 +172,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.GONGWEN_MODE === 'production' && !config.GONGWEN_LEDGER_KEY) {
     throw new ConfigError(['GONGWEN_LEDGER_KEY: required in production mode (the key that signs the ledger checkpoints)']);
+  }
+  if (config.GONGWEN_PERSISTED_QUERIES && config.GONGWEN_PERSISTED_QUERIES !== 'off' && !config.GONGWEN_PERSISTED_QUERIES_DIR) {
+    throw new ConfigError(['GONGWEN_PERSISTED_QUERIES_DIR: required when GONGWEN_PERSISTED_QUERIES is allow or only (the folder of the .graphql files)']);
   }
   return config;
 }

@@ -159,10 +159,10 @@ describe('hostile queries', async () => {
     // Not GraphQL: answered as a syntax error, never tried as a JSON syntax tree.
     const ast = await post(JSON.stringify({ kind: 'Document', definitions: [] }), token);
     assert.equal(codeOf(ast), 'VALIDATION_FAILED');
-    // A body over the limit (4 MB of attachments, in base64) is refused by its size.
-    const res = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { userId } }', variables: { x: 'x'.repeat(6 * 1024 * 1024) } }) });
+    // A body over the limit (twice the attachment limit, in base64, and the text) is refused by its size, unread.
+    const res = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { userId } }', variables: { x: 'x'.repeat(10 * 1024 * 1024) } }) });
     assert.equal(res.status, 413);
-    assert.equal(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'REQUEST_TOO_LARGE');
+    assert.equal(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'ATTACHMENTS_TOO_LARGE');
   });
 
   test('every list field declares its maximum (a new list gets costed by declaring it)', () => {

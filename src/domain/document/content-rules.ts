@@ -26,15 +26,29 @@ export function checkMeeting(docType: string, meetingAt: string | undefined): vo
 
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(2)} MB`;
+const exactBytes = (bytes: number) => `${bytes.toLocaleString('en-US')} 字节`;
+
+/**
+ * "<total> 超过上限 <limit>" in MB with two decimals — unless the rounding would make both read
+ * the same (3,145,729 bytes over 3,145,728 would read "3.00 MB 超过上限 3.00 MB"): then in exact bytes.
+ */
+export function sizeOverLimit(total: number, limitBytes: number): string {
+  const [t, l] = [mb(total), mb(limitBytes)];
+  return t === l ? `${exactBytes(total)}超过上限 ${exactBytes(limitBytes)}` : `${t}（${exactBytes(total)}）超过上限 ${l}（${exactBytes(limitBytes)}）`;
+}
+
+/**
+ * The one wording of ATTACHMENTS_TOO_LARGE, for the domain's check and for an upload the HTTP layer
+ * cut off before the command was read (`atLeast`: only a lower bound of the total is known then).
+ */
+export function attachmentsTooLargeMessage(total: number, limitBytes: number, opts: { atLeast?: boolean } = {}): string {
+  return `附件总大小${opts.atLeast ? '至少 ' : ' '}${sizeOverLimit(total, limitBytes)}，请压缩或拆分附件 (attachments too large)`;
+}
 
 export function checkAttachmentSize(attachments: readonly { size: number }[], limitBytes: number): void {
   const total = attachments.reduce((sum, a) => sum + a.size, 0);
   if (total > limitBytes) {
-    refuse(
-      'ATTACHMENTS_TOO_LARGE',
-      `附件总大小 ${mb(total)}（${total} 字节）超过上限 ${mb(limitBytes)}（${limitBytes} 字节），请压缩或拆分附件 (attachments too large)`,
-      { totalBytes: total, limitBytes },
-    );
+    refuse('ATTACHMENTS_TOO_LARGE', attachmentsTooLargeMessage(total, limitBytes), { totalBytes: total, limitBytes });
   }
 }
 

@@ -125,9 +125,13 @@ export function decideRevise(data: Data<'ReviseDraft'>, state: DocumentState, co
     refuse('INVALID_STATE', '公文已盖章，内容不可修改 (sealed: content can no longer change)', { status: doc.status });
   }
 
+  const proposal: Data<'ReviseDraft'> = { ...data };
+  if (data.addAttachments || data.removeAttachments) {
+    proposal.attachments = revisedAttachments(doc.content.attachments, data.removeAttachments ?? [], data.addAttachments ?? []);
+  }
   const changes: Record<string, unknown> = {};
   for (const key of contentKeys) {
-    const proposed = data[key];
+    const proposed = proposal[key];
     if (proposed === undefined) continue;
     const current = doc.content[key];
     if (proposed === null ? current === undefined : sameValue(proposed, current)) continue;
@@ -157,6 +161,30 @@ export function decideRevise(data: Data<'ReviseDraft'>, state: DocumentState, co
       },
     },
   ];
+}
+
+type Attachment = DocumentContent['attachments'][number];
+
+/**
+ * The draft's attachments after removing the named ones (by digest or by position in the current
+ * list) and appending the added ones; the others keep their order. Naming one the draft does not
+ * have is refused, so a clerk working from a stale list learns it instead of removing nothing.
+ */
+export function revisedAttachments(
+  current: readonly Attachment[],
+  remove: NonNullable<Data<'ReviseDraft'>['removeAttachments']>,
+  add: readonly Attachment[],
+): Attachment[] {
+  const dropped = new Set<number>();
+  for (const ref of remove) {
+    const at = ref.sm3 !== undefined ? current.findIndex((a, i) => a.sm3 === ref.sm3 && !dropped.has(i)) : (ref.index ?? -1) < current.length ? ref.index! : -1;
+    if (at < 0) {
+      const which = ref.sm3 !== undefined ? `摘要为 ${ref.sm3} 的附件` : `第 ${ref.index} 号附件（序号从 0 起，现有 ${current.length} 个）`;
+      refuse('NOT_FOUND', `稿件中没有${which}，无法删除；请刷新后重试 (no such attachment in the draft)`, { field: 'removeAttachments', ref, attachments: current.length });
+    }
+    dropped.add(at);
+  }
+  return [...current.filter((_, i) => !dropped.has(i)), ...add];
 }
 
 // ---- 签发 ----

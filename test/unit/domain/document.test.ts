@@ -293,6 +293,22 @@ describe('ReviseDraft', () => {
     assert.equal(when(h, revise({ title: '更正后的标题' }), later).length, 1);
     assertRefused(() => when(h, revise({ mainRecipients: [COUNTY_B] }), later), 'RECIPIENT_INVALID', new RegExp(`${BUREAU} 已停用`));
   });
+
+  const att = (n: number, size = 1000) => ({ name: `附件${n}.pdf`, mediaType: 'application/pdf', size, sm3: sm3Of(n) });
+
+  test('single attachment changes: removed by sm3 or index, added at the end, the rest kept in order; recorded as the new list', () => {
+    const h = when([], draft({ attachments: [att(1), att(2), att(3)] }));
+    const events = when(h, revise({ removeAttachments: [{ index: 0 }, { sm3: sm3Of(3) }], addAttachments: [att(4)] }));
+    assert.deepEqual((events[0]!.data as { changes: unknown }).changes, { attachments: [att(2), att(4)] });
+  });
+
+  test('single attachment changes: naming a missing one is NOT_FOUND; the size limit applies to the result', () => {
+    const h = when([], draft({ attachments: [att(1)] }));
+    assertRefused(() => when(h, revise({ removeAttachments: [{ sm3: sm3Of(9) }] })), 'NOT_FOUND', /稿件中没有摘要为/);
+    assertRefused(() => when(h, revise({ removeAttachments: [{ index: 1 }] })), 'NOT_FOUND', /第 1 号附件/);
+    assertRefused(() => when(h, revise({ removeAttachments: [{ sm3: sm3Of(1) }, { sm3: sm3Of(1) }] })), 'NOT_FOUND', /稿件中没有/);
+    assertRefused(() => when(h, revise({ addAttachments: [att(2, 3 * MB)] })), 'ATTACHMENTS_TOO_LARGE', /3,146,728 字节超过上限 3,145,728 字节/);
+  });
 });
 
 describe('SignOffDocument', () => {
