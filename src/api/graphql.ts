@@ -19,12 +19,13 @@ import { credentialResolvers } from './credential-queries.ts';
 import { absentIfNull, queryResolvers } from './query-resolvers.ts';
 import { ledgerProofResolvers } from './ledger-proof-resolvers.ts';
 import { supervisionResolvers } from './supervision-resolvers.ts';
+import { workListResolvers } from './work-list-resolvers.ts';
 import { archiveResolvers, exportNode, exportTopic } from './archive-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
 const sdl = (file: string) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8');
 
-export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql'];
+export const schemaFiles = ['limits.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql', 'work-lists.graphql'];
 
 declare module 'mercurius' {
   interface MercuriusContext {
@@ -93,6 +94,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       ...ledgerProofResolvers(ledger, app.log),
       ...supervisionResolvers(ledger, app.log),
       ...archive.Query,
+      ...workListResolvers(ledger.db.pool, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);

@@ -130,9 +130,10 @@ export function supervisionReads(ledger: Ledger) {
   };
 }
 
-const connection = <T>(items: T[], page: { endCursor: string | null; hasNextPage: boolean }) => ({
+/** Forward-only pages: hasPreviousPage says whether the page was read after a cursor (as PageInfo describes). */
+const connection = <T>(items: T[], page: { endCursor: string | null; hasNextPage: boolean }, after: unknown) => ({
   edges: items.map((node) => ({ node })),
-  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor, hasPreviousPage: after != null, startCursor: null },
 });
 
 /** The GraphQL resolvers of schemas/graphql/supervision.graphql. */
@@ -148,15 +149,15 @@ export function supervisionResolvers(ledger: Ledger, log: FastifyBaseLogger): Re
   return {
     overdue: read(async (p, a: any) => {
       const r = await reads.overdue(p, a);
-      return { ...connection(r.items, r.page), basis: r.basis };
+      return { ...connection(r.items, r.page, a.after), basis: r.basis };
     }),
     sendersCheck: read(async (p, a: any) => {
       const r = await reads.sendersCheck(p, a);
-      return { ...connection(r.items, r.page), basis: r.basis };
+      return { ...connection(r.items, r.page, a.after), basis: r.basis };
     }),
     warnings: read(async (p, a: any) => {
       const r = await reads.warnings(p, a);
-      return { ...connection(r.items, r.page), basis: r.basis };
+      return { ...connection(r.items, r.page, a.after), basis: r.basis };
     }),
     unitStatistics: read((p, a: any) => reads.unitStatistics(p, a)),
     unitRanking: read((p, a: any) => reads.unitRanking(p, a)),
@@ -166,7 +167,7 @@ export function supervisionResolvers(ledger: Ledger, log: FastifyBaseLogger): Re
       const page = await reads.unverifiedEntries(p, a);
       return {
         edges: page.items.map((e) => ({ node: { ...e, globalPosition: String(e.globalPosition), actorUserId: e.actor.userId, actorUnitId: e.actor.unitId, actorRole: e.actor.role } })),
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor, hasPreviousPage: a.after != null, startCursor: null },
       };
     }),
   };
