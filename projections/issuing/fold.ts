@@ -43,7 +43,12 @@ export interface IssuingRow {
 export const issuingEventTypes = ['DocumentDrafted', 'DraftRevised', 'DocumentSignedOff', 'DocumentSealed', 'DocumentSent', 'DocumentRecalled', 'DocumentFiled'] as const;
 export type IssuingEvent = Extract<DocumentEvent, { type: (typeof issuingEventTypes)[number] }>;
 
-export function foldIssuing(row: IssuingRow | undefined, event: IssuingEvent): IssuingRow {
+/**
+ * The row after the event. A stream whose DocumentDrafted the feed never showed (an event written
+ * around the commands, which `verify` and the seal usage log report) is nobody's work: no row,
+ * rather than a halted projection that would stop every unit's work lists.
+ */
+export function foldIssuing(row: IssuingRow | undefined, event: IssuingEvent): IssuingRow | undefined {
   if (event.type === 'DocumentDrafted') {
     const d = event.data;
     return {
@@ -67,7 +72,7 @@ export function foldIssuing(row: IssuingRow | undefined, event: IssuingEvent): I
       sentAt: null,
     };
   }
-  if (!row) throw new Error(`issuing: ${event.type} for ${event.data.documentId} before its DocumentDrafted`);
+  if (!row) return undefined;
   switch (event.type) {
     case 'DraftRevised': {
       const { changes, signOffVoided, revisedAt } = event.data;

@@ -25,7 +25,8 @@ async function applyIssuing(tx: pg.ClientBase, events: readonly RecordedEvent[])
   for (const e of events) {
     const event = { type: e.type, data: e.data } as IssuingEvent;
     const id = event.data.documentId;
-    changed.set(id, foldIssuing(changed.get(id) ?? stored.get(id), event));
+    const next = foldIssuing(changed.get(id) ?? stored.get(id), event);
+    if (next) changed.set(id, next);
   }
   await writeIssuing(tx, [...changed.values()]);
 }

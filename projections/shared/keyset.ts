@@ -125,7 +125,7 @@ export function pageWindow(scope: string, key: readonly KeyColumn[], args: PageA
 const tuple = (key: readonly KeyColumn[]) => `(${key.map((k) => k.sql).join(', ')})`;
 
 /** `(k1, k2, …) op ($i::t1, $j::t2, …)`, its values appended to `params`. */
-function compare(key: readonly KeyColumn[], op: string, values: readonly CursorValue[], params: unknown[]): string {
+export function compare(key: readonly KeyColumn[], op: string, values: readonly CursorValue[], params: unknown[]): string {
   const placeholders = values.map((v, i) => {
     params.push(v);
     return `$${params.length}::${key[i]!.type}`;
@@ -142,7 +142,12 @@ export interface KeysetQuery<T> {
   /** Conditions of the list itself, over `params`; the cursors' conditions are added to them. */
   where: readonly string[];
   params: readonly unknown[];
-  item(row: unknown[]): T;
+  item(row: any): T;
+  /**
+   * 'object': rows come as objects (the key columns must then be plain column names, read back by
+   * name); 'array' (the default): positional, the key columns after the item's.
+   */
+  rowMode?: 'array' | 'object';
   /** The list runs against the key (the same index read backwards): a sort argument's other direction. */
   descending?: boolean;
   /**
@@ -171,16 +176,18 @@ export async function keysetConnection<T>(db: pg.Pool | pg.ClientBase, q: Keyset
   params.push(w.size + 1);
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const width = q.key.length;
-  const { rows } = await db.query<unknown[]>({
+  const objects = q.rowMode === 'object';
+  const { rows } = await db.query<any>({
     text: `SELECT ${q.select}, ${q.key.map((k) => k.sql).join(', ')} FROM ${q.from} ${whereSql}
       ORDER BY ${q.key.map((k) => k.sql + direction).join(', ')} LIMIT $${params.length}`,
     values: params,
-    rowMode: 'array',
+    ...(objects ? {} : { rowMode: 'array' as const }),
   });
   const more = rows.length > w.size;
   const kept = rows.slice(0, w.size);
   if (w.backward) kept.reverse();
-  const cursors = kept.map((r) => encodeCursor(q.scope, r.slice(r.length - width).map(keyValue)));
+  const keyOf = (r: any): unknown[] => (objects ? q.key.map((k) => r[k.sql]) : (r as unknown[]).slice(r.length - width));
+  const cursors = kept.map((r: any) => encodeCursor(q.scope, keyOf(r).map(keyValue)));
 
   // The other way: is there a row at or before `after` (forward), at or after `before` (backward)?
   const beyond = w.backward ? w.before : w.after;
@@ -198,7 +205,7 @@ export async function keysetConnection<T>(db: pg.Pool | pg.ClientBase, q: Keyset
       return n[0]!.n;
     });
   return {
-    items: kept.map((r) => q.item(r)),
+    items: kept.map((r: any) => q.item(r)),
     cursors,
     startCursor: cursors[0] ?? null,
     endCursor: cursors.at(-1) ?? null,

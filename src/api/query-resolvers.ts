@@ -23,6 +23,7 @@ import { verifySealedDocument } from '../seal/verify-sealed-document.ts';
 type User = Extract<Principal, { kind: 'user' }>;
 type Ctx = { auth: { ok: true; principal: User } | { ok: false; reason: string } };
 type Page<T> = { items: T[]; endCursor: string | null; hasNextPage: boolean };
+type RelayArgs = { first?: number; after?: string; last?: number; before?: string };
 
 /**
  * A forward-only page (the lists without `last`/`before`): pageInfo.hasPreviousPage says whether
@@ -91,21 +92,18 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       if (!doc) return null;
       return { ...doc, ...doc.content, docNumber: doc.number?.docNumber ?? null, signOff: doc.signOff ?? null, sealing: doc.sealing ?? null, sending: doc.sending ?? null, recall: doc.recall ?? null, filing: doc.filing ?? null };
     }),
-    timeline: read(async (p, a: { documentId: string; first: number; after?: string }) => {
+    timeline: read(async (p, a: { documentId: string; order?: 'OLDEST' | 'NEWEST' } & RelayArgs, info) => {
       const doc = await readableDocument(ledger.store, p, a.documentId);
       if (!doc) throw noSuchDocument(a.documentId);
-      const page = await audit.documentTimeline(pool, a.documentId, { first: a.first, after: a.after, streamIds: timelineStreams(p, doc) ?? undefined });
-      return { ...connection(page, a.after), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+      return relayConnection(await audit.documentTimeline(pool, a.documentId, { order: a.order, ...relayPage(info, a), streamIds: timelineStreams(p, doc) ?? undefined }), timelineNode);
     }),
-    actorTimeline: read(async (p, a: { userId: string; from?: string; to?: string; first: number; after?: string }) => {
+    actorTimeline: read(async (p, a: { userId: string; from?: string; to?: string; order?: 'OLDEST' | 'NEWEST' } & RelayArgs, info) => {
       requireTimelineOfUser(p, a.userId, (await directory.user(pool, a.userId))?.unitId);
-      const page = await audit.actorTimeline(pool, a.userId, { from: a.from, to: a.to, first: a.first, after: a.after });
-      return { ...connection(page, a.after), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+      return relayConnection(await audit.actorTimeline(pool, a.userId, { from: a.from, to: a.to, order: a.order, ...relayPage(info, a) }), timelineNode);
     }),
-    unitTimeline: read(async (p, a: { unitId: string; from?: string; to?: string; first: number; after?: string }) => {
+    unitTimeline: read(async (p, a: { unitId: string; from?: string; to?: string; order?: 'OLDEST' | 'NEWEST' } & RelayArgs, info) => {
       requireTimelineOfUnit(p, a.unitId);
-      const page = await audit.unitTimeline(pool, a.unitId, { from: a.from, to: a.to, first: a.first, after: a.after });
-      return { ...connection(page, a.after), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+      return relayConnection(await audit.unitTimeline(pool, a.unitId, { from: a.from, to: a.to, order: a.order, ...relayPage(info, a) }), timelineNode);
     }),
     searchDocuments: read(async (p, a: { query: string; first?: number; after?: string; last?: number; before?: string }, info) => {
       const visibleToUnitId = p.roles.includes('INSPECTOR') || p.roles.includes('SUPER_ADMIN') ? null : p.unitId;
@@ -117,10 +115,10 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     seals: read(async (_p, a: { unitId?: string; status?: string; limit?: number }, info) =>
       directory.seals(pool, { unitId: a.unitId, status: a.status as never, limit: declaredListSize(info, a.limit) }),
     ),
-    sealUsage: read(async (p, a: { unitId?: string; sealId?: string; from?: string; to?: string; anomaliesOnly?: boolean; first: number; after?: string }) => {
+    sealUsage: read(async (p, a: { unitId?: string; sealId?: string; from?: string; to?: string; anomaliesOnly?: boolean; order?: 'OLDEST' | 'NEWEST' } & RelayArgs, info) => {
       // A seal id names one unit's seal: only those who see every unit may look across units by it.
       const unitId = a.sealId && !a.unitId && seesAllUnits(p) ? undefined : unitScope(p, a.unitId);
-      return connection(await directory.sealUsage(pool, { unitId, sealId: a.sealId, from: a.from, to: a.to, anomaliesOnly: a.anomaliesOnly, first: a.first, after: a.after }), a.after);
+      return relayConnection(await directory.sealUsage(pool, { unitId, sealId: a.sealId, from: a.from, to: a.to, anomaliesOnly: a.anomaliesOnly, order: a.order, ...relayPage(info, a) }));
     }),
     sealingContent: read(async (p, a: { documentId: string }) => {
       const readable = await readableDocument(ledger.store, p, a.documentId);

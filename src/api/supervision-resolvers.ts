@@ -8,6 +8,7 @@ import { beijingDay } from '../supervision/calendar.ts';
 import { computeDailyCheck } from '../supervision/daily-check.ts';
 import { monthRange, rankUnits, scorecard, unitMonthFigures } from '../supervision/statistics.ts';
 import { apiError, guarded } from './errors.ts';
+import { relayConnection } from './relay.ts';
 import { requireInspector, supervisionScope, unitScope } from './read-access.ts';
 
 type User = Extract<Principal, { kind: 'user' }>;
@@ -123,9 +124,9 @@ export function supervisionReads(ledger: Ledger) {
       const mine = <T extends { unitId: string }>(rows: T[]) => (unitIds ? rows.filter((r) => unitIds.includes(r.unitId)) : rows);
       return { ...check, recorded: recorded !== null, unsignedByUnit: mine(check.unsignedByUnit), clerksWithoutSignIn: mine(check.clerksWithoutSignIn) };
     },
-    async unverifiedEntries(p: User, a: { first: number; after?: string }) {
+    async unverifiedEntries(p: User, a: { first?: number; after?: string; last?: number; before?: string }) {
       requireInspector(p);
-      return audit.unverifiedEntries(pool, { first: a.first, after: a.after });
+      return audit.unverifiedEntries(pool, { first: a.first, after: a.after, last: a.last, before: a.before });
     },
   };
 }
@@ -134,6 +135,14 @@ export function supervisionReads(ledger: Ledger) {
 const connection = <T>(items: T[], page: { endCursor: string | null; hasNextPage: boolean }, after: unknown) => ({
   edges: items.map((node) => ({ node })),
   pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor, hasPreviousPage: after != null, startCursor: null },
+});
+
+/** Relay's page arguments with null meaning absent (the first's SDL default applies when neither size is given). */
+const absentIfNullArgs = (a: { first?: number | null; after?: string | null; last?: number | null; before?: string | null }) => ({
+  first: a.first ?? undefined,
+  after: a.after ?? undefined,
+  last: a.last ?? undefined,
+  before: a.before ?? undefined,
 });
 
 /** The GraphQL resolvers of schemas/graphql/supervision.graphql. */
@@ -163,12 +172,8 @@ export function supervisionResolvers(ledger: Ledger, log: FastifyBaseLogger): Re
     unitRanking: read((p, a: any) => reads.unitRanking(p, a)),
     scorecard: read((p, a: any) => reads.scorecard(p, a)),
     dailyCheck: read((p, a: any) => reads.dailyCheck(p, a)),
-    unverifiedEntries: read(async (p, a: any) => {
-      const page = await reads.unverifiedEntries(p, a);
-      return {
-        edges: page.items.map((e) => ({ node: { ...e, globalPosition: String(e.globalPosition), actorUserId: e.actor.userId, actorUnitId: e.actor.unitId, actorRole: e.actor.role } })),
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor, hasPreviousPage: a.after != null, startCursor: null },
-      };
-    }),
+    unverifiedEntries: read(async (p, a: any) =>
+      relayConnection(await reads.unverifiedEntries(p, absentIfNullArgs(a)), (e) => ({ ...e, globalPosition: String(e.globalPosition), actorUserId: e.actor.userId, actorUnitId: e.actor.unitId, actorRole: e.actor.role })),
+    ),
   };
 }
