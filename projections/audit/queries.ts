@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Actor } from '../../schemas/common.ts';
 import { refuse } from '../../src/domain/refusal.ts';
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, pageSize, toPage, type Page } from '../shared/keyset.ts';
+import { compare, encodeCursor, MAX_PAGE_SIZE, pageWindow, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
 import { SERVED_EVENT_COLUMNS, SERVED_EVENT_JOIN, servedHashStatus, type ServedEventColumns, type ServedHashStatus } from './served-status.ts';
 
 export type { Page } from '../shared/keyset.ts';
@@ -41,13 +41,13 @@ export interface AuditEntry {
   leafIndex: number | null;
 }
 
-export interface TimelineOptions {
+export interface TimelineOptions extends PageArgs {
   /** Inclusive lower bound on occurredAt. */
   from?: string | Date;
   /** Exclusive upper bound on occurredAt. */
   to?: string | Date;
-  first?: number;
-  after?: string;
+  /** OLDEST (the default): in the timeline's order; NEWEST: the other way round. */
+  order?: 'OLDEST' | 'NEWEST';
 }
 
 interface EntryRow extends ServedEventColumns {
@@ -122,26 +122,6 @@ function toEntry(r: EntryRow): AuditEntry {
   };
 }
 
-/**
- * The person and unit timelines are sorted by (occurred_at, feed_seq), the document timeline and
- * the unverified list by feed_seq alone; the cursor carries both, scoped to the list and its key,
- * so a cursor from one person's timeline is refused on another's.
- */
-interface Cursor {
-  time: string;
-  seq: number;
-}
-
-function readCursor(scope: string, after: string | undefined): Cursor | null {
-  if (after === undefined) return null;
-  const [time, seq] = decodeCursor(scope, after, ['string', 'number']) as [string, number];
-  if (Number.isNaN(Date.parse(time))) refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { after });
-  return { time, seq };
-}
-
-const page = (scope: string, rows: EntryRow[], size: number): Page<AuditEntry> =>
-  toPage(rows, size, toEntry, (r) => encodeCursor(scope, [r.occurred_at.toISOString(), Number(r.feed_seq)]));
-
 /** An optional time bound given as ISO text or a Date, checked before it reaches SQL. */
 function timeBound(value: string | Date | undefined, name: 'from' | 'to'): string | null {
   if (value === undefined) return null;
@@ -151,61 +131,108 @@ function timeBound(value: string | Date | undefined, name: 'from' | 'to'): strin
 }
 
 /**
- * Everything that happened to one document, in feed order: its own stream, every delivery to a
- * recipient, and its number reservation (or only the entries of `streamIds`, when given). Pages are as large as allowed unless asked otherwise:
- * one page is the whole history of nearly every document.
+ * The cursor of every timeline: [occurredAt, feedSeq] of an entry, whatever the list's order (the
+ * document timeline and the unverified list compare feedSeq alone), scoped to the list and its
+ * key, so a cursor from one person's timeline is refused on another's.
  */
-export async function documentTimeline(
-  pool: pg.Pool,
-  documentId: string,
-  opts: { first?: number; after?: string; streamIds?: readonly string[] } = {},
-): Promise<Page<AuditEntry>> {
-  const scope = `audit.document:${documentId}`;
-  const size = pageSize(opts.first ?? MAX_PAGE_SIZE);
-  const after = readCursor(scope, opts.after)?.seq ?? 0;
-  const { rows } = await pool.query<EntryRow>(
-    decorated(
-      `SELECT feed_seq FROM audit_entries
-        WHERE document_id = $1 AND feed_seq > $2 AND ($4::text[] IS NULL OR stream_id = ANY($4::text[]))
-        ORDER BY feed_seq LIMIT $3`,
-      'a.feed_seq',
-    ),
-    [documentId, after, size + 1, opts.streamIds ?? null],
-  );
-  return page(scope, rows, size);
+const CURSOR_SHAPE: readonly KeyColumn[] = [
+  { sql: 'occurred_at', type: 'timestamptz' },
+  { sql: 'feed_seq', type: 'bigint' },
+];
+/** The sort keys: a document's timeline in feed order; a person's and a unit's by claimed time, ties in feed order. */
+const KEYS = { seq: CURSOR_SHAPE.slice(1), time: CURSOR_SHAPE } as const;
+
+interface TimelineList {
+  scope: string;
+  key: keyof typeof KEYS;
+  /** The index ranges whose union is the list, each a list of conditions over `params`. */
+  ranges: string[][];
+  params: unknown[];
 }
 
 /**
- * One index range of a timeline: entries with `column = $1`, by (occurred_at, feed_seq), after the
- * cursor and within [from, to). Parameters: $1 key, $2/$3 cursor, $4 from, $5 to, $6 limit.
+ * One page of a timeline in either direction (Relay): each index range read from the cursor in the
+ * page's direction and cut at the page size, merged without duplicates, then decorated. Whether
+ * entries lie the other way is one probe per range; the size is counted only when asked.
  */
-const range = (column: string) => `
-  SELECT feed_seq, occurred_at FROM audit_entries
-   WHERE ${column} = $1
-     AND ($2::timestamptz IS NULL OR (occurred_at, feed_seq) > ($2::timestamptz, $3::bigint))
-     AND ($4::timestamptz IS NULL OR occurred_at >= $4::timestamptz)
-     AND ($5::timestamptz IS NULL OR occurred_at < $5::timestamptz)
-   ORDER BY occurred_at, feed_seq
-   LIMIT $6`;
+async function timelineConnection(pool: pg.Pool, list: TimelineList, opts: TimelineOptions, defaultSize: number): Promise<Connection<AuditEntry>> {
+  const w = pageWindow(list.scope, CURSOR_SHAPE, opts.first == null && opts.last == null ? { ...opts, first: defaultSize } : opts);
+  for (const [name, c] of [['after', w.after], ['before', w.before]] as const) {
+    if (c !== null && Number.isNaN(Date.parse(String(c[0])))) refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { [name]: opts[name] });
+  }
+  const order = opts.order ?? 'OLDEST';
+  if (order !== 'OLDEST' && order !== 'NEWEST') refuse('VALIDATION_FAILED', '排序方式须为 OLDEST 或 NEWEST (unknown order)', { order });
+  const down = order === 'NEWEST';
+  const key = KEYS[list.key];
+  const values = (c: (string | number)[]) => (list.key === 'seq' ? [c[1]!] : c);
+  const params = [...list.params];
+  const bounds: string[] = [];
+  if (w.after) bounds.push(compare(key, down ? '<' : '>', values(w.after), params));
+  if (w.before) bounds.push(compare(key, down ? '>' : '<', values(w.before), params));
+  const direction = w.backward !== down ? ' DESC' : '';
+  const orderBy = (prefix: string) => key.map((k) => `${prefix}${k.sql}${direction}`).join(', ');
+  params.push(w.size + 1);
+  const limit = `$${params.length}`;
+  const ranges = list.ranges.map((r) => `SELECT feed_seq, occurred_at FROM audit_entries WHERE ${[...r, ...bounds].join(' AND ')} ORDER BY ${orderBy('')} LIMIT ${limit}`);
+  const picked = ranges.length === 1 ? ranges[0]! : `SELECT feed_seq, occurred_at FROM (${ranges.map((r) => `(${r})`).join(' UNION ')}) u ORDER BY ${orderBy('')} LIMIT ${limit}`;
+  const { rows } = await pool.query<EntryRow>(decorated(picked, orderBy('a.')), params);
+  const more = rows.length > w.size;
+  const kept = rows.slice(0, w.size);
+  if (w.backward) kept.reverse();
+  const cursors = kept.map((r) => encodeCursor(list.scope, [r.occurred_at.toISOString(), Number(r.feed_seq)]));
 
-function timelineParams(scope: string, key: string, opts: TimelineOptions): { values: unknown[]; size: number } {
-  const size = pageSize(opts.first ?? DEFAULT_PAGE_SIZE);
-  const cursor = readCursor(scope, opts.after);
+  const beyond = w.backward ? w.before : w.after;
+  let other = false;
+  if (beyond) {
+    const probeParams = [...list.params];
+    const op = w.backward !== down ? '>=' : '<=';
+    const probes = list.ranges.map((r) => `EXISTS (SELECT 1 FROM audit_entries WHERE ${[...r, compare(key, op, values(beyond), probeParams)].join(' AND ')})`);
+    other = (await pool.query<{ other: boolean }>(`SELECT ${probes.join(' OR ')} AS other`, probeParams)).rows[0]!.other;
+  }
   return {
-    size,
-    values: [key, cursor?.time ?? null, cursor?.seq ?? 0, timeBound(opts.from, 'from'), timeBound(opts.to, 'to'), size + 1],
+    items: kept.map(toEntry),
+    cursors,
+    startCursor: cursors[0] ?? null,
+    endCursor: cursors.at(-1) ?? null,
+    hasNextPage: w.backward ? other : more,
+    hasPreviousPage: w.backward ? more : other,
+    totalCount: async () => {
+      const union = list.ranges.map((r) => `SELECT feed_seq FROM audit_entries WHERE ${r.join(' AND ')}`).join(' UNION ');
+      return (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${union}) u`, list.params)).rows[0]!.n;
+    },
   };
+}
+
+/** The conditions on occurredAt of [from, to), over `params`. */
+function timeWindow(opts: TimelineOptions, params: unknown[]): string[] {
+  const out: string[] = [];
+  const from = timeBound(opts.from, 'from');
+  const to = timeBound(opts.to, 'to');
+  if (from !== null) out.push(`occurred_at >= $${params.push(from)}::timestamptz`);
+  if (to !== null) out.push(`occurred_at < $${params.push(to)}::timestamptz`);
+  return out;
+}
+
+/**
+ * Everything that happened to one document, in feed order: its own stream, every delivery to a
+ * recipient, and its number reservation (or only the entries of `streamIds`, when given). Pages are
+ * as large as allowed unless asked otherwise: one page is the whole history of nearly every document.
+ */
+export async function documentTimeline(pool: pg.Pool, documentId: string, opts: TimelineOptions & { streamIds?: readonly string[] } = {}): Promise<Connection<AuditEntry>> {
+  const params: unknown[] = [documentId];
+  const range = ['document_id = $1', ...timeWindow(opts, params)];
+  if (opts.streamIds) range.push(`stream_id = ANY($${params.push(opts.streamIds)}::text[])`);
+  return timelineConnection(pool, { scope: `audit.document:${documentId}`, key: 'seq', ranges: [range], params }, opts, MAX_PAGE_SIZE);
 }
 
 /**
  * Everything one person did, by the time each act claims (so a back-dated act shows where it
  * claims to belong, flagged lateRecorded), ties in feed order.
  */
-export async function actorTimeline(pool: pg.Pool, userId: string, opts: TimelineOptions = {}): Promise<Page<AuditEntry>> {
-  const scope = `audit.actor:${userId}`;
-  const { values, size } = timelineParams(scope, userId, opts);
-  const { rows } = await pool.query<EntryRow>(decorated(range('actor_user_id'), 'a.occurred_at, a.feed_seq'), values);
-  return page(scope, rows, size);
+export async function actorTimeline(pool: pg.Pool, userId: string, opts: TimelineOptions = {}): Promise<Connection<AuditEntry>> {
+  const params: unknown[] = [userId];
+  const range = ['actor_user_id = $1', ...timeWindow(opts, params)];
+  return timelineConnection(pool, { scope: `audit.actor:${userId}`, key: 'time', ranges: [range], params }, opts, DEFAULT_PAGE_SIZE);
 }
 
 /**
@@ -213,23 +240,14 @@ export async function actorTimeline(pool: pg.Pool, userId: string, opts: Timelin
  * it received, its seals, users and directory record), ordered as actorTimeline. Two index ranges,
  * each cut at the page size, merged without duplicates.
  */
-export async function unitTimeline(pool: pg.Pool, unitId: string, opts: TimelineOptions = {}): Promise<Page<AuditEntry>> {
-  const scope = `audit.unit:${unitId}`;
-  const { values, size } = timelineParams(scope, unitId, opts);
-  const picked = `SELECT feed_seq, occurred_at FROM ((${range('actor_unit_id')}) UNION (${range('subject_unit_id')})) u
-                   ORDER BY occurred_at, feed_seq LIMIT $6`;
-  const { rows } = await pool.query<EntryRow>(decorated(picked, 'a.occurred_at, a.feed_seq'), values);
-  return page(scope, rows, size);
+export async function unitTimeline(pool: pg.Pool, unitId: string, opts: TimelineOptions = {}): Promise<Connection<AuditEntry>> {
+  const params: unknown[] = [unitId];
+  const window = timeWindow(opts, params);
+  const ranges = [['actor_unit_id = $1', ...window], ['subject_unit_id = $1', ...window]];
+  return timelineConnection(pool, { scope: `audit.unit:${unitId}`, key: 'time', ranges, params }, opts, DEFAULT_PAGE_SIZE);
 }
 
-/** Entries whose hash or chain did not verify when they were applied, in feed order. */
-export async function unverifiedEntries(pool: pg.Pool, opts: { first?: number; after?: string } = {}): Promise<Page<AuditEntry>> {
-  const scope = 'audit.unverified';
-  const size = pageSize(opts.first ?? DEFAULT_PAGE_SIZE);
-  const after = readCursor(scope, opts.after)?.seq ?? 0;
-  const { rows } = await pool.query<EntryRow>(
-    decorated(`SELECT feed_seq FROM audit_entries WHERE hash_status <> 'verified' AND feed_seq > $1 ORDER BY feed_seq LIMIT $2`, 'a.feed_seq'),
-    [after, size + 1],
-  );
-  return page(scope, rows, size);
+/** Entries whose hash or chain did not verify when they were applied, in feed order (the small partial index audit_entries_unverified). */
+export async function unverifiedEntries(pool: pg.Pool, opts: TimelineOptions = {}): Promise<Connection<AuditEntry>> {
+  return timelineConnection(pool, { scope: 'audit.unverified', key: 'seq', ranges: [["hash_status <> 'verified'"]], params: [] }, opts, DEFAULT_PAGE_SIZE);
 }

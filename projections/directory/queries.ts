@@ -1,13 +1,11 @@
 import type pg from 'pg';
 import type { Role } from '../../schemas/common.ts';
 import { refuse } from '../../src/domain/refusal.ts';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../shared/keyset.ts';
+import { decodeCursor, keysetConnection, type Connection, type KeyColumn } from '../shared/keyset.ts';
 import type { PreviousName, SealStatus } from './rows.ts';
 import type { SealAnomaly } from './seal-anomalies.ts';
 
 export type { Page } from '../shared/keyset.ts';
-
-export const DEFAULT_PAGE_SIZE = 50;
 
 export interface Unit {
   unitId: string;
@@ -239,8 +237,12 @@ export interface SealUsageOptions {
   /** Exclusive upper bound on sealedAt. */
   to?: string | Date;
   anomaliesOnly?: boolean;
+  /** OLDEST (the default): by sealing time; NEWEST: the latest first. */
+  order?: 'OLDEST' | 'NEWEST';
   first?: number;
   after?: string;
+  last?: number;
+  before?: string;
 }
 
 /** An optional time bound given as ISO text or a Date, checked before it reaches SQL. */
@@ -252,35 +254,37 @@ function timeBound(value: string | Date | undefined, name: 'from' | 'to'): strin
 }
 
 const USAGE_SCOPE = 'directory.seal-usage';
+/** By sealing time, ties in feed order: the (…, sealed_at, usage_seq) indexes, read either way. */
+const USAGE_KEY: readonly KeyColumn[] = [
+  { sql: 'sealed_at', type: 'timestamptz' },
+  { sql: 'usage_seq', type: 'bigint' },
+];
 
-/** The seal usage log (用印登记) by sealing time, ties in feed order. */
-export async function sealUsage(pool: pg.Pool, opts: SealUsageOptions = {}): Promise<Page<SealUse>> {
-  const size = pageSize(opts.first ?? DEFAULT_PAGE_SIZE);
-  let cursor: [string, number] | null = null;
-  if (opts.after !== undefined) {
-    cursor = decodeCursor(USAGE_SCOPE, opts.after, ['string', 'number']) as [string, number];
-    if (Number.isNaN(Date.parse(cursor[0]))) refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { after: opts.after });
+/** The seal usage log (用印登记) by sealing time (OLDEST first by default, or NEWEST), ties in feed order; both ways (Relay). */
+export async function sealUsage(pool: pg.Pool, opts: SealUsageOptions = {}): Promise<Connection<SealUse>> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (condition: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(condition(`$${params.length}`));
+  };
+  if (opts.sealId !== undefined) add((n) => `seal_id = ${n}`, opts.sealId);
+  if (opts.unitId !== undefined) add((n) => `unit_id = ${n}`, opts.unitId);
+  const from = timeBound(opts.from, 'from');
+  const to = timeBound(opts.to, 'to');
+  if (from !== null) add((n) => `sealed_at >= ${n}::timestamptz`, from);
+  if (to !== null) add((n) => `sealed_at < ${n}::timestamptz`, to);
+  if (opts.anomaliesOnly) where.push('anomalous');
+  const order = opts.order ?? 'OLDEST';
+  if (order !== 'OLDEST' && order !== 'NEWEST') refuse('VALIDATION_FAILED', '排序方式须为 OLDEST 或 NEWEST (unknown order)', { order });
+  for (const [name, value] of [['after', opts.after], ['before', opts.before]] as const) {
+    if (value != null && Number.isNaN(Date.parse(String(decodeCursor(USAGE_SCOPE, value, ['string', 'number'], name)[0])))) {
+      refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { [name]: value });
+    }
   }
-  const { rows } = await pool.query(
-    `SELECT * FROM directory_seal_usage
-      WHERE ($1::text IS NULL OR seal_id = $1)
-        AND ($2::text IS NULL OR unit_id = $2)
-        AND ($3::timestamptz IS NULL OR sealed_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR sealed_at < $4::timestamptz)
-        AND (NOT $5::boolean OR anomalous)
-        AND ($6::timestamptz IS NULL OR (sealed_at, usage_seq) > ($6::timestamptz, $7::bigint))
-      ORDER BY sealed_at, usage_seq
-      LIMIT $8`,
-    [
-      opts.sealId ?? null,
-      opts.unitId ?? null,
-      timeBound(opts.from, 'from'),
-      timeBound(opts.to, 'to'),
-      opts.anomaliesOnly ?? false,
-      cursor?.[0] ?? null,
-      cursor?.[1] ?? 0,
-      size + 1,
-    ],
+  return keysetConnection(
+    pool,
+    { scope: USAGE_SCOPE, key: USAGE_KEY, descending: order === 'NEWEST', select: '*', from: 'directory_seal_usage', where, params, item: toSealUse, rowMode: 'object' },
+    opts,
   );
-  return toPage(rows, size, toSealUse, (r) => encodeCursor(USAGE_SCOPE, [r.sealed_at.toISOString(), Number(r.usage_seq)]));
 }

@@ -8,3 +8,6 @@ CREATE INDEX IF NOT EXISTS inbox_items_assignee_order ON inbox_items (unit_id, a
   WHERE assignee_user_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS inbox_items_assignee_status_order ON inbox_items (unit_id, assignee_user_id, status, urgency_rank, due_rank, delivered_rank, document_id)
   WHERE assignee_user_id IS NOT NULL;
+-- sort NEWEST: the latest delivery first, whatever the urgency (whole inbox, and one status).
+CREATE INDEX IF NOT EXISTS inbox_items_unit_newest ON inbox_items (unit_id, delivered_rank, document_id);
+CREATE INDEX IF NOT EXISTS inbox_items_unit_status_newest ON inbox_items (unit_id, status, delivered_rank, document_id);

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { refuse } from '../../src/domain/refusal.ts';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../shared/keyset.ts';
+import { keysetConnection, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
 import { WHOLE_UNIT } from './counts.ts';
 import { InboxStatuses, type InboxRow, type InboxStatus } from './inbox-row.ts';
-import { INBOX_COLUMNS, INBOX_WIDTH, rowFromArray } from './inbox-table.ts';
+import { INBOX_COLUMNS, rowFromArray } from './inbox-table.ts';
 
 /** A copy in a unit's inbox, as the API shows it. Times are ISO 8601 in UTC; absent facts are null. */
 export type InboxItem = Omit<InboxRow, 'assigneeUserId' | 'assigneeDepartment' | 'assignedAt' | 'assignedBy'> & {
@@ -14,35 +14,52 @@ export type InboxItem = Omit<InboxRow, 'assigneeUserId' | 'assigneeDepartment' |
   assignment: { assigneeUserId: string | null; assigneeDepartment: string | null; dueDate: string; assignedAt: string; assignedBy: string } | null;
 };
 
-export interface ListInboxOptions {
+export interface ListInboxOptions extends PageArgs {
   unitId: string;
   status?: InboxStatus;
   /** The copies assigned to this person (their 待办 with status awaiting_handling, 已办 with handled). */
   assigneeUserId?: string;
-  first: number;
-  after?: string | null;
+  /** PRIORITY (the default): urgency, due date, newest delivery; NEWEST: newest delivery first. */
+  sort?: InboxSort;
 }
 
 const CURSOR_SCOPE = 'inbox';
-const CURSOR_SHAPE = ['number', 'number', 'number', 'string'] as const;
+
+export const InboxSorts = ['PRIORITY', 'NEWEST'] as const;
+export type InboxSort = (typeof InboxSorts)[number];
 
 /**
- * One page of a unit's inbox, optionally narrowed to a status and/or an assignee.
- *
- * Order: urgency (特急, 加急, 平件), then the due date (soonest first, none last), then the latest
+ * The sort keys, each served by indexes ending in it (indexes.sql).
+ * PRIORITY: urgency (特急, 加急, 平件), then the due date (soonest first, none last), then the latest
  * delivery first, then documentId. What a clerk must not miss is an urgent copy or one about to
  * fall due, so those lead whatever their age; among equals the newest arrival comes first, as in any
- * mail box; documentId makes the order total (one unit holds one copy of a document), so a cursor
- * always lands on exactly one place and pages neither repeat nor skip a row.
- * Every part of the key is an ascending column of the same composite index, so the keyset condition
- * is an index range: a deep page costs what the first one does. The same order serves every status,
- * so a cursor means the same place in any of a unit's lists.
+ * mail box. NEWEST: the latest delivery first, whatever its urgency (the mail-box view).
+ * documentId makes either order total (one unit holds one copy of a document), so a cursor always
+ * lands on exactly one place and pages neither repeat nor skip a row. Every part of a key is an
+ * ascending column of one composite index, so the keyset condition is an index range: a deep page
+ * costs what the first one does. The same key serves every status, so a cursor means the same
+ * place in any of a unit's lists of that order.
  */
-export async function listInbox(pool: pg.Pool, opts: ListInboxOptions): Promise<Page<InboxItem>> {
-  const size = pageSize(opts.first);
+const KEYS: Record<InboxSort, readonly KeyColumn[]> = {
+  PRIORITY: [
+    { sql: 'urgency_rank', type: 'smallint' },
+    { sql: 'due_rank', type: 'bigint' },
+    { sql: 'delivered_rank', type: 'bigint' },
+    { sql: 'document_id', type: 'text' },
+  ],
+  NEWEST: [
+    { sql: 'delivered_rank', type: 'bigint' },
+    { sql: 'document_id', type: 'text' },
+  ],
+};
+
+/** One page of a unit's inbox, optionally narrowed to a status and/or an assignee, either way (Relay). */
+export async function listInbox(pool: pg.Pool, opts: ListInboxOptions): Promise<Connection<InboxItem>> {
   if (opts.status !== undefined && !InboxStatuses.includes(opts.status)) {
     refuse('VALIDATION_FAILED', `收文状态须为 ${InboxStatuses.join('、')} 之一 (unknown inbox status)`, { status: opts.status });
   }
+  const sort = opts.sort ?? 'PRIORITY';
+  if (!InboxSorts.includes(sort)) refuse('VALIDATION_FAILED', `排序方式须为 ${InboxSorts.join('、')} 之一 (unknown sort)`, { sort });
   const params: unknown[] = [opts.unitId];
   const where = ['unit_id = $1'];
   if (opts.status !== undefined) {
@@ -53,28 +70,32 @@ export async function listInbox(pool: pg.Pool, opts: ListInboxOptions): Promise<
     params.push(opts.assigneeUserId);
     where.push(`assignee_user_id = $${params.length}`);
   }
-  if (opts.after != null) {
-    const [urgency, due, delivered, documentId] = decodeCursor(CURSOR_SCOPE, opts.after, CURSOR_SHAPE);
-    params.push(urgency, due, delivered, documentId);
-    const n = params.length;
-    where.push(`(urgency_rank, due_rank, delivered_rank, document_id) > ($${n - 3}::smallint, $${n - 2}::bigint, $${n - 1}::bigint, $${n}::text)`);
-  }
-  params.push(size + 1);
-  const { rows } = await pool.query<unknown[]>({
-    text: `SELECT ${INBOX_COLUMNS}, urgency_rank, due_rank, delivered_rank FROM inbox_items
-      WHERE ${where.join(' AND ')}
-      ORDER BY urgency_rank, due_rank, delivered_rank, document_id
-      LIMIT $${params.length}`,
-    values: params,
-    rowMode: 'array',
-  });
-  return toPage(
-    rows,
-    size,
-    (r) => toItem(rowFromArray(r)),
-    // document_id is the first row column; the sort ranks follow the row columns.
-    (r) => encodeCursor(CURSOR_SCOPE, [r[INBOX_WIDTH] as number, r[INBOX_WIDTH + 1] as number, r[INBOX_WIDTH + 2] as number, r[0] as string]),
+  // The badge counters hold the size of every list but an assignee's full list (any status).
+  const counted = opts.status !== undefined || opts.assigneeUserId === undefined;
+  return keysetConnection(
+    pool,
+    {
+      // The PRIORITY scope keeps its old name: cursors handed out before NEWEST existed stay valid.
+      scope: sort === 'PRIORITY' ? CURSOR_SCOPE : `${CURSOR_SCOPE}:${sort}`,
+      key: KEYS[sort],
+      select: INBOX_COLUMNS,
+      from: 'inbox_items',
+      where,
+      params,
+      item: (r) => toItem(rowFromArray(r)),
+      count: counted ? () => countOf(pool, opts.unitId, opts.assigneeUserId, opts.status) : undefined,
+    },
+    opts,
   );
+}
+
+/** A list's size from the counters apply keeps (a primary-key read), without a count over the copies. */
+async function countOf(pool: pg.Pool, unitId: string, assigneeUserId: string | undefined, status: InboxStatus | undefined): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT coalesce(sum(n), 0)::int AS n FROM inbox_counts WHERE unit_id = $1 AND user_id = $2 AND ($3::text IS NULL OR status = $3)`,
+    [unitId, assigneeUserId ?? WHOLE_UNIT, status ?? null],
+  );
+  return rows[0]!.n;
 }
 
 /** One copy, or null when the unit never received the document. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { refuse } from '../../src/domain/refusal.ts';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../shared/keyset.ts';
+import { encodeCursor, pageWindow, type Connection, type CursorValue, type KeyColumn } from '../shared/keyset.ts';
 import type { SearchStatus } from './fold.ts';
 import { locate, parseQuery, rankQuery, termQuery, type QueryTerm, type Range } from './segment.ts';
 
@@ -33,19 +33,26 @@ export interface SearchArgs {
   query: string;
   /** Only documents this unit issued or was sent (the caller's unit); absent = every document (inspectors). */
   visibleToUnitId?: string | null;
-  first: number;
+  first?: number | null;
   after?: string | null;
+  last?: number | null;
+  before?: string | null;
 }
 
 const CURSOR_SCOPE = 'search';
+/** The cursor's shape: the score (as text, see below) and the documentId. */
+const CURSOR_KEY: readonly KeyColumn[] = [
+  { sql: 'score', type: 'text' },
+  { sql: 'document_id', type: 'text' },
+];
 /** The short fields' tsvector: the very expression search_documents_head indexes (schema.sql). */
 const HEAD_TSV = '(title_tsv || number_tsv || issuer_tsv)';
 const MAX_QUERY_LENGTH = 100;
 const MAX_TERMS = 10;
 const SNIPPET_LENGTH = 100;
 const SNIPPET_LEAD = 30;
-/** $1 … $6 of the query; the terms' tsqueries follow. */
-const FIXED_PARAMS = 6;
+/** $1 … $4 of the query; the terms' tsqueries follow, then the cursors' values. */
+const FIXED_PARAMS = 4;
 
 export function searchTerms(query: string): QueryTerm[] {
   if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH) {
@@ -79,15 +86,21 @@ interface HitRow {
  * terms are intersected; then each candidate's canonical texts decide exactly whether every term
  * occurs, in which field, and how often.
  */
-export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: SearchArgs): Promise<Page<SearchHit>> {
+export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: SearchArgs): Promise<Connection<SearchHit>> {
   const terms = searchTerms(args.query);
-  const size = pageSize(args.first);
   // A cursor belongs to one query as one unit sees it; handed to another it is refused.
   const scope = `${CURSOR_SCOPE} ${JSON.stringify([terms.map((t) => t.pattern), args.visibleToUnitId ?? null])}`;
-  const after = args.after ? decodeCursor(scope, args.after, ['string', 'string']) : null;
-  const afterScore = after ? Number(after[0]) : null;
-  if (afterScore !== null && !Number.isFinite(afterScore)) refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { after: args.after });
+  const w = pageWindow(scope, CURSOR_KEY, args);
+  const cursorScore = (c: CursorValue[] | null, name: 'after' | 'before') => {
+    if (c === null) return null;
+    const score = Number(c[0]);
+    if (!Number.isFinite(score)) refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { [name]: args[name] });
+    return { score, documentId: String(c[1]) };
+  };
+  const after = cursorScore(w.after, 'after');
+  const before = cursorScore(w.before, 'before');
   const patterns = terms.map((t) => t.pattern);
+  const params: unknown[] = [patterns, rankQuery(terms), args.visibleToUnitId ?? null, w.size + 1, ...terms.map(termQuery)];
   const candidates = terms
     .map(
       (_, i) =>
@@ -96,9 +109,20 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
           UNION SELECT document_id FROM search_bodies WHERE NOT complete)`,
     )
     .join(' INTERSECT ');
-  const { rows } = await pool.query<HitRow>(
+  // Best first: score descending, then documentId. "Later in the list" is a lower score, or the same score and a greater id.
+  const bound = (c: { score: number; documentId: string }, later: boolean) => {
+    params.push(c.score, c.documentId);
+    const [s, d] = [`$${params.length - 1}::float8`, `$${params.length}::text`];
+    return later ? `(score < ${s} OR (score = ${s} AND document_id > ${d}))` : `(score > ${s} OR (score = ${s} AND document_id < ${d}))`;
+  };
+  const window = [...(after ? [bound(after, true)] : []), ...(before ? [bound(before, false)] : [])];
+  // Whether hits lie the other way than the page is read: at or before `after`, at or after `before`.
+  const beyond = w.backward ? before : after;
+  const otherSide = beyond ? `NOT ${bound(beyond, !w.backward)}` : 'false';
+  const order = w.backward ? 'score, document_id DESC' : 'score DESC, document_id';
+  const { rows } = await pool.query<HitRow & { total: number; other_side: boolean }>(
     `WITH candidates AS (${candidates}),
-     scored AS (
+     scored AS MATERIALIZED (
        SELECT d.document_id,
               m.head_hits * (cardinality($1::text[]) + 1) + m.issuer_hits
               + (ts_rank_cd(d.title_tsv || d.number_tsv || d.issuer_tsv, $2::tsquery, 32)::float8 + m.body_hits / (m.body_hits + 1)) / 2 AS score
@@ -121,22 +145,30 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
           AND ($3::text IS NULL OR d.issuer_unit_id = $3 OR d.recipient_unit_ids @> ARRAY[$3::text])
      ), page AS (
        SELECT document_id, score FROM scored
-        WHERE $4::float8 IS NULL OR score < $4 OR (score = $4 AND document_id > $5)
-        ORDER BY score DESC, document_id
-        LIMIT $6
+        ${window.length > 0 ? `WHERE ${window.join(' AND ')}` : ''}
+        ORDER BY ${order}
+        LIMIT $4
      )
-     SELECT d.document_id, d.title, d.doc_number, d.doc_type, d.issuer_unit_id, u.names[1] AS issuer_name, d.status, d.sent_at, p.score, b.body
+     SELECT d.document_id, d.title, d.doc_number, d.doc_type, d.issuer_unit_id, u.names[1] AS issuer_name, d.status, d.sent_at, p.score, b.body,
+            (SELECT count(*)::int FROM scored) AS total,
+            EXISTS (SELECT 1 FROM scored WHERE ${otherSide}) AS other_side
        FROM page p
        JOIN search_documents d USING (document_id)
        JOIN search_bodies b USING (document_id)
        LEFT JOIN search_units u ON u.unit_id = d.issuer_unit_id
-      ORDER BY p.score DESC, p.document_id`,
-    [patterns, rankQuery(terms), args.visibleToUnitId ?? null, afterScore, after?.[1] ?? null, size + 1, ...terms.map(termQuery)],
+      ORDER BY ${order.replace('score', 'p.score').replace('document_id', 'p.document_id')}`,
+    params,
   );
-  return toPage(
-    rows,
-    size,
-    (r) => ({
+  const more = rows.length > w.size;
+  const kept = rows.slice(0, w.size);
+  if (w.backward) kept.reverse();
+  // An empty page carries no counts; the hits are counted apart only then.
+  const total = rows[0]?.total ?? null;
+  const other = rows[0]?.other_side ?? false;
+  // The score goes as text: a JavaScript number prints as the shortest string that reads back to the same float8.
+  const cursors = kept.map((r) => encodeCursor(scope, [String(r.score), r.document_id]));
+  return {
+    items: kept.map((r) => ({
       documentId: r.document_id,
       title: r.title,
       docNumber: r.doc_number,
@@ -148,10 +180,14 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
       score: r.score,
       titleHighlights: locate(r.title, terms),
       ...snippet(r.body, terms),
-    }),
-    // The score goes as text: a JavaScript number prints as the shortest string that reads back to the same float8.
-    (r) => encodeCursor(scope, [String(r.score), r.document_id]),
-  );
+    })),
+    cursors,
+    startCursor: cursors[0] ?? null,
+    endCursor: cursors.at(-1) ?? null,
+    hasNextPage: w.backward ? other : more,
+    hasPreviousPage: w.backward ? more : other,
+    totalCount: async () => total ?? (w.after || w.before ? (await searchDocuments(pool, { query: args.query, visibleToUnitId: args.visibleToUnitId, first: 1 })).totalCount() : 0),
+  };
 }
 
 const isSpace = (ch: string) => /\s/u.test(ch);

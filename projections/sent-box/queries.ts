@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../shared/keyset.ts';
-import type { SentDocumentRow, SentRecipientRow } from './sent-row.ts';
-import { DOCUMENT_COLUMNS, DOCUMENT_WIDTH, RECIPIENT_COLUMNS, documentFromArray, recipientFromArray } from './sent-table.ts';
+import { refuse } from '../../src/domain/refusal.ts';
+import { keysetConnection, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
+import type { SentDocumentRow, SentRecipientRow, SentStatus } from './sent-row.ts';
+import { DOCUMENT_COLUMNS, RECIPIENT_COLUMNS, documentFromArray, recipientFromArray } from './sent-table.ts';
 
 /** A recipient's copy as the sender sees it; receivedAt and receivedBy are the receipt (回执). */
 export type SentRecipient = Omit<SentRecipientRow, 'documentId' | 'ordinal'>;
@@ -11,42 +12,49 @@ export interface SentDocument extends SentDocumentRow {
   recipients: SentRecipient[];
 }
 
-export interface ListSentOptions {
+export interface ListSentOptions extends PageArgs {
   /** The issuing unit. */
   unitId: string;
-  first: number;
-  after?: string | null;
+  /** Only the documents in this state (sent, recalled, filed). */
+  status?: SentStatus;
+  /** NEWEST (the default): the latest sent first; OLDEST: the earliest first. */
+  sort?: SentSort;
 }
 
+export const SentSorts = ['NEWEST', 'OLDEST'] as const;
+export type SentSort = (typeof SentSorts)[number];
+const SentStatuses: readonly SentStatus[] = ['sent', 'recalled', 'filed'];
+
 const CURSOR_SCOPE = 'sent-box';
-const CURSOR_SHAPE = ['number', 'string'] as const;
+/** minus sentAt, then documentId: ascending is the latest first; documentId makes the order total. */
+const KEY: readonly KeyColumn[] = [
+  { sql: 'sent_rank', type: 'bigint' },
+  { sql: 'document_id', type: 'text' },
+];
 
 /**
- * One page of a unit's sent box, the latest sent first (documentId breaks ties, so the order is
- * total and pages neither repeat nor skip), each document with its recipients. Two queries per page
- * whatever its size: the page from the (issuer_unit_id, sent_rank, document_id) index, then the
- * recipients of exactly those documents.
+ * One page of a unit's sent box in either direction (Relay), each document with its recipients:
+ * the page from the (issuer_unit_id[, status], sent_rank, document_id) indexes, read forwards or
+ * backwards, then the recipients of exactly those documents.
  */
-export async function listSent(pool: pg.Pool, opts: ListSentOptions): Promise<Page<SentDocument>> {
-  const size = pageSize(opts.first);
-  const params: unknown[] = [opts.unitId];
-  let keyset = '';
-  if (opts.after != null) {
-    const [rank, documentId] = decodeCursor(CURSOR_SCOPE, opts.after, CURSOR_SHAPE);
-    params.push(rank, documentId);
-    keyset = 'AND (sent_rank, document_id) > ($2::bigint, $3::text)';
+export async function listSent(pool: pg.Pool, opts: ListSentOptions): Promise<Connection<SentDocument>> {
+  const sort = opts.sort ?? 'NEWEST';
+  if (!SentSorts.includes(sort)) refuse('VALIDATION_FAILED', `排序方式须为 ${SentSorts.join('、')} 之一 (unknown sort)`, { sort });
+  if (opts.status !== undefined && !SentStatuses.includes(opts.status)) {
+    refuse('VALIDATION_FAILED', `发文状态须为 ${SentStatuses.join('、')} 之一 (unknown sent-box status)`, { status: opts.status });
   }
-  params.push(size + 1);
-  const { rows } = await pool.query<unknown[]>({
-    text: `SELECT ${DOCUMENT_COLUMNS}, sent_rank FROM sent_box_documents
-      WHERE issuer_unit_id = $1 ${keyset}
-      ORDER BY sent_rank, document_id
-      LIMIT $${params.length}`,
-    values: params,
-    rowMode: 'array',
-  });
-  // document_id is the first row column; sent_rank follows the row columns.
-  const page = toPage(rows, size, documentFromArray, (r) => encodeCursor(CURSOR_SCOPE, [r[DOCUMENT_WIDTH] as number, r[0] as string]));
+  const where = ['issuer_unit_id = $1'];
+  const params: unknown[] = [opts.unitId];
+  if (opts.status !== undefined) {
+    params.push(opts.status);
+    where.push('status = $2');
+  }
+  const page = await keysetConnection(
+    pool,
+    // OLDEST reads the same order the other way, so one cursor scope serves both.
+    { scope: CURSOR_SCOPE, key: KEY, descending: sort === 'OLDEST', select: DOCUMENT_COLUMNS, from: 'sent_box_documents', where, params, item: documentFromArray },
+    opts,
+  );
   const byDocument = await recipientsOf(pool, page.items.map((d) => d.documentId));
   return { ...page, items: page.items.map((d) => ({ ...d, recipients: byDocument.get(d.documentId) ?? [] })) };
 }

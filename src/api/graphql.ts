@@ -27,6 +27,7 @@ import { credentialResolvers } from './credential-queries.ts';
 import { absentIfNull, queryResolvers } from './query-resolvers.ts';
 import { ledgerProofResolvers } from './ledger-proof-resolvers.ts';
 import { supervisionResolvers } from './supervision-resolvers.ts';
+import { workListResolvers } from './work-list-resolvers.ts';
 import { archiveResolvers, exportNode, exportTopic } from './archive-resolvers.ts';
 import { publishProjectionChanges, subscriptionResolvers } from './subscriptions.ts';
 
@@ -121,6 +122,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       ...ledgerProofResolvers(ledger, app.log),
       ...supervisionResolvers(ledger, app.log),
       ...archive.Query,
+      ...workListResolvers(ledger.db.pool, app.log),
       me: (_root, _args, ctx: Context) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);

@@ -47,7 +47,7 @@ export const INTROSPECTION_WEIGHT = 5_000;
 
 export interface FieldLimits {
   weight: number;
-  list?: { max: number; sizeArgument?: string; sizedField?: string };
+  list?: { max: number; sizeArgument?: string; sizedField?: string; defaultSize?: number };
 }
 
 /** `Type.field` → its declared weight and list size, read once from the schema's directives. */
@@ -61,7 +61,12 @@ export function declaredLimits(schema: GraphQLSchema): Map<string, FieldLimits> 
         const arg = (name: string) => d.arguments?.find((a) => a.name.value === name)?.value;
         if (d.name.value === 'cost') limits.weight = intOf(arg('weight')) ?? 1;
         if (d.name.value === 'listSize') {
-          limits.list = { max: intOf(arg('max')) ?? UNDECLARED_LIST_SIZE, sizeArgument: stringOf(arg('sizeArgument')), sizedField: stringOf(arg('sizedField')) };
+          limits.list = {
+            max: intOf(arg('max')) ?? UNDECLARED_LIST_SIZE,
+            sizeArgument: stringOf(arg('sizeArgument')),
+            sizedField: stringOf(arg('sizedField')),
+            defaultSize: intOf(arg('defaultSize')),
+          };
         }
       }
       table.set(`${type.name}.${field.name}`, limits);
@@ -80,7 +85,9 @@ export function describeLimits(field: FieldDefinitionNode): string | undefined {
   const max = intOf(arg('listSize', 'max'));
   if (max !== undefined) {
     const sizeArgument = stringOf(arg('listSize', 'sizeArgument'));
+    const defaultSize = intOf(arg('listSize', 'defaultSize'));
     parts.push(`at most ${max} items${sizeArgument ? ` (${sizeArgument} ≤ ${max})` : ''} / 最多 ${max} 条`);
+    if (defaultSize !== undefined) parts.push(`${defaultSize} a page unless first or last says otherwise / 默认每页 ${defaultSize} 条`);
   }
   const weight = intOf(arg('cost', 'weight'));
   if (weight !== undefined) parts.push(`query cost ${weight} each / 查询代价 ${weight}`);
@@ -242,13 +249,38 @@ function fieldCost(
 
 function listSize(list: NonNullable<FieldLimits['list']>, field: GraphQLField<unknown, unknown>, args: readonly { name: { value: string }; value: ValueNode }[], walk: Walk): number {
   if (!list.sizeArgument) return list.max;
-  const given = args.find((a) => a.name.value === list.sizeArgument)?.value;
-  let asked: unknown;
-  if (given?.kind === Kind.INT) asked = Number(given.value);
-  else if (given?.kind === Kind.VARIABLE) asked = walk.variables[given.name.value];
-  else if (given === undefined) asked = field.args.find((a) => a.name === list.sizeArgument)?.defaultValue;
+  const argument = (name: string): unknown => {
+    const given = args.find((a) => a.name.value === name)?.value;
+    if (given?.kind === Kind.INT) return Number(given.value);
+    if (given?.kind === Kind.VARIABLE) return walk.variables[given.name.value];
+    return given === undefined ? undefined : null;
+  };
+  let asked = argument(list.sizeArgument);
+  // A Relay connection is read `first` after a cursor or `last` before one; neither: its declared default.
+  if (asked === undefined && list.sizeArgument === 'first' && field.args.some((a) => a.name === 'last')) asked = argument('last') ?? list.defaultSize;
+  if (asked === undefined) asked = field.args.find((a) => a.name === list.sizeArgument)?.defaultValue;
   // A size outside 1..max is refused by the resolver; here it costs the maximum.
   return typeof asked === 'number' && Number.isInteger(asked) && asked >= 0 ? Math.min(asked, list.max) : list.max;
+}
+
+/**
+ * Relay's page arguments of a connection field, its declared default filled in: `first` is the
+ * declared `defaultSize` when neither `first` nor `last` is given, so the page read and the cost
+ * estimated are the same number. Sizes outside 1..max are refused by the list itself.
+ */
+export function relayPage(
+  info: { schema: GraphQLSchema; parentType: { name: string }; fieldName: string },
+  args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null },
+): { first?: number; after?: string; last?: number; before?: string } {
+  const list = limitsOf(info.schema).get(`${info.parentType.name}.${info.fieldName}`)?.list;
+  if (list?.defaultSize === undefined) throw new Error(`${info.parentType.name}.${info.fieldName} declares no @listSize(defaultSize:)`);
+  const out: { first?: number; after?: string; last?: number; before?: string } = {};
+  if (args.first != null) out.first = args.first;
+  if (args.last != null) out.last = args.last;
+  if (args.first == null && args.last == null) out.first = list.defaultSize;
+  if (args.after != null) out.after = args.after;
+  if (args.before != null) out.before = args.before;
+  return out;
 }
 
 function countRootFields(set: SelectionSetNode, walk: Walk, seen = new Set<string>()): number {

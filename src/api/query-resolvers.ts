@@ -11,7 +11,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { DocumentRecord } from '../domain/document/index.ts';
 import { apiError, guarded } from './errors.ts';
 import { numberRegister } from '../app/number-register.ts';
-import { declaredListSize } from './query-cost.ts';
+import { declaredListSize, relayPage } from './query-cost.ts';
+import { relayConnection } from './relay.ts';
 import { noSuchDocument, readableDocument, requireCatalogue, requireIssuer, requireNumberRegister, seesAllUnits, requireTimelineOfUnit, requireTimelineOfUser, timelineStreams, unitScope } from './read-access.ts';
 import { sealingContentOf } from '../app/commands/sealing-commands.ts';
 import { loadSealEvidence } from '../app/seal-evidence.ts';
@@ -23,10 +24,15 @@ import { verifySealedDocument } from '../seal/verify-sealed-document.ts';
 type User = Extract<Principal, { kind: 'user' }>;
 type Ctx = { auth: { ok: true; principal: User } | { ok: false; reason: string } };
 type Page<T> = { items: T[]; endCursor: string | null; hasNextPage: boolean };
+type RelayArgs = { first?: number; after?: string; last?: number; before?: string };
 
-const connection = <T>(page: Page<T>) => ({
+/**
+ * A forward-only page (the lists without `last`/`before`): pageInfo.hasPreviousPage says whether
+ * the page was read after a cursor, as the schema describes; no start cursor.
+ */
+const connection = <T>(page: Page<T>, after?: unknown) => ({
   edges: page.items.map((node) => ({ node })),
-  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor, hasPreviousPage: after != null, startCursor: null },
 });
 
 const timelineNode = (e: audit.AuditEntry) => ({
@@ -79,44 +85,41 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       requireNumberRegister(p, a.unitId);
       return numberRegister(ledger.store, pool, a);
     }),
-    inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; first: number; after?: string }) => {
+    inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; sort?: inbox.InboxSort; first?: number; after?: string; last?: number; before?: string }, info) => {
       const unitId = unitScope(p, a.unitId);
       const page = await inbox.listInbox(pool, {
         unitId,
         status: a.status as never,
         assigneeUserId: a.mine ? p.userId : undefined,
-        first: a.first,
-        after: a.after,
+        sort: a.sort,
+        ...relayPage(info, a),
       });
       const counts = await inbox.inboxCounts(pool, unitId, p.userId);
-      return { ...connection(page), counts: { ...counts, mine: counts.person } };
+      return { ...relayConnection(page), counts: { ...counts, mine: counts.person } };
     }),
-    sentDocuments: read(async (p, a: { unitId?: string; first: number; after?: string }) =>
-      connection(await sentBox.listSent(pool, { unitId: unitScope(p, a.unitId), first: a.first, after: a.after })),
+    sentDocuments: read(async (p, a: { unitId?: string; status?: string; sort?: sentBox.SentSort; first?: number; after?: string; last?: number; before?: string }, info) =>
+      relayConnection(await sentBox.listSent(pool, { unitId: unitScope(p, a.unitId), status: a.status as never, sort: a.sort, ...relayPage(info, a) })),
     ),
     document: read(async (p, a: { id: string }) => {
       const doc = await readableDocument(ledger.store, p, a.id);
       return doc ? documentView(doc) : null;
     }),
-    timeline: read(async (p, a: { documentId: string; first: number; after?: string }) => {
+    timeline: read(async (p, a: { documentId: string; order?: 'OLDEST' | 'NEWEST' } & RelayArgs, info) => {
       const doc = await readableDocument(ledger.store, p, a.documentId);
       if (!doc) throw noSuchDocument(a.documentId);
-      const page = await audit.documentTimeline(pool, a.documentId, { first: a.first, after: a.after, streamIds: timelineStreams(p, doc) ?? undefined });
-      return { ...connection(page), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+      return relayConnection(await audit.documentTimeline(pool, a.documentId, { order: a.order, ...relayPage(info, a), streamIds: timelineStreams(p, doc) ?? undefined }), timelineNode);
     }),
-    actorTimeline: read(async (p, a: { userId: string; from?: string; to?: string; first: number; after?: string }) => {
+    actorTimeline: read(async (p, a: { userId: string; from?: string; to?: string; order?: 'OLDEST' | 'NEWEST' } & RelayArgs, info) => {
       requireTimelineOfUser(p, a.userId, (await directory.user(pool, a.userId))?.unitId);
-      const page = await audit.actorTimeline(pool, a.userId, { from: a.from, to: a.to, first: a.first, after: a.after });
-      return { ...connection(page), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+      return relayConnection(await audit.actorTimeline(pool, a.userId, { from: a.from, to: a.to, order: a.order, ...relayPage(info, a) }), timelineNode);
     }),
-    unitTimeline: read(async (p, a: { unitId: string; from?: string; to?: string; first: number; after?: string }) => {
+    unitTimeline: read(async (p, a: { unitId: string; from?: string; to?: string; order?: 'OLDEST' | 'NEWEST' } & RelayArgs, info) => {
       requireTimelineOfUnit(p, a.unitId);
-      const page = await audit.unitTimeline(pool, a.unitId, { from: a.from, to: a.to, first: a.first, after: a.after });
-      return { ...connection(page), edges: page.items.map((e) => ({ node: timelineNode(e) })) };
+      return relayConnection(await audit.unitTimeline(pool, a.unitId, { from: a.from, to: a.to, order: a.order, ...relayPage(info, a) }), timelineNode);
     }),
-    searchDocuments: read(async (p, a: { query: string; first: number; after?: string }) => {
+    searchDocuments: read(async (p, a: { query: string; first?: number; after?: string; last?: number; before?: string }, info) => {
       const visibleToUnitId = p.roles.includes('INSPECTOR') || p.roles.includes('SUPER_ADMIN') ? null : p.unitId;
-      return connection(await search.searchDocuments(pool, { query: a.query, visibleToUnitId, first: a.first, after: a.after }));
+      return relayConnection(await search.searchDocuments(pool, { query: a.query, visibleToUnitId, ...relayPage(info, a) }));
     }),
     units: read(async (_p, a: { activeOnly?: boolean; limit?: number }, info) =>
       directory.units(pool, { activeOnly: a.activeOnly ?? false, limit: declaredListSize(info, a.limit) }),
@@ -124,10 +127,10 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     seals: read(async (_p, a: { unitId?: string; status?: string; limit?: number }, info) =>
       directory.seals(pool, { unitId: a.unitId, status: a.status as never, limit: declaredListSize(info, a.limit) }),
     ),
-    sealUsage: read(async (p, a: { unitId?: string; sealId?: string; from?: string; to?: string; anomaliesOnly?: boolean; first: number; after?: string }) => {
+    sealUsage: read(async (p, a: { unitId?: string; sealId?: string; from?: string; to?: string; anomaliesOnly?: boolean; order?: 'OLDEST' | 'NEWEST' } & RelayArgs, info) => {
       // A seal id names one unit's seal: only those who see every unit may look across units by it.
       const unitId = a.sealId && !a.unitId && seesAllUnits(p) ? undefined : unitScope(p, a.unitId);
-      return connection(await directory.sealUsage(pool, { unitId, sealId: a.sealId, from: a.from, to: a.to, anomaliesOnly: a.anomaliesOnly, first: a.first, after: a.after }));
+      return relayConnection(await directory.sealUsage(pool, { unitId, sealId: a.sealId, from: a.from, to: a.to, anomaliesOnly: a.anomaliesOnly, order: a.order, ...relayPage(info, a) }));
     }),
     sealingContent: read(async (p, a: { documentId: string }) => {
       const readable = await readableDocument(ledger.store, p, a.documentId);
@@ -158,7 +161,7 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     ledgerKey: read(async () => ({ publicKey: ledger.key.publicKeyHex, keyId: ledger.key.keyId })),
     catalogue: read(async (p, a: { fonds: string; year: number; retention?: string; first: number; after?: string }) => {
       requireCatalogue(p, (await directory.unit(pool, p.unitId))?.fondsCode, a.fonds);
-      return connection(await catalogue.catalogue(pool, { fondsCode: a.fonds, year: a.year, retention: a.retention as never, first: a.first, after: a.after }));
+      return connection(await catalogue.catalogue(pool, { fondsCode: a.fonds, year: a.year, retention: a.retention as never, first: a.first, after: a.after }), a.after);
     }),
   };
 }

@@ -10,6 +10,7 @@ import { computeDailyCheck } from '../supervision/daily-check.ts';
 import { monthRange, rankUnits, scorecard, unitMonthFigures } from '../supervision/statistics.ts';
 import { apiError, guarded } from './errors.ts';
 import { absentIfNull } from './query-resolvers.ts';
+import { relayConnection } from './relay.ts';
 import { requireInspector, supervisionScope, unitScope } from './read-access.ts';
 
 type User = Extract<Principal, { kind: 'user' }>;
@@ -125,16 +126,25 @@ export function supervisionReads(ledger: Ledger) {
       const mine = <T extends { unitId: string }>(rows: T[]) => (unitIds ? rows.filter((r) => unitIds.includes(r.unitId)) : rows);
       return { ...check, recorded: recorded !== null, unsignedByUnit: mine(check.unsignedByUnit), clerksWithoutSignIn: mine(check.clerksWithoutSignIn) };
     },
-    async unverifiedEntries(p: User, a: { first: number; after?: string }) {
+    async unverifiedEntries(p: User, a: { first?: number; after?: string; last?: number; before?: string }) {
       requireInspector(p);
-      return audit.unverifiedEntries(pool, { first: a.first, after: a.after });
+      return audit.unverifiedEntries(pool, { first: a.first, after: a.after, last: a.last, before: a.before });
     },
   };
 }
 
-const connection = <T>(items: T[], page: { endCursor: string | null; hasNextPage: boolean }) => ({
+/** Forward-only pages: hasPreviousPage says whether the page was read after a cursor (as PageInfo describes). */
+const connection = <T>(items: T[], page: { endCursor: string | null; hasNextPage: boolean }, after: unknown) => ({
   edges: items.map((node) => ({ node })),
-  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor, hasPreviousPage: after != null, startCursor: null },
+});
+
+/** Relay's page arguments with null meaning absent (the first's SDL default applies when neither size is given). */
+const absentIfNullArgs = (a: { first?: number | null; after?: string | null; last?: number | null; before?: string | null }) => ({
+  first: a.first ?? undefined,
+  after: a.after ?? undefined,
+  last: a.last ?? undefined,
+  before: a.before ?? undefined,
 });
 
 /** The GraphQL resolvers of schemas/graphql/supervision.graphql. */
@@ -151,26 +161,22 @@ export function supervisionResolvers(ledger: Ledger, log: FastifyBaseLogger): Re
   return {
     overdue: read(async (p, a: any) => {
       const r = await reads.overdue(p, a);
-      return { ...connection(r.items, r.page), basis: r.basis };
+      return { ...connection(r.items, r.page, a.after), basis: r.basis };
     }),
     sendersCheck: read(async (p, a: any) => {
       const r = await reads.sendersCheck(p, a);
-      return { ...connection(r.items, r.page), basis: r.basis };
+      return { ...connection(r.items, r.page, a.after), basis: r.basis };
     }),
     warnings: read(async (p, a: any) => {
       const r = await reads.warnings(p, a);
-      return { ...connection(r.items, r.page), basis: r.basis };
+      return { ...connection(r.items, r.page, a.after), basis: r.basis };
     }),
     unitStatistics: read((p, a: any) => reads.unitStatistics(p, a)),
     unitRanking: read((p, a: any) => reads.unitRanking(p, a)),
     scorecard: read((p, a: any) => reads.scorecard(p, a)),
     dailyCheck: read((p, a: any) => reads.dailyCheck(p, a)),
-    unverifiedEntries: read(async (p, a: any) => {
-      const page = await reads.unverifiedEntries(p, a);
-      return {
-        edges: page.items.map((e) => ({ node: { ...e, globalPosition: String(e.globalPosition), actorUserId: e.actor.userId, actorUnitId: e.actor.unitId, actorRole: e.actor.role } })),
-        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
-      };
-    }),
+    unverifiedEntries: read(async (p, a: any) =>
+      relayConnection(await reads.unverifiedEntries(p, absentIfNullArgs(a)), (e) => ({ ...e, globalPosition: String(e.globalPosition), actorUserId: e.actor.userId, actorUnitId: e.actor.unitId, actorRole: e.actor.role })),
+    ),
   };
 }

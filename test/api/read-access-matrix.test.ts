@@ -73,9 +73,30 @@ describe('read-access matrix: every read query × every role × issuer / fellow 
     await must(`${unitId}-leader`, 'giveInstruction', { documentId: DOC, unitId, kind: '批示', text: `${unitId} 请认真落实` });
     await must(`${unitId}-leader`, 'assignHandling', { documentId: DOC, unitId, assigneeUserId: `${unitId}-clerk`, dueDate: '2099-12-01' });
   }
+  // And a draft of its own, still awaiting sign-off: the issuing work lists' one item.
+  await must('edu-clerk', 'draftDocument', { documentId: 'ra-draft', title: '关于开展教师培训的请示', docType: '请示', body: '　　市政府：拟开展教师培训。', mainRecipients: ['city-office'], docNumberPrefix: '阜教' });
   await ledger.settle();
 
   const q = (query: string) => query;
+  /** A work list of edu's issuing side: edu's own people and those who see every unit; anyone else naming edu is refused. */
+  const eduWorkList = (field: string, expected: string[]) => ({
+    query: q(`{ ${field}(unitId: "edu") { totalCount edges { cursor node { documentId issuerUnitId } } } }`),
+    check: (r: GraphqlResponse, a: Asker) => {
+      if (!a.seesAll && a.unitId !== 'edu') return refused('NOT_AUTHORISED')(r, a);
+      ok(r, a);
+      assert.deepEqual(r.data![field].edges.map((e: { node: { documentId: string } }) => e.node.documentId), expected, a.userId);
+      assert.equal(r.data![field].totalCount, expected.length);
+    },
+  });
+  /** A work list of fin's receiving side, as its inbox: fin's own people and those who see every unit. */
+  const finWorkList = (field: string) => ({
+    query: q(`{ ${field}(unitId: "fin") { totalCount edges { node { documentId unitId status } } } }`),
+    check: (r: GraphqlResponse, a: Asker) => {
+      if (!a.seesAll && a.unitId !== 'fin') return refused('NOT_AUTHORISED')(r, a);
+      ok(r, a);
+      assert.ok(r.data![field].edges.every((e: { node: { unitId: string } }) => e.node.unitId === 'fin'));
+    },
+  });
   /** Each read query: how it is asked, and what each asker must get. */
   const cases: Record<string, { query: string; check: Check }> = {
     me: { query: q('{ me { userId unitId } }'), check: (r, a) => (ok(r, a), assert.equal(r.data!.me.userId, a.userId)) },
@@ -204,6 +225,34 @@ describe('read-access matrix: every read query × every role × issuer / fellow 
       query: q('{ ledgerConsistency(fromSize: 1) { fromSize toSize proof } }'),
       // Hashes only: any signed-in user may check that the log was extended, never rewritten.
       check: ok,
+    },
+    // Work lists: a unit sees only its own work; a drafter's drafts are their own.
+    myDrafts: {
+      query: q('{ myDrafts { totalCount edges { node { documentId draftedBy } } } }'),
+      check: (r, a) => {
+        ok(r, a);
+        assert.deepEqual(r.data!.myDrafts.edges.map((e: { node: { documentId: string } }) => e.node.documentId), a.userId === 'edu-clerk' ? ['ra-draft'] : [], a.userId);
+      },
+    },
+    awaitingSignOff: eduWorkList('awaitingSignOff', ['ra-draft']),
+    awaitingSealing: eduWorkList('awaitingSealing', []),
+    awaitingSending: eduWorkList('awaitingSending', []),
+    awaitingReceipt: finWorkList('awaitingReceipt'),
+    awaitingHandling: {
+      ...finWorkList('awaitingHandling'),
+      check: (r, a) => {
+        finWorkList('awaitingHandling').check(r, a);
+        // fin's handling of the document is fin's own: nobody else's list shows it, and it is there for fin.
+        if (!r.errors) assert.deepEqual(r.data!.awaitingHandling.edges.map((e: { node: { documentId: string } }) => e.node.documentId), [DOC], a.userId);
+      },
+    },
+    workCounts: {
+      query: q('{ workCounts(unitId: "edu") { unitId drafts awaitingSignOff awaitingSealing awaitingReceipt } }'),
+      check: (r, a) => {
+        if (!a.seesAll && a.unitId !== 'edu') return refused('NOT_AUTHORISED')(r, a);
+        ok(r, a);
+        assert.deepEqual(r.data!.workCounts, { unitId: 'edu', drafts: a.userId === 'edu-clerk' ? 1 : 0, awaitingSignOff: 1, awaitingSealing: 0, awaitingReceipt: 0 }, a.userId);
+      },
     },
     numberRegister: {
       query: q('{ numberRegister(unitId: "edu", prefix: "阜教", year: 2026) { lastNumber entries { status } } }'),

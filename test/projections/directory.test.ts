@@ -307,7 +307,20 @@ describe('directory projection: units, users, credentials, seals and the seal us
     assert.deepEqual(anomalous.items.map((u) => u.usageSeq), [2, 4]);
     assert.equal(anomalous.hasNextPage, true);
     const rest = await Q.sealUsage(pool, { first: 2, anomaliesOnly: true, after: anomalous.endCursor! });
-    assert.deepEqual(rest, { items: [whole[4]], endCursor: rest.endCursor, hasNextPage: false });
+    assert.deepEqual([rest.items, rest.hasNextPage, rest.hasPreviousPage, await rest.totalCount()], [[whole[4]], false, true, 3]);
+    // Backward from the end by last/before, and NEWEST first: the same log the other way round.
+    const back: Q.SealUse[] = [];
+    for (let before: string | undefined; ; ) {
+      const p = await Q.sealUsage(pool, { last: 2, before });
+      back.unshift(...p.items);
+      if (!p.hasPreviousPage) break;
+      before = p.startCursor!;
+    }
+    assert.deepEqual(back, whole);
+    assert.deepEqual((await Q.sealUsage(pool, { order: 'NEWEST', first: 100 })).items, [...whole].reverse());
+    const newest = await Q.sealUsage(pool, { order: 'NEWEST', first: 2 });
+    const older = await Q.sealUsage(pool, { order: 'NEWEST', first: 100, after: newest.endCursor! });
+    assert.deepEqual([...newest.items, ...older.items], [...whole].reverse());
     await assert.rejects(Q.sealUsage(pool, { after: 'not-a-cursor' }), (e) => e instanceof Refusal && e.code === 'VALIDATION_FAILED');
     await assert.rejects(Q.sealUsage(pool, { first: 0 }), (e) => e instanceof Refusal && e.code === 'VALIDATION_FAILED');
   });

@@ -195,7 +195,8 @@ describe('sent box, built from the real commands of a mail room', async () => {
     assert.equal(office.hasNextPage, false);
     for (const d of office.items) assert.deepEqual(d, await sentDocument(pool, d.documentId));
     assert.deepEqual((await listSent(pool, { unitId: 'hlth', first: 10 })).items, [await sentDocument(pool, 'doc-d')]);
-    assert.deepEqual(await listSent(pool, { unitId: 'edu', first: 10 }), { items: [], endCursor: null, hasNextPage: false });
+    const empty = await listSent(pool, { unitId: 'edu', first: 10 });
+    assert.deepEqual([empty.items, empty.endCursor, empty.hasNextPage, empty.hasPreviousPage, await empty.totalCount()], [[], null, false, false, 0]);
   });
 
   test('a rebuild equals the incremental build', async () => {
@@ -260,7 +261,9 @@ describe('sent box pagination over many documents', async () => {
       for (;;) {
         const counted = countingPool(pool);
         const page = await listSent(counted.pool, { unitId: 'edu', first, after });
-        assert.equal(counted.statements.length, 2, 'one query for the page, one for its recipients');
+        // After a cursor, one more: the probe for documents before it (hasPreviousPage).
+        assert.equal(counted.statements.length, after === null ? 2 : 3, 'one query for the page, one for its recipients');
+        assert.equal(page.hasPreviousPage, after !== null);
         for (const d of page.items) {
           const i = Number(d.documentId.slice(2));
           assert.deepEqual(
@@ -279,6 +282,44 @@ describe('sent box pagination over many documents', async () => {
       }
       assert.deepEqual(ids, expected, `first=${first}`);
     }
+  });
+
+  test('backward from the end (last/before) walks the same list in reverse; pageInfo and cursors agree both ways', async () => {
+    for (const last of [1, 4, 23, 100]) {
+      const ids: string[] = [];
+      let before: string | undefined;
+      for (;;) {
+        const page = await listSent(pool, { unitId: 'edu', last, before });
+        ids.unshift(...page.items.map((d) => d.documentId));
+        assert.equal(page.startCursor, page.cursors[0] ?? null);
+        assert.equal(page.endCursor, page.cursors.at(-1) ?? null);
+        assert.equal(page.hasNextPage, before !== undefined, `last=${last}: more after a page read before a cursor`);
+        assert.equal(await page.totalCount(), N);
+        if (!page.hasPreviousPage) break;
+        assert.equal(page.items.length, last);
+        before = page.startCursor!;
+      }
+      assert.deepEqual(ids, expected, `last=${last}`);
+    }
+    // An edge's cursor continues the list from that edge either way.
+    const middle = await listSent(pool, { unitId: 'edu', first: 5, after: (await listSent(pool, { unitId: 'edu', first: 10 })).cursors[4] });
+    assert.deepEqual(middle.items.map((d) => d.documentId), expected.slice(5, 10));
+    const back = await listSent(pool, { unitId: 'edu', last: 3, before: middle.startCursor });
+    assert.deepEqual(back.items.map((d) => d.documentId), expected.slice(2, 5));
+    assert.deepEqual([back.hasPreviousPage, back.hasNextPage], [true, true]);
+    // OLDEST is the same list the other way round, and its cursors are this list's.
+    const oldest: string[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await listSent(pool, { unitId: 'edu', sort: 'OLDEST', first: 7, after });
+      oldest.push(...page.items.map((d) => d.documentId));
+      if (!page.hasNextPage) break;
+      after = page.endCursor!;
+    }
+    assert.deepEqual(oldest, [...expected].reverse());
+    assert.equal((await refusal(listSent(pool, { unitId: 'edu', first: 2, last: 2 }))).code, 'VALIDATION_FAILED');
+    assert.equal((await refusal(listSent(pool, { unitId: 'edu', last: 0 }))).code, 'VALIDATION_FAILED');
+    assert.equal((await refusal(listSent(pool, { unitId: 'edu', status: 'lost' as never }))).code, 'VALIDATION_FAILED');
+    assert.equal(await (await listSent(pool, { unitId: 'edu', status: 'recalled' })).totalCount(), 0);
   });
 
   test('a page continues after its cursor when a document is sent meanwhile', async () => {
