@@ -34,6 +34,9 @@ export const errorCodes = {
   RESPONSE_TOO_LARGE: { status: 200, zh: '查询结果过大，请分页或减少字段', en: 'the answer is too large' },
   QUERY_TIMEOUT: { status: 503, zh: '请求处理超时，已中止', en: 'the request timed out' },
   SERVER_BUSY: { status: 503, zh: '服务器繁忙，请稍后重试', en: 'the server is busy; retry later' },
+  READ_MODELS_TIMEOUT: { status: 200, zh: '命令已记录，但读模型未能在时限内赶上；可用同一 commandId 重试以再次等待', en: 'the command is recorded but the read models did not catch up in time; retry with the same commandId to wait again' },
+  PERSISTED_QUERY_NOT_FOUND: { status: 200, zh: '服务器上没有这个哈希的预存查询，请发送查询全文', en: 'no persisted query with this hash; send the query text' },
+  PERSISTED_QUERY_REQUIRED: { status: 400, zh: '本服务器只执行预存查询，请发送其哈希', en: 'this server runs persisted queries only; send the hash' },
   INTERNAL_ERROR: { status: 200, zh: '系统内部错误，操作未完成', en: 'internal error; nothing was changed' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
