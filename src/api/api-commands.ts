@@ -10,7 +10,8 @@ import { withGeneratedIds } from './server-ids.ts';
 /** The commands a client may send: every command with a role rule (the rest are the ledger's own). */
 export const apiCommands = Object.keys(commandRoles).map((type) => commandRoutes[type]!.definition);
 
-const uploads = ['"附件：全部附件，以 base64 上传；一份公文的附件总大小有上限 (the attachments, all of them)"', 'attachments: [AttachmentUpload!]'];
+const uploadsField = 'attachments: [AttachmentUpload!]';
+const uploads = ['"附件：全部附件，以 base64 上传；一份公文的附件总大小有上限 (the attachments, all of them)"', uploadsField];
 
 /** Where the API input differs from the command: the server completes these fields. */
 export const apiOverrides: Record<string, ApiInputOverride> = withGeneratedIds(apiCommands.map((d) => d.type), {
@@ -18,9 +19,9 @@ export const apiOverrides: Record<string, ApiInputOverride> = withGeneratedIds(a
   ReviseDraft: {
     omit: ['attachments', 'addAttachments'],
     extra: [
-      '"The whole new list of attachments, replacing the current one (leave out to keep them; not together with addAttachments or removeAttachments)."',
-      ...uploads,
-      '"Attachments to append to the draft\'s current list, the others kept as they are."',
+      '"附件：新的全部附件，替换现有的（不给则保留；不可与 addAttachments、removeAttachments 同用）(the whole new list of attachments, replacing the current one)"',
+      uploadsField,
+      '"追加的附件，其余附件保持不变 (attachments to append to the draft\'s current list, the others kept as they are)"',
       'addAttachments: [AttachmentUpload!]',
     ],
   },
