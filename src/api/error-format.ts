@@ -44,10 +44,8 @@ export function localise(message: string, language: Language, code?: string): st
 }
 
 /** The transport's failures, found by fastify's error codes, as the API's codes. */
-function transportError(error: Error & { code?: string; statusCode?: number }, bodyLimit: number): { code: ErrorCode; message: string } | undefined {
+function transportError(error: Error & { code?: string; statusCode?: number }): { code: ErrorCode; message: string } | undefined {
   switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { code: 'REQUEST_TOO_LARGE', message: `请求体超过上限 ${bodyLimit} 字节（附件以 base64 计，约为原大小的 4/3）(request body larger than ${bodyLimit} bytes)` };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { code: 'UNSUPPORTED_MEDIA_TYPE', message: '请求体须为 application/json（或 application/graphql）(send application/json)' };
@@ -63,7 +61,7 @@ function transportError(error: Error & { code?: string; statusCode?: number }, b
 type Execution = { data?: unknown; errors: readonly GraphQLError[]; statusCode?: number };
 type FormatterContext = Parameters<typeof mercurius.defaultErrorFormatter>[1];
 
-export function errorFormatter(bodyLimit: number) {
+export function errorFormatter() {
   return (execution: Execution, context: FormatterContext) => {
     const formatted = mercurius.defaultErrorFormatter(execution as never, context);
     const errors = (formatted.response.errors ?? []) as unknown as { message: string; path?: unknown; extensions?: Record<string, unknown> }[];
@@ -71,7 +69,7 @@ export function errorFormatter(bodyLimit: number) {
     // A request refused as a whole (nothing ran): an invalid document, a limit, the transport.
     const wholeRequest = !formatted.response.data && errors.length > 0 && errors.every((e) => e.path === undefined);
     errors.forEach((e, i) => {
-      const transport = wholeRequest && originals[i] ? transportError(originals[i]!, bodyLimit) : undefined;
+      const transport = wholeRequest && originals[i] ? transportError(originals[i]!) : undefined;
       if (transport) {
         e.message = transport.message;
         e.extensions = { code: transport.code };

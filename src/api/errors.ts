@@ -29,7 +29,6 @@ export const errorCodes = {
   DATABASE_UNAVAILABLE: { status: 200, zh: '数据库暂时不可用；稍后用同一 commandId 重试', en: 'the database is unavailable; retry with the same commandId' },
   QUERY_TOO_COMPLEX: { status: 400, zh: '查询过于复杂：估算代价或嵌套深度超过上限', en: 'the query\'s estimated cost or depth exceeds the limit' },
   QUERY_TOO_LARGE: { status: 400, zh: '查询文档过大（字节数或词法单元数）', en: 'the query document is too large' },
-  REQUEST_TOO_LARGE: { status: 413, zh: '请求体超过上限', en: 'the request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '请求体须为 application/json（或 application/graphql）', en: 'the request body must be application/json' },
   RESPONSE_TOO_LARGE: { status: 200, zh: '查询结果过大，请分页或减少字段', en: 'the answer is too large' },
   QUERY_TIMEOUT: { status: 503, zh: '请求处理超时，已中止', en: 'the request timed out' },

@@ -159,7 +159,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   };
 
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
-  const formatErrors = errorFormatter(bodyLimit);
+  const formatErrors = errorFormatter();
   refuseOversizedUploads(app, { attachmentLimitBytes: ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit });
   boundRequests(app, { bodyLimit });
   const persisted = persistedMode(ledger.config);

@@ -160,10 +160,10 @@ describe('work lists through the GraphQL API alone, over a whole document life',
 
     // The sent box and the inbox tell the end of the story, with their filters.
     await eventually(async () => {
-      const sent = ok(await api.gql('edu-clerk', '{ sentDocuments(status: "filed") { totalCount edges { cursor node { documentId status recipients { unitId status } } } } }'), 'sentDocuments');
+      const sent = ok(await api.gql('edu-clerk', '{ sentDocuments(status: FILED) { totalCount edges { cursor node { documentId status recipients { unitId status } } } } }'), 'sentDocuments');
       assert.equal(sent.sentDocuments.totalCount, 1);
-      assert.deepEqual(sent.sentDocuments.edges[0].node, { documentId: D, status: 'filed', recipients: [{ unitId: 'fin', status: 'filed' }] });
-      const handled = ok(await api.gql('fin-clerk', '{ inbox(status: "handled", sort: NEWEST) { totalCount counts { handled } edges { node { documentId } } } }'), 'inbox');
+      assert.deepEqual(sent.sentDocuments.edges[0].node, { documentId: D, status: 'FILED', recipients: [{ unitId: 'fin', status: 'FILED' }] });
+      const handled = ok(await api.gql('fin-clerk', '{ inbox(status: HANDLED, sort: NEWEST) { totalCount counts { handled } edges { node { documentId } } } }'), 'inbox');
       assert.deepEqual([handled.inbox.totalCount, handled.inbox.counts.handled, handled.inbox.edges[0].node.documentId], [1, 1, D]);
     });
   });
