@@ -12,7 +12,7 @@ import { fold } from '../../src/domain/decider.ts';
 import { documentDecider, type DocumentEvent } from '../../src/domain/document/index.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { checkPackage } from '../../src/export/check/check-package.ts';
-import { exportDossier } from '../../src/export/export-dossier.ts';
+import { exportDossier, exportRenderer } from '../../src/export/export-dossier.ts';
 import { createCityClock, generateCityYear } from '../support/city-year.ts';
 import { cmdId, createTestLedger, SYSTEM } from '../support/ledger.ts';
 import { readPackage } from '../support/package-files.ts';
@@ -38,7 +38,7 @@ test('a generated year exports, re-parses equal to the ledger, and passes the se
   for (const f of fonds) {
     const outcome = await ledger.commands.execute(SYSTEM, 'CloseDossier', { commandId: cmdId(), fonds: f, year: 2025 });
     const closed = outcome.events[0]!.data as z.infer<typeof DossierClosed.data>;
-    const result = await exportDossier({ store: ledger.store, pool: ledger.db.pool, key: ledger.key }, { fonds: f, year: 2025, profile: 'default', outFile: join(work, `${f.replace(':', '_')}.zip`) });
+    const result = await exportDossier({ store: ledger.store, pool: ledger.db.pool, key: ledger.key, render: exportRenderer(ledger.renderer, ledger.config) }, { fonds: f, year: 2025, profile: 'default', outFile: join(work, `${f.replace(':', '_')}.zip`) });
     assert.equal(result.items, closed.items.length);
     const files = await readPackage(result.file);
     for (const item of closed.items) {
