@@ -157,6 +157,7 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
   };
 
   const storedBytes: Buffer[] = [];
+  const preimages: Buffer[] = [];
   /** Writes the bytes of the attachments just made into the content store (attachmentBytes only). */
   const storeAttachments = async () => {
     for (const bytes of storedBytes.splice(0)) {
@@ -291,7 +292,12 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
 
   const attachmentsFor = (r: Random, documentId: string) =>
     r.sample(T.attachmentNames, Number(r.weighted({ '0': 3, '1': 4, '2': 2, '3': 1 }))).map((name, i) => {
-      if (!opts.attachmentBytes) return { name, mediaType: T.mediaTypeOf(name), size: r.int(20, 900) * 1024, sm3: sm3Hex(`${documentId}/${i}/${name}`) };
+      if (!opts.attachmentBytes) {
+        // Only the metadata matters here; the digest's preimage is kept so the year's closed dossier
+        // can still be exported (the archive step stores it as the attachment's bytes).
+        preimages.push(Buffer.from(`${documentId}/${i}/${name}`));
+        return { name, mediaType: T.mediaTypeOf(name), size: r.int(20, 900) * 1024, sm3: sm3Hex(`${documentId}/${i}/${name}`) };
+      }
       const bytes = Buffer.alloc(r.int(1, 8) * 1024, `${documentId}/${i}/${name}\n`);
       storedBytes.push(bytes);
       return { name, mediaType: T.mediaTypeOf(name), size: bytes.length, sm3: sm3Hex(bytes) };
@@ -769,6 +775,8 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
   // county bureau's profile fails, as it must: that profile wants DA/T 13-2022 codes, and the
   // dossier was closed under DA/T 22-2015 (DossierExportFailed).
   await ledger.settle(); // closing reads the filed items from the catalogue
+  storedBytes.push(...preimages.splice(0));
+  await storeAttachments();
   await clock.run(new Lane(`${idPrefix}-archive`), chinaTime(`${YEAR + 1}-01-12`, 9.5), async () => {
     const { rows: candidates } = await ledger.db.pool.query<{ fonds_key: string; unit_id: string }>(
       `SELECT fonds_key, unit_id FROM catalogue_items WHERE year = $1 AND side = 'sent' AND NOT recalled
