@@ -62,6 +62,8 @@ async function seedYear(url: string, dataDir: string, documents: number) {
   };
   const started = Date.now();
   await Promise.all(Array.from({ length: LANES }, lane));
+  // Each document's PDF/A, as `gongwen serve` records it after sealing: the export carries it.
+  await ledger.renderings.catchUp();
   await ledger.settle();
   const year = new Date().getUTCFullYear();
   const { rows } = await ledger.db.pool.query<{ year: number }>("SELECT DISTINCT year FROM catalogue_items WHERE fonds_key = '0001'");
@@ -86,12 +88,12 @@ const EXPORT_CHILD = `
 import { createPool } from './src/db/database.ts';
 import { loadConfig } from './src/config/config.ts';
 import { createLedger } from './src/app/ledger.ts';
-import { exportDossier } from './src/export/export-dossier.ts';
+import { exportDossier, exportRenderer } from './src/export/export-dossier.ts';
 const config = loadConfig({ DATABASE_URL: process.env.URL, GONGWEN_DATA_DIR: process.env.DATA });
 const pool = createPool(process.env.URL);
 const ledger = await createLedger(config, { url: process.env.URL, pool, embedded: false, close: async () => {} });
 const t = Date.now();
-const r = await exportDossier({ store: ledger.store, pool, key: ledger.key }, { fonds: '0001', year: Number(process.env.YEAR), profile: 'default', outFile: process.env.OUT });
+const r = await exportDossier({ store: ledger.store, pool, key: ledger.key, render: exportRenderer(ledger.renderer, config) }, { fonds: '0001', year: Number(process.env.YEAR), profile: 'default', outFile: process.env.OUT });
 const exportSeconds = (Date.now() - t) / 1000;
 await ledger.close(); await pool.end();
 console.log(JSON.stringify({ exportSeconds, items: r.items, files: r.files, packageBytes: r.packageBytes, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));

@@ -3,6 +3,7 @@ import type { ArchivalCodeTemplate, RetentionCode } from '../../archive-formats/
 import type { IncomingFiled } from '../../schemas/events/delivery.ts';
 import type { UnitRegistered, UnitRenamed } from '../../schemas/events/directory.ts';
 import type { DocumentFiled, DocumentSent, DocumentSignedOff } from '../../schemas/events/document.ts';
+import type { DocumentRendered } from '../../schemas/events/rendering.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { localDate } from './dates.ts';
 
@@ -34,6 +35,8 @@ export interface DocumentRow {
   title: string | null;
   docNumber: string | null;
   issuerName: string | null;
+  /** Pages of the document's latest recorded rendering (版式文件), or null when none is recorded. */
+  renderedPages: number | null;
 }
 
 export type Side = 'sent' | 'incoming';
@@ -77,7 +80,7 @@ export const fondsKeyOf = (fondsCode: string | null, unitId: string): string => 
 export const groupKeyOf = (i: Pick<PendingItem, 'fondsKey' | 'year' | 'retention' | 'groupOrg'>): string =>
   JSON.stringify([i.fondsKey, i.year, i.retention, i.groupOrg]);
 
-export const CATALOGUE_EVENTS = ['UnitRegistered', 'UnitRenamed', 'DocumentSignedOff', 'DocumentSent', 'DocumentFiled', 'IncomingFiled'] as const;
+export const CATALOGUE_EVENTS = ['UnitRegistered', 'UnitRenamed', 'DocumentSignedOff', 'DocumentSent', 'DocumentFiled', 'IncomingFiled', 'DocumentRendered'] as const;
 
 /** The rows a batch needs loaded before it can be folded. */
 export function touchedKeys(events: readonly RecordedEvent[]): { unitIds: string[]; documentIds: string[] } {
@@ -96,6 +99,8 @@ export interface ResolvedBatch {
   units: Set<string>;
   documents: Set<string>;
   pending: PendingItem[];
+  /** Documents whose rendering was recorded in the batch: their filed rows take its page count. */
+  rendered: Map<string, number>;
 }
 
 /*
@@ -117,7 +122,7 @@ export function resolveBatch(
   documents: Map<string, DocumentRow>,
   config: CatalogueConfig,
 ): ResolvedBatch {
-  const out: ResolvedBatch = { units: new Set(), documents: new Set(), pending: [] };
+  const out: ResolvedBatch = { units: new Set(), documents: new Set(), pending: [], rendered: new Map() };
   const unit = (unitId: string, why: string): UnitRow => {
     const u = units.get(unitId);
     if (!u) throw new Error(`catalogue: ${why} names unit ${unitId}, which was never registered`);
@@ -126,7 +131,7 @@ export function resolveBatch(
   const document = (documentId: string, issuerUnitId: string): DocumentRow => {
     let d = documents.get(documentId);
     if (!d) {
-      d = { documentId, issuerUnitId, signedOffAt: null, title: null, docNumber: null, issuerName: null };
+      d = { documentId, issuerUnitId, signedOffAt: null, title: null, docNumber: null, issuerName: null, renderedPages: null };
       documents.set(documentId, d);
     }
     out.documents.add(documentId);
@@ -187,7 +192,9 @@ export function resolveBatch(
           title: d.title,
           documentDate: date.yyyymmdd,
           classification: d.classification,
-          pages: d.pages ?? null,
+          // 页数 is the archived file's: the recorded rendering's when there is one (its page count
+          // is measured, the filer's is typed in), else what the filing said.
+          pages: documents.get(d.documentId)?.renderedPages ?? d.pages ?? null,
           remarks: d.remarks ?? null,
           recalled: d.recalled,
           filedBy: d.filedBy,
@@ -222,12 +229,20 @@ export function resolveBatch(
           documentDate: date.yyyymmdd,
           // Only 非密 documents ever enter the ledger (RecordedClassification), incoming ones included.
           classification: '非密',
-          pages: null,
+          pages: doc.renderedPages,
           remarks: d.remarks ?? null,
           recalled: false,
           filedBy: d.filedBy,
           filedAt: d.filedAt,
         });
+        break;
+      }
+      case 'DocumentRendered': {
+        // Rendered at sealing, so usually before any filing; a rendering recorded later (a new
+        // renderer, or the recorder catching up) updates the rows already filed.
+        const d = e.data as Data<typeof DocumentRendered>;
+        document(d.documentId, d.issuerUnitId).renderedPages = d.pageCount;
+        out.rendered.set(d.documentId, d.pageCount);
         break;
       }
     }

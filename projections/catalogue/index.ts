@@ -9,7 +9,8 @@ import { loadCounters, loadDocuments, loadUnits, writeBatch } from './store.ts';
  * each recipient its incoming copy into its own fonds.
  */
 
-const BASE_VERSION = 1;
+// 2: 页数 from the recorded rendering (DocumentRendered).
+const BASE_VERSION = 2;
 const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 export interface CatalogueOptions {
@@ -58,6 +59,7 @@ export function createCatalogueProjection(opts: CatalogueOptions = {}): Projecti
         [...resolved.documents].map((id) => documents.get(id)!),
         items,
         counters,
+        resolved.rendered,
       );
     },
   };

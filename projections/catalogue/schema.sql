@@ -17,7 +17,9 @@ CREATE TABLE catalogue_documents (
   signed_off_at  timestamptz,
   title          text,
   doc_number     text,
-  issuer_name    text
+  issuer_name    text,
+  -- 页数 of the recorded rendering (DocumentRendered, the latest): the archived file's own pages.
+  rendered_pages int
 );
 
 -- The last 件号 given in each group; the next item of the group takes last_item + 1.

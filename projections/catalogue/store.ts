@@ -21,15 +21,16 @@ export async function loadDocuments(tx: pg.ClientBase, documentIds: readonly str
     title: string | null;
     doc_number: string | null;
     issuer_name: string | null;
+    rendered_pages: number | null;
   }>(
-    `SELECT document_id, issuer_unit_id, signed_off_at, title, doc_number, issuer_name
+    `SELECT document_id, issuer_unit_id, signed_off_at, title, doc_number, issuer_name, rendered_pages
        FROM catalogue_documents WHERE document_id = ANY($1::text[])`,
     [documentIds],
   );
   return new Map(
     rows.map((r) => [
       r.document_id,
-      { documentId: r.document_id, issuerUnitId: r.issuer_unit_id, signedOffAt: r.signed_off_at?.toISOString() ?? null, title: r.title, docNumber: r.doc_number, issuerName: r.issuer_name },
+      { documentId: r.document_id, issuerUnitId: r.issuer_unit_id, signedOffAt: r.signed_off_at?.toISOString() ?? null, title: r.title, docNumber: r.doc_number, issuerName: r.issuer_name, renderedPages: r.rendered_pages },
     ]),
   );
 }
@@ -69,6 +70,7 @@ const documentUpsert = upsertStatement(
     { name: 'title', type: 'text' },
     { name: 'doc_number', type: 'text' },
     { name: 'issuer_name', type: 'text' },
+    { name: 'rendered_pages', type: 'int' },
   ],
   ['document_id'],
 );
@@ -122,6 +124,7 @@ export async function writeBatch(
   documents: readonly DocumentRow[],
   items: readonly ItemRow[],
   counters: ReadonlyMap<string, number>,
+  rendered: ReadonlyMap<string, number> = new Map(),
 ): Promise<void> {
   await upsertRows(
     tx,
@@ -138,6 +141,7 @@ export async function writeBatch(
       title: d.title,
       doc_number: d.docNumber,
       issuer_name: d.issuerName,
+      rendered_pages: d.renderedPages,
     })),
   );
   if (items.length > 0) {
@@ -150,6 +154,13 @@ export async function writeBatch(
         const [fonds_key, year, retention, group_org] = JSON.parse(key) as [string, number, string, string];
         return { fonds_key, year, retention, group_org, last_item: counters.get(key) };
       }),
+    );
+  }
+  if (rendered.size > 0) {
+    await tx.query(
+      `UPDATE catalogue_items i SET pages = r.pages FROM jsonb_to_recordset($1::jsonb) AS r(document_id text, pages int)
+        WHERE i.document_id = r.document_id AND i.pages IS DISTINCT FROM r.pages`,
+      [JSON.stringify([...rendered].map(([document_id, pages]) => ({ document_id, pages })))],
     );
   }
 }

@@ -9,7 +9,9 @@ import { loadUnit } from '../app/commands/deps.ts';
 import { checkPackage, summarise, type CheckReport } from '../export/check/check-package.ts';
 import { UnreadablePackageError } from '../export/check/package-source.ts';
 import type { DossierExportView } from '../export/export-jobs.ts';
+import type { GraphQLResolveInfo } from 'graphql';
 import { apiError, guarded } from './errors.ts';
+import { absentIfNull } from './query-resolvers.ts';
 import { requireCatalogue, requireExportReader, requirePackageChecker } from './read-access.ts';
 import { readFile } from 'node:fs/promises';
 
@@ -33,7 +35,8 @@ const reportNode = (r: CheckReport) => ({
   files: r.counts.files,
   bytes: r.counts.bytes,
   aspects: Object.entries(r.aspects).map(([aspect, a]) => ({ aspect, ...a })),
-  findings: ({ first }: { first?: number }) => r.findings.slice(0, Math.max(0, Math.min(first ?? 100, 1000))),
+  // A field with an argument: graphql-js calls it with (args, context, info); `first` defaults in the SDL.
+  findings: (args: { first: number }, _ctx: unknown, info: GraphQLResolveInfo) => r.findings.slice(0, Math.max(0, Math.min(absentIfNull(args, info).first, 1000))),
   signers: r.signers,
   summary: summarise(r),
 });
@@ -47,10 +50,11 @@ async function fondsOf(ledger: Ledger, p: User): Promise<string> {
 export function archiveResolvers(ledger: Ledger, log: FastifyBaseLogger) {
   const read =
     <A>(work: (p: User, args: A, ctx: Ctx) => Promise<unknown>) =>
-    (_root: unknown, args: A, ctx: Ctx) =>
+    (_root: unknown, args: A, ctx: Ctx, info: GraphQLResolveInfo) =>
       guarded(log, async () => {
         if (!ctx.auth.ok) throw apiError('UNAUTHENTICATED', ctx.auth.reason);
-        return work(ctx.auth.principal, args, ctx);
+        // An argument written null means the same as leaving it out (its SDL default, if any).
+        return work(ctx.auth.principal, absentIfNull(args, info), ctx);
       });
   const readableExport = async (p: User, exportId: string) => {
     const e = await ledger.exports.get(exportId);
@@ -67,13 +71,13 @@ export function archiveResolvers(ledger: Ledger, log: FastifyBaseLogger) {
         requireExportReader(p, e, await fondsOf(ledger, p));
         return exportNode(e);
       }),
-      dossierExports: read(async (p, a: { fonds: string; year: number; first?: number }) => {
+      dossierExports: read(async (p, a: { fonds: string; year: number; first: number }) => {
         const own = await fondsOf(ledger, p);
         requireCatalogue(p, own.startsWith('unit:') ? null : own, a.fonds);
-        return (await ledger.exports.list(a.fonds, a.year, Math.max(1, Math.min(a.first ?? 20, 200)))).map(exportNode);
+        return (await ledger.exports.list(a.fonds, a.year, Math.max(1, Math.min(a.first, 200)))).map(exportNode);
       }),
       checkDossierPackage: read(async (p, a: { exportId?: string; packageBase64?: string }) => {
-        if ((a.exportId === undefined || a.exportId === null) === (a.packageBase64 === undefined || a.packageBase64 === null)) {
+        if ((a.exportId === undefined) === (a.packageBase64 === undefined)) {
           throw apiError('VALIDATION_FAILED', '请给出导出任务（exportId）或上传的移交包（packageBase64），二者选一 (give exportId or packageBase64)');
         }
         if (a.exportId) {

@@ -19,6 +19,7 @@ import { JobQueue } from '../jobs/job-queue.ts';
 import { loadSupervision, registerSupervisionJobs, type Supervision } from '../supervision/supervision.ts';
 import { SignInRecorder } from '../supervision/sign-ins.ts';
 import { LogNotifier, reminderReactor, WebhookNotifier } from '../supervision/reminders.ts';
+import { exportRenderer } from '../export/export-dossier.ts';
 import { DossierExports } from '../export/export-jobs.ts';
 
 /** The composed ledger: one of each part, wired once, for the server, the CLI and the tests. */
@@ -74,7 +75,7 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
   const notifier = config.GONGWEN_NOTIFY_WEBHOOK_URL ? new WebhookNotifier(config.GONGWEN_NOTIFY_WEBHOOK_URL) : new LogNotifier();
   const reactors = [new ReactorRunner(db.pool, store, deliveryDispatcher(deps)), new ReactorRunner(db.pool, store, reminderReactor(db.pool, store, jobs, supervision, now))];
   const projections = new ProjectionRunner(db.pool, store, allProjections);
-  const exports = new DossierExports({ store, pool: db.pool, key, commands, jobs, config });
+  const exports = new DossierExports({ store, pool: db.pool, key, commands, jobs, config, render: exportRenderer(renderer, config) });
   await projections.prepare();
   // A scan reviews what the read model shows; it first lets the supervision read model catch up.
   registerSupervisionJobs(jobs, deps, notifier, () => projections.catchUp(['directory', 'supervision']));

@@ -10,7 +10,7 @@ import { Refusal } from '../domain/refusal.ts';
 import { streams } from '../domain/streams.ts';
 import { checkPackage, summarise } from '../export/check/check-package.ts';
 import { UnreadablePackageError } from '../export/check/package-source.ts';
-import { exportDossier } from '../export/export-dossier.ts';
+import { exportDossier, exportRenderer } from '../export/export-dossier.ts';
 import { packageFileName } from '../export/package-name.ts';
 
 /**
@@ -95,7 +95,7 @@ export async function exportCli(config: Config, opts: { year?: string; fonds?: s
       let started = false;
       try {
         const result = await exportDossier(
-          { store: ledger.store, pool: ledger.db.pool, key: ledger.key, xsdPath: config.GONGWEN_EEP_XSD },
+          { store: ledger.store, pool: ledger.db.pool, key: ledger.key, xsdPath: config.GONGWEN_EEP_XSD, render: exportRenderer(ledger.renderer, config) },
           {
             fonds: f,
             year,

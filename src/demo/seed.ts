@@ -94,6 +94,11 @@ export async function seedDemo(
   const credentialsPath = credentialsFile(opts.dataDir);
   await writeCredentialsFile(credentialsPath, credentials);
   progress(`  ${city.people.length} 个登录令牌已签发 (tokens issued)`);
+  // 版式文件: what `gongwen serve` does in the background, done here so that a year closed and
+  // exported right after the demo carries each document's PDF/A and takes its 页数 from it.
+  await ledger.renderings.catchUp();
+  const { rows: renderings } = await ledger.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM events WHERE type = 'DocumentRendered'");
+  progress(`  ${renderings[0]!.n} 件版式文件已生成 (renderings recorded)`);
   await ledger.settle();
   // 电子监察: what the supervision jobs of `gongwen serve` would have recorded had it run all along —
   // the deadlines, the warnings (each with the moment it fell due), their escalations and clearings,

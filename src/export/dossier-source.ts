@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { z } from 'zod';
 import type { DossierClosed, FrozenItem } from '../../schemas/events/dossier.ts';
 import type { DocumentSealed } from '../../schemas/events/document.ts';
+import type { DocumentRendered } from '../../schemas/events/rendering.ts';
 import type { SealIssued } from '../../schemas/events/seal.ts';
 import { fold } from '../domain/decider.ts';
 import { documentDecider, sealedContent, type DocumentEvent, type DocumentRecord } from '../domain/document/index.ts';
@@ -9,6 +10,8 @@ import type { SealedContent } from '../domain/document/sealed-content.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { streams } from '../domain/streams.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import { loadRenderInput, type RenderInput } from '../render/index.ts';
+import { storedRendering } from '../render/rendering-contents.ts';
 import type { SealRecord } from '../seal/seal-record.ts';
 import type { SealHistoryEntry } from '../seal/verify-sealed-document.ts';
 
@@ -77,9 +80,16 @@ export interface ItemRecord {
   /** The document's events (its stream and every delivery), in ledger order, up to the close. */
   events: RecordedEvent[];
   attachments: { name: string; mediaType: string; sm3: string; bytes: Uint8Array }[];
+  /** The fixed-layout rendering of record (版式文件) of the last sealing, when one was recorded before the close. */
+  rendering: { recorded: Rendered; pdf: Buffer } | null;
   recipients: { main: string[]; cc: string[] };
   people: Map<string, Person>;
 }
+
+export type Rendered = z.infer<typeof DocumentRendered.data>;
+
+/** Renders a sealed document afresh (src/render is deterministic): the same input, fonts and renderer give the same bytes. */
+export type RenderAgain = (input: RenderInput) => Promise<{ pdf: Buffer; sm3: string }>;
 
 /** Reads item after item, with caches for what many items share (seals, people, units). */
 export class DossierReader {
@@ -89,6 +99,7 @@ export class DossierReader {
   constructor(
     private readonly store: EventStore,
     private readonly pool: pg.Pool,
+    private readonly renderAgain: RenderAgain,
   ) {}
 
   /** The items in package order: batch by batch, each in its frozen order. */
@@ -123,6 +134,7 @@ export class DossierReader {
       });
     }
     const attachments = await this.attachmentBytes(document.content.attachments);
+    const rendering = sealedEvent ? await this.rendering(item.documentId, sealedEvent, bound) : null;
 
     const people = new Map<string, Person>();
     for (const e of events) {
@@ -143,12 +155,37 @@ export class DossierReader {
       sealHistory,
       events,
       attachments,
+      rendering,
       recipients: {
         main: recipients.filter((r) => r.kind === 'main').map((r) => r.unitId),
         cc: recipients.filter((r) => r.kind === 'cc').map((r) => r.unitId),
       },
       people,
     };
+  }
+
+  /**
+   * The rendering recorded for the sealing (the latest one before the close), as the very file the
+   * ledger recorded: its stored bytes, or failing those a fresh rendering, which must have the
+   * recorded SM3. A rendering that cannot be reproduced refuses the export rather than hand the
+   * archive a file the ledger never recorded.
+   */
+  private async rendering(documentId: string, sealed: RecordedEvent, bound: (e: RecordedEvent) => boolean): Promise<ItemRecord['rendering']> {
+    const recorded = (await this.store.readStream(streams.rendering(documentId))).events
+      .filter((e) => bound(e) && e.type === 'DocumentRendered' && (e.data as Rendered).sealedEventId === sealed.eventId)
+      .map((e) => e.data as Rendered);
+    const latest = recorded.at(-1);
+    if (!latest) return null;
+    const stored = await storedRendering(this.pool, latest.sm3);
+    if (stored) return { recorded: latest, pdf: stored };
+    const again = await this.renderAgain(await loadRenderInput(this.store, documentId, { upToRevision: sealed.revision }));
+    if (again.sm3 === latest.sm3) return { recorded: latest, pdf: again.pdf };
+    throw new Refusal(
+      'INVALID_STATE',
+      `公文「${documentId}」的版式文件未在内容库中，重新生成的文件（SM3 ${again.sm3}）与账本记录的（SM3 ${latest.sm3}，${latest.rendererVersion}）不一致，` +
+        `不能把账本未记录的文件移交：请用记录时的渲染器和字体配置（GONGWEN_FONT_*）导出 (rendering does not match the recorded DocumentRendered)`,
+      { documentId, recordedSm3: latest.sm3, renderedSm3: again.sm3, rendererVersion: latest.rendererVersion, fontsDigest: latest.fontsDigest },
+    );
   }
 
   private async sealEvents(sealId: string): Promise<RecordedEvent[]> {

@@ -10,7 +10,9 @@ import { writeTransferPackage, type PackageSummary } from '../../archive-formats
 import type { EventStore } from '../eventstore/port.ts';
 import type { LedgerKey } from '../integrity/ledger-key.ts';
 import { sm3 } from '../integrity/sm3.ts';
-import { DossierReader, loadFrozenDossier } from './dossier-source.ts';
+import type { Config } from '../config/config.ts';
+import { fontMapFrom, type RenderWorker } from '../render/index.ts';
+import { DossierReader, loadFrozenDossier, type RenderAgain } from './dossier-source.ts';
 
 export interface ExportRequest {
   fonds: string;
@@ -38,6 +40,14 @@ export interface ExportDeps {
   key: Pick<LedgerKey, 'keyId' | 'publicKeyHex' | 'privateKeyHex'>;
   /** GONGWEN_EEP_XSD */
   xsdPath?: string | undefined;
+  /** Re-renders a document whose recorded rendering's bytes are not stored (see exportRenderer). */
+  render: RenderAgain;
+}
+
+/** The ledger's renderer with the configured fonts and time zone: what the rendering recorder used. */
+export function exportRenderer(renderer: Pick<RenderWorker, 'render'>, config: Pick<Config, 'GONGWEN_TIMEZONE'> & Parameters<typeof fontMapFrom>[0]): RenderAgain {
+  const fonts = fontMapFrom(config);
+  return (input) => renderer.render(input, { fonts, settings: { timeZone: config.GONGWEN_TIMEZONE } });
 }
 
 /** Digests the zip as it streams to disk, so the package is never held in memory to be hashed. */
@@ -77,7 +87,7 @@ export async function exportDossier(deps: ExportDeps, req: ExportRequest): Promi
   try {
     const summary = await writeTransferPackage(digesting, {
       dossier,
-      reader: new DossierReader(deps.store, deps.pool),
+      reader: new DossierReader(deps.store, deps.pool, deps.render),
       profile,
       signer: deps.key,
       xsdPath: deps.xsdPath,

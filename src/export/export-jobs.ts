@@ -8,6 +8,7 @@ import type { Config } from '../config/config.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { LedgerKey } from '../integrity/ledger-key.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import type { RenderAgain } from './dossier-source.ts';
 import { exportDossier } from './export-dossier.ts';
 
 export const DOSSIER_EXPORT_JOB = 'dossier-export';
@@ -92,6 +93,8 @@ export class DossierExports extends EventEmitter<{ progress: [DossierExportView]
       commands: CommandService;
       jobs: JobQueue;
       config: Pick<Config, 'GONGWEN_DATA_DIR' | 'GONGWEN_EXPORT_DIR' | 'GONGWEN_EEP_XSD'>;
+      /** Re-renders a recorded rendering whose bytes are not stored (exportRenderer). */
+      render: RenderAgain;
     },
   ) {
     super();
@@ -158,7 +161,7 @@ export class DossierExports extends EventEmitter<{ progress: [DossierExportView]
     let lastReport = 0;
     try {
       const result = await exportDossier(
-        { store: this.deps.store, pool: this.deps.pool, key: this.deps.key, xsdPath: this.deps.config.GONGWEN_EEP_XSD },
+        { store: this.deps.store, pool: this.deps.pool, key: this.deps.key, xsdPath: this.deps.config.GONGWEN_EEP_XSD, render: this.deps.render },
         {
           fonds: row.fonds,
           year: row.year,

@@ -17,15 +17,24 @@ export interface ItemFile {
 
 /**
  * The files of one item, in the order the EEP lists them. The one place that decides what an item
- * consists of: when the fixed-layout rendering (DocumentRendered, src/render/) lands, it is one
- * more line here and every format (EEP, package folder, manifests, register) follows.
+ * consists of; every format (EEP, package folder, manifests, register) follows it.
+ *
+ * GB/T 18894-2016 archives an official document in a fixed layout: the recorded rendering (PDF/A,
+ * DocumentRendered) is the 主文档 and the 正文 text rides along as a 附属文档, still searchable.
+ * A document with no rendering recorded before the close (sealed before the ledger rendered)
+ * keeps its 正文 text as the 主文档.
  */
 export function itemFiles(r: ItemRecord): ItemFile[] {
-  return [bodyFile(r), ...attachmentFiles(r), ...sealFiles(r)];
+  return [...renderingFiles(r), bodyFile(r, !r.rendering), ...attachmentFiles(r), ...sealFiles(r)];
 }
 
-function bodyFile(r: ItemRecord): ItemFile {
-  return { main: true, title: '正文', fileName: '正文.txt', extension: 'txt', mediaType: 'text/plain; charset=UTF-8', bytes: Buffer.from(r.document.content.body, 'utf8') };
+function renderingFiles(r: ItemRecord): ItemFile[] {
+  if (!r.rendering) return [];
+  return [{ main: true, title: `版式文件（${r.rendering.recorded.format}）`, fileName: '版式文件.pdf', extension: 'pdf', mediaType: 'application/pdf', bytes: r.rendering.pdf }];
+}
+
+function bodyFile(r: ItemRecord, main: boolean): ItemFile {
+  return { main, title: '正文', fileName: '正文.txt', extension: 'txt', mediaType: 'text/plain; charset=UTF-8', bytes: Buffer.from(r.document.content.body, 'utf8') };
 }
 
 function attachmentFiles(r: ItemRecord): ItemFile[] {

@@ -1,6 +1,6 @@
 import { createHmac, getHashes } from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
-import { isValidSm2PrivateKey, normaliseSm2Signature, SM2_DEFAULT_USER_ID, SM2_N, sm2PublicKeyOf } from './sm2.ts';
+import { isValidSm2PrivateKey, normaliseSm2Signature, SM2_N, sm2MessageDigest, sm2PublicKeyOf } from './sm2.ts';
 import { sm3 } from './sm3.ts';
 
 /**
@@ -17,7 +17,8 @@ export function sm2SignDeterministic(privateKeyHex: string, message: Uint8Array 
   const publicKey = (publicKeyHex ?? sm2PublicKeyOf(d)).toLowerCase();
   const bytes = typeof message === 'string' ? Buffer.from(message, 'utf8') : Buffer.from(message);
   // e = SM3(Z_A ‖ M), as the signature itself computes it: k is bound to exactly what is signed.
-  const e = Buffer.from(sm2.getHash(new Uint8Array(bytes), publicKey, SM2_DEFAULT_USER_ID), 'hex');
+  const digest = sm2MessageDigest(bytes, publicKey);
+  const e = Buffer.from(digest);
   const pool: { k: bigint; x1: bigint }[] = [];
   for (let counter = 0; pool.length < 4; counter++) {
     const mac = hmacSm3(Buffer.from(d, 'hex'), Buffer.concat([Buffer.from('gongwen/sm2-k/v1'), e, Buffer.from([counter])]));
@@ -27,7 +28,7 @@ export function sm2SignDeterministic(privateKeyHex: string, message: Uint8Array 
   }
   // The library takes its nonces from the pool (last first) and draws another only in the
   // astronomically unlikely case that r = 0, r + k = n or s = 0.
-  const raw = sm2.doSignature(new Uint8Array(bytes), d, { hash: true, der: false, publicKey, userId: SM2_DEFAULT_USER_ID, pointPool: pool });
+  const raw = sm2.doSignature(digest, d, { hash: false, der: false, pointPool: pool });
   const der = normaliseSm2Signature(raw);
   if (!der) throw new Error('SM2 signing produced an unreadable signature');
   return der;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
+import { sm3 } from './sm3.ts';
 
 /**
  * SM2 signatures (GM/T 0003.2 = GB/T 32918.2) for the whole ledger: checkpoints, seal records and
@@ -77,6 +78,18 @@ export function isValidSm2PublicKey(publicKeyHex: string): boolean {
 }
 
 /** The bytes signed: strings as UTF-8, bytes as they are (a view, never a copy of a large body). */
+/**
+ * e = SM3(Z_A ‖ M) (GM/T 0003.2 §6.1), the number an SM3withSM2 signature is made over, with
+ * Node's native SM3: the library's own hashes a message through hex strings, which on a
+ * multi-megabyte EEP took most of an export's time. Signing or verifying `e` with hash off is the
+ * same signature as the library's hash on.
+ */
+export function sm2MessageDigest(message: Uint8Array | string, publicKeyHex: string): Uint8Array {
+  const z = sm2.getZ(publicKeyHex.toLowerCase(), SM2_DEFAULT_USER_ID);
+  const digest = sm3(z, messageBytes(message));
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+}
+
 function messageBytes(message: Uint8Array | string): Uint8Array {
   // The library's own UTF-8 encoder is not Node's; encoding here keeps one definition of the bytes.
   const bytes = typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
@@ -178,12 +191,7 @@ export function sm2Sign(privateKeyHex: string, message: Uint8Array | string, pub
   }
   const d = privateKeyHex.toLowerCase();
   // The nonce k comes from the library's CSPRNG, which on Node is globalThis.crypto (Node's own).
-  const raw = sm2.doSignature(messageBytes(message), d, {
-    hash: true,
-    der: false,
-    publicKey: (publicKeyHex ?? sm2PublicKeyOf(d)).toLowerCase(),
-    userId: SM2_DEFAULT_USER_ID,
-  });
+  const raw = sm2.doSignature(sm2MessageDigest(message, publicKeyHex ?? sm2PublicKeyOf(d)), d, { hash: false, der: false });
   return encodeDer(BigInt(`0x${raw.slice(0, 64)}`), BigInt(`0x${raw.slice(64)}`));
 }
 
@@ -211,11 +219,7 @@ function publicPoint(publicKeyHex: string): string | ReturnType<typeof sm2.preco
 
 function verifyRs(publicKeyHex: string, message: Uint8Array | string, r: bigint, s: bigint): boolean {
   try {
-    return sm2.doVerifySignature(messageBytes(message), hex64(r) + hex64(s), publicPoint(publicKeyHex.toLowerCase()), {
-      hash: true,
-      der: false,
-      userId: SM2_DEFAULT_USER_ID,
-    });
+    return sm2.doVerifySignature(sm2MessageDigest(message, publicKeyHex), hex64(r) + hex64(s), publicPoint(publicKeyHex.toLowerCase()), { hash: false, der: false });
   } catch {
     // A point off the curve is a failed signature, not a crash of the verifier.
     return false;

@@ -91,6 +91,11 @@ test('closeDossier, requestDossierExport, progress by subscription, download by 
   const check = await api.gql('archivist', '{ checkDossierPackage(exportId: "exp-1") { passed items findings { code item } summary } }');
   assert.equal(check.errors, undefined, JSON.stringify(check.errors));
   assert.equal(check.data!.checkDossierPackage.passed, true, check.data!.checkDossierPackage.summary);
+  // An argument written null is the same as one left out (absentIfNull), on every archive read.
+  const nulls = await api.gql('archivist', '{ checkDossierPackage(exportId: "exp-1", packageBase64: null) { passed findings(first: null) { code } } dossierExports(fonds: "0001", year: 2025, first: null) { exportId } }');
+  assert.equal(nulls.errors, undefined, JSON.stringify(nulls.errors));
+  assert.equal(nulls.data!.checkDossierPackage.passed, true);
+  assert.deepEqual(nulls.data!.dossierExports.map((e: any) => e.exportId), ['exp-1']);
   const broken = Buffer.from(zip);
   broken[200] = broken[200]! ^ 0xff;
   const upload = await api.gql('archivist', 'query ($p: String) { checkDossierPackage(packageBase64: $p) { passed findings { code item } } }', { p: broken.toString('base64') });

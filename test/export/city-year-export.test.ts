@@ -4,18 +4,18 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import type { z } from 'zod';
 import { fondsOfYear } from '../../projections/catalogue/dossier-items.ts';
 import { RETENTION_WORDS } from '../../archive-formats/dat48-eep/build.ts';
-import type { DossierClosed } from '../../schemas/events/dossier.ts';
 import { fold } from '../../src/domain/decider.ts';
 import { documentDecider, type DocumentEvent } from '../../src/domain/document/index.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { checkPackage } from '../../src/export/check/check-package.ts';
-import { exportDossier } from '../../src/export/export-dossier.ts';
+import { exportDossier, exportRenderer } from '../../src/export/export-dossier.ts';
+import { loadFrozenDossier } from '../../src/export/dossier-source.ts';
 import { createCityClock, generateCityYear } from '../support/city-year.ts';
 import { cmdId, createTestLedger, SYSTEM } from '../support/ledger.ts';
 import { readPackage } from '../support/package-files.ts';
+import { sm3Hex } from '../../src/integrity/sm3.ts';
 
 /**
  * A generated year of the city (hundreds of filings at both ends, attachments with real bytes):
@@ -35,10 +35,15 @@ test('a generated year exports, re-parses equal to the ledger, and passes the se
   const xsd = await readFile(XSD);
   const fonds = await fondsOfYear(ledger.db.pool, 2025);
   let items = 0;
+  let rendered = 0;
   for (const f of fonds) {
-    const outcome = await ledger.commands.execute(SYSTEM, 'CloseDossier', { commandId: cmdId(), fonds: f, year: 2025 });
-    const closed = outcome.events[0]!.data as z.infer<typeof DossierClosed.data>;
-    const result = await exportDossier({ store: ledger.store, pool: ledger.db.pool, key: ledger.key }, { fonds: f, year: 2025, profile: 'default', outFile: join(work, `${f.replace(':', '_')}.zip`) });
+    // The generated year closed one fonds itself (its archivist re-arranged an item first); the rest close here.
+    if (!(await ledger.store.readStream(streams.dossier(f, 2025))).events.some((e) => e.type === 'DossierClosed')) {
+      await ledger.commands.execute(SYSTEM, 'CloseDossier', { commandId: cmdId(), fonds: f, year: 2025 });
+    }
+    const frozen = await loadFrozenDossier(ledger.store, f, 2025);
+    const closed = { fondsCode: frozen.fondsCode, fondsName: frozen.fondsName, items: frozen.batches.flatMap((b) => b.items) };
+    const result = await exportDossier({ store: ledger.store, pool: ledger.db.pool, key: ledger.key, render: exportRenderer(ledger.renderer, ledger.config) }, { fonds: f, year: 2025, profile: 'default', outFile: join(work, `${f.replace(':', '_')}.zip`) });
     assert.equal(result.items, closed.items.length);
     const files = await readPackage(result.file);
     for (const item of closed.items) {
@@ -85,10 +90,22 @@ test('a generated year exports, re-parses equal to the ledger, and passes the se
       assert.equal(files.get(eepPath.replace(/[^/]+$/, '正文.txt'))!.toString('utf8'), doc.content.body);
       const attachments = doc.content.attachments.map((a, i) => files.get(eepPath.replace(/[^/]+$/, `附件${i + 1}.${a.name.split('.').pop()}`))?.length);
       assert.deepEqual(attachments, doc.content.attachments.map((a) => a.size), `${item.archivalCode}: attachments`);
+      // The year's recorded renderings: the PDF in the package is the recorded file, its pages the 页数.
+      const recorded = (await ledger.store.readStream(streams.rendering(item.documentId))).events.at(-1)?.data as { sm3: string; pageCount: number } | undefined;
+      const pdf = files.get(eepPath.replace(/[^/]+$/, '版式文件.pdf'));
+      assert.equal(pdf && sm3Hex(pdf), recorded?.sm3, `${item.archivalCode}: rendering`);
+      if (recorded) {
+        assert.equal(item.pages, recorded.pageCount);
+        rendered++;
+      }
     }
     const report = await checkPackage(result.file, { trustedKeys: [ledger.key.publicKeyHex], xsd });
     assert.deepEqual(report.findings, [], `${f}: ${report.findings.slice(0, 3).map((x) => x.message).join('; ')}`);
     items += closed.items.length;
   }
   assert.ok(items >= 200, `only ${items} filed items in the year`);
+  assert.ok(rendered >= 1, 'no item of the year carried its rendering');
+  // The generated year's own closing: an item re-arranged, its exports written and refused.
+  const types = (await ledger.db.pool.query<{ type: string }>("SELECT DISTINCT type FROM events WHERE stream_id LIKE 'dossier-%'")).rows.map((r) => r.type).sort();
+  assert.deepEqual(types, ['DossierClosed', 'DossierExportFailed', 'DossierExportRequested', 'DossierExported', 'DossierItemArranged']);
 });

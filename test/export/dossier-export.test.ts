@@ -9,9 +9,13 @@ import { validateXML } from 'xmllint-wasm';
 import { createCatalogueProjection } from '../../projections/catalogue/index.ts';
 import { verifyEepSignature } from '../../archive-formats/dat48-eep/verify.ts';
 import { checkPackage } from '../../src/export/check/check-package.ts';
-import { exportDossier } from '../../src/export/export-dossier.ts';
+import { exportDossier, exportRenderer } from '../../src/export/export-dossier.ts';
 import { ProjectionRunner } from '../../src/projections/projection-runner.ts';
 import { Refusal } from '../../src/domain/refusal.ts';
+import { streams } from '../../src/domain/streams.ts';
+import { sm3Hex } from '../../src/integrity/sm3.ts';
+import { storeRendering } from '../../src/render/rendering-contents.ts';
+import { PDFDocument } from 'pdf-lib';
 import { FixtureClock, HOSTILE_TITLE, seedDossierCity } from '../support/dossier-fixture.ts';
 import { cmdId, createTestLedger, refusal, SYSTEM } from '../support/ledger.ts';
 import { readPackage, writeFolder } from '../support/package-files.ts';
@@ -35,9 +39,13 @@ describe('yearly dossier export of fonds 0001', async () => {
   const pdf = Buffer.from('%PDF-1.4\n% test attachment\n');
   await f.fileOne('doc-1', { attachments: [{ name: '../../etc/passwd.pdf', mediaType: 'application/pdf', content: pdf }, { name: '..\\..\\boot.ini', mediaType: 'application/pdf', content: Buffer.from('%PDF-1.4 b') }] });
   await f.fileOne('doc-2', { title: HOSTILE_TITLE, retention: 'Y', pages: 3, eduFiles: true });
-  await f.fileOne('doc-3', { title: `关于${'长'.repeat(480)}的通知`, attachments: [{ name: '/abs/path/表.xlsx', mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', content: Buffer.from('PK\u0003\u0004 sheet') }] });
+  await f.fileOne('doc-3', { title: `关于${'长'.repeat(480)}的通知`, pages: 9, attachments: [{ name: '/abs/path/表.xlsx', mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', content: Buffer.from('PK\u0003\u0004 sheet') }] });
+  // doc-3's rendering, recorded as the recorder does on its sealing (`gongwen serve` runs it; settle does not).
+  const sealed3 = (await ledger.store.readStream(streams.document('doc-3'))).events.find((e) => e.type === 'DocumentSealed')!;
+  await ledger.renderings.reactor.handle(sealed3);
+  const rendered3 = (await ledger.store.readStream(streams.rendering('doc-3'))).events[0]!.data as { sm3: string; pageCount: number };
   await ledger.settle();
-  const deps = { store: ledger.store, pool: ledger.db.pool, key: ledger.key, xsdPath: XSD.pathname };
+  const deps = { store: ledger.store, pool: ledger.db.pool, key: ledger.key, xsdPath: XSD.pathname, render: exportRenderer(ledger.renderer, ledger.config) };
   const exportTo = (name: string, profile = 'default') => exportDossier(deps, { fonds: '0001', year: 2025, profile, outFile: join(work, name) });
 
   const notClosed = await refusal(exportTo('open.zip'));
@@ -82,6 +90,66 @@ describe('yearly dossier export of fonds 0001', async () => {
     assert.equal(docs[1]['题名'], '../../etc/passwd.pdf', 'the original name is kept as the title, escaped');
     assert.deepEqual(files.get(path1.replace(/[^/]+$/, '附件1.pdf')), pdf);
     for (const p of files.keys()) assert.ok(!p.includes('..') && !p.startsWith('/') && !p.includes('\\'), p);
+  });
+
+  test('the recorded rendering is the 主文档, the very file the ledger recorded; its page count is the 页数', async () => {
+    const items = (closed.events[0]!.data as { items: { documentId: string; archivalCode: string; pages: number | null }[] }).items;
+    const doc3 = items.find((i) => i.documentId === 'doc-3')!;
+    assert.equal(doc3.pages, rendered3.pageCount, 'frozen 页数 is the rendering\'s, not the 9 the filing typed in');
+    const [path3, b3] = eeps.find(([p]) => p.includes(doc3.archivalCode))!;
+    const entity = parser.parse(b3)['电子文件封装包']['被签名对象']['封装内容']['文件实体块']['文件实体'];
+    assert.equal(entity['形式特征']['页数'], String(rendered3.pageCount));
+    const docs = entity['文件数据']['文档'];
+    assert.deepEqual(docs.map((d: any) => [d['文档主从声明'], d['文档数据']['编码']['电子属性']['计算机文件名']]), [
+      ['主文档', '版式文件.pdf'],
+      ['附属文档', '正文.txt'],
+      ['附属文档', '附件1.xlsx'],
+      ['附属文档', '印章记录.json'],
+    ]);
+    const pdf = files.get(path3.replace(/[^/]+$/, '版式文件.pdf'))!;
+    assert.equal(sm3Hex(pdf), rendered3.sm3);
+    assert.match(pdf.subarray(0, 8).toString('latin1'), /^%PDF-1\.\d/);
+    // doc-1 has no rendering recorded: its 正文 stays the 主文档.
+    const doc1 = eeps.find(([p]) => p.includes(items.find((i) => i.documentId === 'doc-1')!.archivalCode))![1];
+    const first1 = parser.parse(doc1)['电子文件封装包']['被签名对象']['封装内容']['文件实体块']['文件实体']['文件数据']['文档'][0];
+    assert.equal(first1['文档主从声明'], '主文档');
+    assert.equal(first1['文档数据']['编码']['电子属性']['计算机文件名'], '正文.txt');
+  });
+
+  test('without its stored bytes the rendering is made again and must match the record, else the export is refused', async () => {
+    await ledger.db.pool.query('DELETE FROM rendering_contents WHERE sm3 = $1', [rendered3.sm3]);
+    try {
+      const again = await exportTo('rerendered.zip');
+      assert.deepEqual(await readFile(again.file), await readFile(first.file), 'a deterministic re-render gives the same package');
+      const other = exportDossier({ ...deps, render: async (input) => ({ pdf: Buffer.from(`%PDF-1.7 ${input.title}`), sm3: 'f'.repeat(64) }) }, { fonds: '0001', year: 2025, profile: 'default', outFile: join(work, 'mismatch.zip') });
+      const r = await refusal(other);
+      assert.equal(r.code, 'INVALID_STATE');
+      assert.match(r.message, /版式文件.*不一致/);
+      assert.equal(existsSync(join(work, 'mismatch.zip')), false, 'nothing written');
+    } finally {
+      await storeRendering(ledger.db.pool, { pdf: files.get([...files.keys()].find((p) => p.endsWith('/版式文件.pdf'))!)!, sm3: rendered3.sm3 });
+    }
+  });
+
+  test('the self-check opens the 主文档: a PDF that is not PDF/A, does not parse, or has other pages than its 页数 fails', async () => {
+    const [eepPath3, eep3] = eeps.find(([p]) => files.has(p.replace(/[^/]+$/, '版式文件.pdf')))!;
+    const item = /([^/]+)\.eep$/.exec(eepPath3)![1]!;
+    const withPdf = async (name: string, pdf: Buffer) => {
+      const real = files.get(eepPath3.replace(/[^/]+$/, '版式文件.pdf'))!;
+      const m = new Map([...files].map(([k, v]) => [k, Buffer.from(v)]));
+      m.set(eepPath3, Buffer.from(eep3.toString('utf8').replace(real.toString('base64'), pdf.toString('base64'))));
+      return checkPackage(await writeFolder(join(work, name), m), { xsd });
+    };
+    const plain = await PDFDocument.create();
+    plain.addPage();
+    const notA = await withPdf('not-pdfa', Buffer.from(await plain.save()));
+    assert.ok(notA.findings.some((x) => x.code === 'FORMAT_NOT_ALLOWED' && x.item === item && /PDF\/A/.test(x.message)), JSON.stringify(notA.findings));
+    const broken = await withPdf('broken-pdf', Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'));
+    assert.ok(broken.findings.some((x) => x.code === 'UNREADABLE' && x.item === item), JSON.stringify(broken.findings));
+    const longer = await PDFDocument.load(files.get(eepPath3.replace(/[^/]+$/, '版式文件.pdf'))!, { updateMetadata: false });
+    longer.addPage();
+    const pages = await withPdf('more-pages', Buffer.from(await longer.save({ useObjectStreams: false })));
+    assert.ok(pages.findings.some((x) => x.code === 'FILE_PROPERTY_MISMATCH' && x.item === item && /页数/.test(x.message)), JSON.stringify(pages.findings));
   });
 
   test('the signature verifies from the file alone, and one changed byte of 被签名对象 makes it fail', () => {

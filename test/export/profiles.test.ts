@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { loadProfile, parseProfile, profileNames, ProfileError } from '../../archive-formats/profiles/index.ts';
 import { checkPackage } from '../../src/export/check/check-package.ts';
-import { exportDossier } from '../../src/export/export-dossier.ts';
+import { exportDossier, exportRenderer } from '../../src/export/export-dossier.ts';
 import { text, XmlContentError } from '../../src/export/xml.ts';
 import { FixtureClock, seedDossierCity } from '../support/dossier-fixture.ts';
 import { cmdId, createTestLedger } from '../support/ledger.ts';
@@ -40,7 +40,7 @@ test('the county bureau profile: DA/T 13-2022 codes from the fonds configuration
   await ledger.settle();
   const closed = await ledger.commands.execute(f.archivist, 'CloseDossier', { commandId: cmdId(), fonds: '0001', year: 2025 });
   assert.equal((closed.events[0]!.data as { items: { archivalCode: string }[] }).items[0]!.archivalCode, '0001-WS·2025·D30-0001');
-  const deps = { store: ledger.store, pool: ledger.db.pool, key: ledger.key };
+  const deps = { store: ledger.store, pool: ledger.db.pool, key: ledger.key, render: exportRenderer(ledger.renderer, ledger.config) };
   const r = await exportDossier(deps, { fonds: '0001', year: 2025, profile: 'county-bureau', outFile: join(work, 'county.zip') });
   const files = await readPackage(r.file);
   const paths = [...files.keys()];

@@ -65,6 +65,13 @@ describe('gongwen demo on a fresh database (small city)', async () => {
   const events = await allEvents(ledger.store);
   const { city } = plan;
 
+  test('every sealing has its rendering recorded, so a year closed right after the demo exports its PDF/A', () => {
+    const sealings = events.filter((e) => e.type === 'DocumentSealed').map((e) => e.eventId).sort();
+    const rendered = events.filter((e) => e.type === 'DocumentRendered').map((e) => (e.data as { sealedEventId: string }).sealedEventId).sort();
+    assert.ok(sealings.length > 0);
+    assert.deepEqual(rendered, sealings);
+  });
+
   test('every planned unit and user is registered and active, with the planned roles', async () => {
     assert.ok(city.units.length >= 20, 'units');
     assert.equal(result.units, city.units.length);

@@ -159,6 +159,7 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
   };
 
   const storedBytes: Buffer[] = [];
+  const preimages: Buffer[] = [];
   /** Writes the bytes of the attachments just made into the content store (attachmentBytes only). */
   const storeAttachments = async () => {
     for (const bytes of storedBytes.splice(0)) {
@@ -293,7 +294,12 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
 
   const attachmentsFor = (r: Random, documentId: string) =>
     r.sample(T.attachmentNames, Number(r.weighted({ '0': 3, '1': 4, '2': 2, '3': 1 }))).map((name, i) => {
-      if (!opts.attachmentBytes) return { name, mediaType: T.mediaTypeOf(name), size: r.int(20, 900) * 1024, sm3: sm3Hex(`${documentId}/${i}/${name}`) };
+      if (!opts.attachmentBytes) {
+        // Only the metadata matters here; the digest's preimage is kept so the year's closed dossier
+        // can still be exported (the archive step stores it as the attachment's bytes).
+        preimages.push(Buffer.from(`${documentId}/${i}/${name}`));
+        return { name, mediaType: T.mediaTypeOf(name), size: r.int(20, 900) * 1024, sm3: sm3Hex(`${documentId}/${i}/${name}`) };
+      }
       const bytes = Buffer.alloc(r.int(1, 8) * 1024, `${documentId}/${i}/${name}\n`);
       storedBytes.push(bytes);
       return { name, mediaType: T.mediaTypeOf(name), size: bytes.length, sm3: sm3Hex(bytes) };
@@ -834,6 +840,42 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
     const sealed = (await ledger.store.readStream(s.stream_id)).events.find((e) => e.revision === s.revision)!;
     await ledger.renderings.reactor.handle(sealed);
   }
+
+  // 档案, early in the next year: the archivist of the fonds with the most filed items gives one
+  // item a title of their own and moves it to the front, then closes the year's dossier (its 档号
+  // frozen); an export under the default profile is written (DossierExported) and one under the
+  // county bureau's profile fails, as it must: that profile wants DA/T 13-2022 codes, and the
+  // dossier was closed under DA/T 22-2015 (DossierExportFailed).
+  await ledger.settle(); // closing reads the filed items from the catalogue
+  storedBytes.push(...preimages.splice(0));
+  await storeAttachments();
+  await clock.run(new Lane(`${idPrefix}-archive`), chinaTime(`${YEAR + 1}-01-12`, 9.5), async () => {
+    const { rows: candidates } = await ledger.db.pool.query<{ fonds_key: string; unit_id: string }>(
+      `SELECT fonds_key, unit_id FROM catalogue_items WHERE year = $1 AND side = 'sent' AND NOT recalled
+        GROUP BY fonds_key, unit_id ORDER BY count(*) DESC, fonds_key, unit_id`,
+      [YEAR],
+    );
+    const chosen = candidates.find((c) => city.holders(c.unit_id, 'ARCHIVIST').length > 0);
+    if (!chosen) throw new Error('city year: no unit with filed items has an archivist');
+    const r = rng.fork('archive');
+    const archivist = as(one(chosen.unit_id, 'ARCHIVIST', r));
+    const key = { fonds: chosen.fonds_key, year: YEAR };
+    const { rows: last } = await ledger.db.pool.query<{ document_id: string; unit_id: string; title: string }>(
+      `SELECT document_id, unit_id, title FROM catalogue_items WHERE fonds_key = $1 AND year = $2 ORDER BY filed_at DESC, document_id LIMIT 1`,
+      [chosen.fonds_key, YEAR],
+    );
+    const item = last[0]!;
+    await exec(archivist, 'ArrangeDossierItem', { ...key, documentId: item.document_id, unitId: item.unit_id, archivistTitle: `${item.title.slice(0, 60)}（整理）`, position: 1, remarks: '整理时调整排列' });
+    tick(600);
+    await exec(archivist, 'CloseDossier', key);
+    for (const profile of ['default', 'county-bureau']) {
+      tick(60);
+      summary.commands++;
+      count(summary.commandsByType, 'RequestDossierExport');
+      const requested = await ledger.exports.request(archivist, { commandId: nextCommandId(), ...key, profile, exportId: `${idPrefix}-export-${profile}` });
+      await ledger.exports.run(requested.exportId);
+    }
+  });
   const { rows } = await ledger.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
   return {
     seed,
@@ -886,12 +928,6 @@ export const typesNeverGenerated: ReadonlySet<string> = new Set([
   'DeliveryReinstated',
   'UnitDeactivated',
   'DocNumberPrefixAdded',
-  // 档案: a generated year closes no dossier (test/export/city-year-export.test.ts closes and exports one).
-  'DossierItemArranged',
-  'DossierClosed',
-  'DossierExportRequested',
-  'DossierExported',
-  'DossierExportFailed',
 ]);
 
 /** What a generated year failed to cover: paths not taken and event types not produced. */

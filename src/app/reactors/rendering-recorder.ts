@@ -6,6 +6,7 @@ import { renderingDecider } from '../../domain/rendering/index.ts';
 import { streams } from '../../domain/streams.ts';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import { sm3Hex } from '../../integrity/sm3.ts';
+import { storeRendering } from '../../render/rendering-contents.ts';
 import { fontMapFrom, loadRenderInput, type RenderWorker } from '../../render/index.ts';
 import { SYSTEM_ACTOR } from '../authorization.ts';
 import { retryPolicy, type CommandDeps } from '../commands/deps.ts';
@@ -17,7 +18,8 @@ import type { Reactor } from './reactor-runner.ts';
  * rendering's SM3 digest, page count and size on `rendering-<documentId>`, so the archive's 页数
  * and the exported file are the ledger's, and any later re-render can be compared with them. The
  * sealing commands are untouched: this reacts to their event. The commandId is derived from the
- * sealing event, the renderer version and the fonts, so a replay records nothing twice.
+ * sealing event, the renderer version and the fonts, so a replay records nothing twice. The PDF's
+ * bytes are kept in `rendering_contents` under that digest.
  */
 export function renderingRecorder(deps: CommandDeps, config: Config, renderer: RenderWorker): Reactor {
   const fonts = fontMapFrom(config);
@@ -28,6 +30,8 @@ export function renderingRecorder(deps: CommandDeps, config: Config, renderer: R
       const sealed = event.data as z.infer<typeof DocumentSealed.data>;
       const input = await loadRenderInput(deps.store, sealed.documentId, { upToRevision: event.revision });
       const r = await renderer.render(input, { fonts, settings: { timeZone: config.GONGWEN_TIMEZONE } });
+      // The bytes first, then the record: an export takes the recorded file from here (src/export).
+      await storeRendering(deps.pool, r);
       const data = RecordRendering.input.parse({
         documentId: sealed.documentId,
         issuerUnitId: sealed.issuerUnitId,

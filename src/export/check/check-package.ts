@@ -4,6 +4,7 @@ import { validateXML } from 'xmllint-wasm';
 import { archivalCodeTemplate, type ArchivalCodeTemplate } from '../../../archive-formats/archival-code/index.ts';
 import { ALLOWED_FORMATS, looksExecutable } from '../../../archive-formats/dat48-eep/formats.ts';
 import { verifyEepSignature } from '../../../archive-formats/dat48-eep/verify.ts';
+import { checkPdf } from './pdf-check.ts';
 import { sm3Hex } from '../../integrity/sm3.ts';
 import { verifySealedDocument, type SealEvidence } from '../../seal/verify-sealed-document.ts';
 import { SEAL_EVIDENCE_FORMAT } from '../item-files.ts';
@@ -60,6 +61,10 @@ interface EepSummary {
   organisation: string;
   itemNo: number;
   files: { fileName: string; size: number; sm3: string }[];
+  /** The 主文档 PDFs the EEP carries, for checkPdfs (then dropped, so memory stays per item). */
+  pdfs: { fileName: string; bytes: Buffer }[];
+  /** 形式特征/页数, when given. */
+  pages: number | null;
 }
 
 interface FileSummary {
@@ -135,7 +140,10 @@ export async function checkPackage(location: string, opts: CheckOptions = {}): P
     }
     if (ext === 'eep') {
       const summary = checkEep(p, bytes, opts, add, signers);
-      if (summary) eeps.push(summary);
+      if (summary) {
+        await checkPdfs(summary, add);
+        eeps.push(summary);
+      }
       eepBytes.push({ path: p, bytes });
       if (eepBytes.reduce((n, e) => n + e.bytes.length, 0) > 16 * 1024 * 1024) await validateBatch(eepBytes.splice(0), opts.xsd ?? packagedXsd, add);
       continue;
@@ -241,8 +249,10 @@ function checkEep(path: string, bytes: Buffer, opts: CheckOptions, add: Add, sig
   const folder = path.slice(0, path.lastIndexOf('/') + 1);
   const decoded: EepSummary['files'] = [];
   const bytesBySm3 = new Map<string, Uint8Array>();
+  const pdfs: EepSummary['pdfs'] = [];
   let sealEvidence: SealEvidence | null = null;
   for (const doc of asArray(entity['文件数据']?.['文档'])) {
+    const main = str(doc?.['文档主从声明']) === '主文档';
     for (const data of asArray(doc?.['文档数据'])) {
       for (const enc of asArray(data?.['编码'])) {
         const props = enc?.['电子属性'] ?? {};
@@ -257,6 +267,7 @@ function checkEep(path: string, bytes: Buffer, opts: CheckOptions, add: Add, sig
         const digest = sm3Hex(raw);
         bytesBySm3.set(digest, raw);
         decoded.push({ fileName, size: raw.length, sm3: digest });
+        if (key === 'pdf' && main) pdfs.push({ fileName, bytes: raw });
         if (key === 'json' && fileName === '印章记录.json') {
           try {
             const parsed = JSON.parse(raw.toString('utf8')) as SealEvidence & { format?: string };
@@ -273,7 +284,24 @@ function checkEep(path: string, bytes: Buffer, opts: CheckOptions, add: Add, sig
     const seal = verifySealedDocument({ ...sealEvidence, attachmentBytes: bytesBySm3 }, trusted);
     for (const problem of seal.problems) add('authenticity', `SEAL_${problem.code}`, code, `${code}：电子印章验证未通过：${problem.message}`);
   }
-  return { path, folder, code: str(codeEl), year, retention, fonds: str(codeEl?.['全宗号']), organisation: str(codeEl?.['机构或问题']), itemNo, files: decoded };
+  return { path, folder, code: str(codeEl), year, retention, fonds: str(codeEl?.['全宗号']), organisation: str(codeEl?.['机构或问题']), itemNo, files: decoded, pdfs, pages: /^\d+$/.test(str(entity['形式特征']?.['页数'])) ? Number(str(entity['形式特征']?.['页数'])) : null };
+}
+
+/**
+ * The fixed-layout 主文档 (GB/T 18894-2016): a PDF that opens (checkPdf), declares PDF/A and has
+ * the pages its 页数 says (file properties = metadata, DA/T 70-2018 真实性). Attachments are the
+ * users' own files: their format is checked by extension, their content is not opened.
+ */
+async function checkPdfs(eep: EepSummary, add: Add): Promise<void> {
+  for (const f of eep.pdfs.splice(0)) {
+    const pdf = await checkPdf(f.bytes);
+    if (!pdf.ok) {
+      add('usability', pdf.code, eep.code, `${eep.code}：主文档「${f.fileName}」${pdf.reason} (PDF ${pdf.code === 'ENCRYPTED' ? 'encrypted' : 'unreadable'})`);
+      continue;
+    }
+    if (pdf.pdfaPart === null) add('usability', 'FORMAT_NOT_ALLOWED', eep.code, `${eep.code}：主文档「${f.fileName}」不是 PDF/A（XMP 元数据中没有 pdfaid:part），版式文件须为 PDF/A 或 OFD (main PDF is not PDF/A)`);
+    if (eep.pages !== null && eep.pages !== pdf.pages) add('authenticity', 'FILE_PROPERTY_MISMATCH', eep.code, `${eep.code}：元数据记载页数 ${eep.pages}，主文档「${f.fileName}」实有 ${pdf.pages} 页 (page count differs)`);
+  }
 }
 
 async function validateBatch(batch: { path: string; bytes: Buffer }[], xsd: Buffer | null, add: Add): Promise<void> {
