@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   BACKWARDS,
   END,
@@ -10,7 +9,6 @@ import {
   type AppendExpectedRevision,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { Actor } from '../../../schemas/common.ts';
 import { EventSchemaError, formatIssues, type EventRegistry } from '../../../schemas/registry.ts';
 import { eventHash, eventMac, GENESIS_HASH } from '../../integrity/event-hash.ts';
 import {
@@ -21,14 +19,15 @@ import {
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
+  type FeedBacklog,
   type FeedPage,
   type FeedPosition,
   type NewEvent,
   type RecordedEvent,
   type StreamRead,
 } from '../port.ts';
-import { checkExpectedRevision, isoTimestamp, NEW_STREAM, nextBase } from '../postgres/postgres-event-store.ts';
-import { StreamTipCache, type StreamTip } from '../postgres/stream-tip-cache.ts';
+import { chainEvents, NEW_STREAM, nextBase, prepareAppend, type ChainedEvent } from '../event-envelope.ts';
+import { StreamTipCache, type StreamTip } from '../stream-tip-cache.ts';
 import { AllSubscription } from './all-subscription.ts';
 import {
   COMMAND_ABANDONED,
@@ -42,7 +41,7 @@ import {
   parentCommandId,
   type PlannedEvent,
 } from './event-metadata.ts';
-import { decodeEsdbPosition, encodeEsdbPosition, samePosition } from './feed-position.ts';
+import { decodeEsdbPosition, encodeEsdbPosition, samePosition, type EsdbPosition } from './feed-position.ts';
 
 export interface EventStoreDbStoreOptions {
   /** `esdb://host:2113?tls=false` …; or a client the caller owns (then close() leaves it open). */
@@ -60,19 +59,10 @@ export interface EventStoreDbStoreOptions {
   resubscribeDelayMs?: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Rounds of plan → append → (conflict) before giving up; each round re-reads the truth. */
 const MAX_ROUNDS = 12;
 /** Events read per round trip of readAll (the ledger's filter is applied on this side). */
 const ALL_CHUNK = 512;
-
-interface PreparedEvent {
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  occurredAt: string;
-}
 
 interface CommandState {
   /** Revision of the command stream's last record (null: no record). */
@@ -109,6 +99,8 @@ export class EventStoreDbEventStore implements EventStore {
   readonly #tips = new StreamTipCache();
   readonly #subscriptions = new Set<AllSubscription>();
   #closed = false;
+  /** The ledger's events in $all up to `position`, as last counted (see backlog). */
+  #feedCount: FeedBacklog & { position: EsdbPosition | null } = { position: null, events: 0, oldestRecordedAt: null };
 
   constructor(options: EventStoreDbStoreOptions) {
     if (options.client) this.#client = options.client;
@@ -128,24 +120,10 @@ export class EventStoreDbEventStore implements EventStore {
   // ---- append -------------------------------------------------------------------------------
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    if (typeof streamId !== 'string' || streamId.length === 0) throw new TypeError('append needs a stream id');
-    if (!this.isLedgerStream(streamId)) throw new TypeError(`stream ${streamId} is outside the ledger's categories (${this.#categories.join(', ')})`);
-    if (events.length === 0) throw new TypeError(`append to ${streamId} with no events: a command that changes nothing should not append`);
-    const expected = checkExpectedRevision(options.expectedRevision);
-    const parsedActor = Actor.safeParse(options.actor);
-    if (!parsedActor.success) throw new TypeError(`append to ${streamId}: invalid actor: ${formatIssues(parsedActor.error)}`);
-    const recordedAt = isoTimestamp(this.#clock(), 'recordedAt');
     // Validation before anything is written: a refused batch does not use up its commandId.
-    const prepared = events.map((e) => this.#prepare(e, recordedAt));
-    const commandHash = options.commandHash ?? null;
-    const envelope = {
-      recordedAt,
-      actor: parsedActor.data,
-      commandId: options.commandId,
-      commandHash,
-      correlationId: options.correlationId ?? options.commandId,
-      causationId: options.causationId ?? null,
-    };
+    const { expected, prepared, envelope } = prepareAppend(this.#registry, this.#clock(), streamId, events, options);
+    if (!this.isLedgerStream(streamId)) throw new TypeError(`stream ${streamId} is outside the ledger's categories (${this.#categories.join(', ')})`);
+    const { commandHash } = envelope;
 
     let command: CommandState = { revision: null, plan: null };
     let commandRead = false;
@@ -170,7 +148,7 @@ export class EventStoreDbEventStore implements EventStore {
         if (command.plan) continue;
         throw error;
       }
-      const plan: CommandPlanned = { streamId, commandHash, baseRevision: base.revision, events: this.#chain(streamId, base, prepared, envelope) };
+      const plan: CommandPlanned = { streamId, commandHash, baseRevision: base.revision, events: chainEvents(this.#macKey, base, prepared, envelope).map((e) => plannedEvent(e, commandHash)) };
       const parent = command.revision === null ? parentCommandId(options.commandId) : null;
       if (parent) {
         await this.#client.appendToStream(commandStepsStream(parent), jsonEvent({ type: COMMAND_STEP_NOTED, data: { stepCommandId: options.commandId } }), {
@@ -225,24 +203,7 @@ export class EventStoreDbEventStore implements EventStore {
       streamId: first.streamId,
       commandHash,
       baseRevision: base.revision,
-      events: events.map((e) => ({
-        eventId: e.eventId,
-        type: e.type,
-        data: e.data,
-        metadata: {
-          schemaVersion: e.schemaVersion,
-          occurredAt: e.occurredAt,
-          recordedAt: e.recordedAt,
-          actor: e.actor,
-          commandId: e.commandId,
-          commandHash,
-          correlationId: e.correlationId,
-          causationId: e.causationId,
-          prevHash: e.prevHash,
-          hash: e.hash,
-          mac: e.mac,
-        },
-      })),
+      events: events.map((e) => plannedEvent(e, commandHash)),
     };
     await this.#client.appendToStream(commandStream(first.commandId), jsonEvent({ type: COMMAND_PLANNED, data: plan }), { expectedRevision: 'no_stream' });
     const written = await this.#writePlan(plan);
@@ -348,61 +309,6 @@ export class EventStoreDbEventStore implements EventStore {
     return command.plan ? this.#planOutcome(command.plan) : null;
   }
 
-  #prepare(e: NewEvent, recordedAt: string): PreparedEvent {
-    const definition = this.#registry.definition(e.type);
-    const { schemaVersion, data } = this.#registry.parse(e.type, definition?.schemaVersion ?? 0, e.data);
-    let eventId: string;
-    if (e.eventId === undefined) eventId = randomUUID();
-    else {
-      eventId = String(e.eventId).toLowerCase();
-      if (!UUID.test(eventId)) throw new TypeError(`eventId ${JSON.stringify(e.eventId)} is not a UUID`);
-    }
-    const occurredAt = e.occurredAt === undefined ? recordedAt : isoTimestamp(e.occurredAt, 'occurredAt');
-    return { eventId, type: e.type, schemaVersion, data, occurredAt };
-  }
-
-  #chain(
-    streamId: string,
-    base: StreamTip,
-    prepared: PreparedEvent[],
-    envelope: { recordedAt: string; actor: Actor; commandId: string; commandHash: string | null; correlationId: string; causationId: string | null },
-  ): PlannedEvent[] {
-    let prevHash = base.lastHash;
-    let revision = base.revision;
-    return prepared.map((e) => {
-      revision += 1;
-      const hash = eventHash(prevHash, {
-        eventId: e.eventId,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        streamId,
-        revision,
-        occurredAt: e.occurredAt,
-        recordedAt: envelope.recordedAt,
-        actor: envelope.actor,
-        commandId: envelope.commandId,
-        correlationId: envelope.correlationId,
-        causationId: envelope.causationId,
-        data: e.data,
-      });
-      const metadata: LedgerEventMetadata = {
-        schemaVersion: e.schemaVersion,
-        occurredAt: e.occurredAt,
-        recordedAt: envelope.recordedAt,
-        actor: envelope.actor,
-        commandId: envelope.commandId,
-        commandHash: envelope.commandHash,
-        correlationId: envelope.correlationId,
-        causationId: envelope.causationId,
-        prevHash,
-        hash,
-        mac: eventMac(this.#macKey, hash),
-      };
-      prevHash = hash;
-      return { eventId: e.eventId, type: e.type, data: e.data, metadata };
-    });
-  }
-
   /** The tip to chain on: the cached one when it can satisfy the expectation, else the stream's last event. */
   async #tipFor(streamId: string, expected: ExpectedRevision): Promise<StreamTip | null> {
     // A new stream is the usual case of 'no_stream': no read first; a wrong guess costs a conflict.
@@ -487,6 +393,45 @@ export class EventStoreDbEventStore implements EventStore {
     return subscription;
   }
 
+  /**
+   * EventStoreDB keeps no count of $all: the ledger's events after `from` are counted by reading
+   * $all on from there (the events' envelopes are not decoded, only their stream names). The
+   * count of the whole feed is kept from call to call, so `ledger.status()` reads only what was
+   * appended since it last asked.
+   */
+  async backlog(from: FeedPosition | null): Promise<FeedBacklog> {
+    if (from !== null) {
+      const { events, oldestRecordedAt } = await this.#countAfter(decodeEsdbPosition(from));
+      return { events, oldestRecordedAt };
+    }
+    const known = this.#feedCount;
+    const more = await this.#countAfter(known.position);
+    const total = { position: more.last ?? known.position, events: known.events + more.events, oldestRecordedAt: known.oldestRecordedAt ?? more.oldestRecordedAt };
+    // Two callers may count side by side; the one that read further keeps its count.
+    if (total.events >= this.#feedCount.events) this.#feedCount = total;
+    return { events: total.events, oldestRecordedAt: total.oldestRecordedAt };
+  }
+
+  async #countAfter(start: EsdbPosition | null): Promise<FeedBacklog & { last: EsdbPosition | null }> {
+    let cursor = start;
+    let events = 0;
+    let oldestRecordedAt: string | null = null;
+    for (;;) {
+      let seen = 0;
+      for (const resolved of await drain(this.#client.readAll({ fromPosition: cursor ?? START, maxCount: ALL_CHUNK }))) {
+        seen++;
+        const raw = resolved.event;
+        if (!raw?.position || (cursor && samePosition(raw.position, cursor))) continue;
+        cursor = raw.position;
+        if (!this.isLedgerStream(raw.streamId)) continue;
+        events++;
+        if (oldestRecordedAt === null) oldestRecordedAt = LedgerEventMetadata.safeParse(raw.metadata).data?.recordedAt ?? null;
+      }
+      if (seen < ALL_CHUNK) break;
+    }
+    return { events, oldestRecordedAt, last: cursor };
+  }
+
   /** An acknowledged EventStoreDB append is already in $all: nothing to wait for. */
   async awaitVisible(): Promise<void> {}
 
@@ -546,6 +491,24 @@ export class EventStoreDbEventStore implements EventStore {
     if (eventMac(this.#macKey, m.hash) !== m.mac) throw new InvalidEventError(e.type, where, 'the MAC was not made with the ledger key (forged)');
     return recorded;
   }
+}
+
+/** An event as the plan carries it and EventStoreDB stores it: the ledger's envelope in the metadata. */
+function plannedEvent(e: ChainedEvent, commandHash: string | null): PlannedEvent {
+  const metadata: LedgerEventMetadata = {
+    schemaVersion: e.schemaVersion,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    actor: e.actor,
+    commandId: e.commandId,
+    commandHash,
+    correlationId: e.correlationId,
+    causationId: e.causationId,
+    prevHash: e.prevHash,
+    hash: e.hash,
+    mac: e.mac,
+  };
+  return { eventId: e.eventId, type: e.type, data: e.data, metadata };
 }
 
 /**
