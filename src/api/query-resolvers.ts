@@ -64,7 +64,7 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
   return {
     numberRegister: read(async (p, a: { unitId: string; prefix: string; year: number; first: number; after?: number | null }) => {
       requireNumberRegister(p, a.unitId);
-      return numberRegister(ledger.store, pool, a);
+      return numberRegister(ledger.store, a);
     }),
     inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; first: number; after?: string }) => {
       const unitId = unitScope(p, a.unitId);
