@@ -59,6 +59,18 @@ export interface EventStoreDbStoreOptions {
   resubscribeDelayMs?: number;
 }
 
+/** One event of `auditAll`: the event, or why it failed its checks, at its place in $all. */
+export interface AuditedEvent {
+  eventId: string;
+  streamId: string;
+  revision: number;
+  position: FeedPosition;
+  /** The commit position as a number (exact below 2^53), for ordering findings. */
+  globalPosition: number;
+  event: RecordedEvent | null;
+  invalid: InvalidEventError | null;
+}
+
 /** Rounds of plan → append → (conflict) before giving up; each round re-reads the truth. */
 const MAX_ROUNDS = 12;
 /** Events read per round trip of readAll (the ledger's filter is applied on this side). */
@@ -361,15 +373,39 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readAll(from: FeedPosition | null, limit: number): Promise<FeedPage> {
+    const events = await this.#scanAll(from, limit, (resolved) => this.#toRecorded(resolved));
+    return { events, position: events.at(-1)?.position ?? from };
+  }
+
+  /**
+   * The ledger's events after `from` as readAll reads them, except that an event failing its
+   * checks (schema, hash, MAC) comes as a finding in its place instead of ending the read, so
+   * `gongwen verify` can report every one and walk on.
+   */
+  async auditAll(from: FeedPosition | null, limit: number): Promise<{ items: AuditedEvent[]; position: FeedPosition | null }> {
+    const items = await this.#scanAll(from, limit, (resolved): AuditedEvent => {
+      const raw = resolved.event!;
+      const place = { eventId: raw.id, streamId: raw.streamId, revision: Number(raw.revision), position: encodeEsdbPosition(raw.position!), globalPosition: Number(raw.position!.commit) };
+      try {
+        return { ...place, event: this.#toRecorded(resolved), invalid: null };
+      } catch (error) {
+        if (error instanceof InvalidEventError) return { ...place, event: null, invalid: error };
+        throw error;
+      }
+    });
+    return { items, position: items.at(-1)?.position ?? from };
+  }
+
+  async #scanAll<T>(from: FeedPosition | null, limit: number, convert: (resolved: ResolvedEvent) => T): Promise<T[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`readAll limit must be a positive integer, got ${limit}`);
     const start = from === null ? null : decodeEsdbPosition(from);
-    const events: RecordedEvent[] = [];
+    const out: T[] = [];
     let cursor = start;
     for (;;) {
       // The server reads $all from a position inclusively: the event at the cursor is skipped.
       let seen = 0;
       let moved = false;
-      const chunk = Math.min(ALL_CHUNK, limit - events.length + 1);
+      const chunk = Math.min(ALL_CHUNK, limit - out.length + 1);
       for (const resolved of await drain(this.#client.readAll({ fromPosition: cursor ?? START, maxCount: chunk }))) {
         seen++;
         const raw = resolved.event;
@@ -378,12 +414,12 @@ export class EventStoreDbEventStore implements EventStore {
         cursor = raw.position;
         moved = true;
         if (!this.isLedgerStream(raw.streamId)) continue;
-        events.push(this.#toRecorded(resolved));
-        if (events.length >= limit) break;
+        out.push(convert(resolved));
+        if (out.length >= limit) break;
       }
-      if (events.length >= limit || seen < chunk || !moved) break;
+      if (out.length >= limit || seen < chunk || !moved) break;
     }
-    return { events, position: events.at(-1)?.position ?? from };
+    return out;
   }
 
   subscribeAll(from: FeedPosition | null, opts: { batchSize?: number } = {}): AllSubscription {
