@@ -14,6 +14,7 @@ import { readableDocument } from './read-access.ts';
  * Downloads over plain HTTP, for anyone who may read the document (read-access.ts decides):
  *
  *   GET /documents/:documentId/rendering.pdf        the 公文 as PDF/A (GB/T 9704 layout)
+ *       ?format=ofd                                  the same layout as OFD (GB/T 33190-2016)
  *   GET /documents/:documentId/attachments/:sm3     one attachment's stored bytes
  *
  * The file name is the document's title (the attachment's own name), sent as RFC 6266/5987
@@ -43,11 +44,26 @@ export async function registerDownloads(app: FastifyInstance, ledger: Ledger): P
     return doc;
   }
 
-  app.get<{ Params: { documentId: string } }>('/documents/:documentId/rendering.pdf', async (request, reply) =>
+  app.get<{ Params: { documentId: string }; Querystring: { format?: string } }>('/documents/:documentId/rendering.pdf', async (request, reply) =>
     answer(reply, request, async () => {
       const doc = await readable(request);
+      const format = request.query.format ?? 'pdf';
+      if (format !== 'pdf' && format !== 'ofd') {
+        throw new HttpError(400, 'VALIDATION_FAILED', `版式格式只能是 pdf 或 ofd (format must be pdf or ofd, got ${JSON.stringify(format).slice(0, 40)})`);
+      }
       const input = await loadRenderInput(store, doc.documentId);
-      const rendering = await ledger.renderer.render(input, { fonts, settings: { timeZone: ledger.config.GONGWEN_TIMEZONE } });
+      const options = { fonts, settings: { timeZone: ledger.config.GONGWEN_TIMEZONE } };
+      if (format === 'ofd') {
+        // Made on request from the same layout; the ledger records the PDF/A, so there is no record to compare.
+        const ofd = await ledger.renderer.renderOfd(input, options);
+        reply
+          .header('content-type', 'application/ofd')
+          .header('content-disposition', contentDisposition(`${input.title}.ofd`))
+          .header('x-content-sm3', ofd.sm3)
+          .header('x-page-count', String(ofd.pageCount));
+        return ofd.ofd;
+      }
+      const rendering = await ledger.renderer.render(input, options);
       const { state } = await loadState(store, renderingDecider, streams.rendering(doc.documentId));
       const recorded = currentRendering(state);
       reply

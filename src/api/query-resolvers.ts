@@ -83,7 +83,7 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
   return {
     numberRegister: read(async (p, a: { unitId: string; prefix: string; year: number; first: number; after?: number | null }) => {
       requireNumberRegister(p, a.unitId);
-      return numberRegister(ledger.store, pool, a);
+      return numberRegister(ledger.store, a);
     }),
     inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; sort?: inbox.InboxSort; first?: number; after?: string; last?: number; before?: string }, info) => {
       const unitId = unitScope(p, a.unitId);

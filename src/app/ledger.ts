@@ -118,13 +118,13 @@ export async function createLedger(config: Config, db: Database, opts: { now?: (
       await projections.catchUp();
     },
     async status() {
-      const { rows } = await db.pool.query<{ events: number; tree_size: number | null; created_at: Date | null }>(
-        `SELECT (SELECT count(*) FROM events)::bigint AS events,
-                c.tree_size, c.created_at
-           FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT tree_size, created_at FROM merkle_checkpoints ORDER BY tree_size DESC LIMIT 1) c ON true`,
-      );
-      const r = rows[0]!;
-      return { events: Number(r.events), treeSize: Number(r.tree_size ?? 0), checkpointAt: r.created_at?.toISOString() ?? null };
+      // The events are counted where they live (PostgreSQL or EventStoreDB); the log is always here.
+      const [backlog, { rows }] = await Promise.all([
+        store.backlog(null),
+        db.pool.query<{ tree_size: number; created_at: Date }>('SELECT tree_size, created_at FROM merkle_checkpoints ORDER BY tree_size DESC LIMIT 1'),
+      ]);
+      const r = rows[0];
+      return { events: backlog.events, treeSize: Number(r?.tree_size ?? 0), checkpointAt: r?.created_at.toISOString() ?? null };
     },
     async close() {
       if (sequencer) {

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { streams } from '../domain/streams.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { NumberingEvent } from '../../schemas/events/numbering.ts';
@@ -42,7 +41,6 @@ export const MAX_REGISTER_PAGE = 500;
 
 export async function numberRegister(
   store: EventStore,
-  pool: pg.Pool,
   query: { unitId: string; prefix: string; year: number; first: number; after?: number | null },
 ): Promise<NumberRegisterPage> {
   const { unitId, prefix, year } = query;
@@ -74,17 +72,14 @@ export async function numberRegister(
   }
   // Which of the held numbers their documents were sealed with (DocumentNumbered is final).
   const held = entries.filter((e) => e.status === 'RESERVED');
-  if (held.length > 0) {
-    const { rows } = await pool.query<{ stream_id: string; doc_number: string; recorded_at: Date }>(
-      `SELECT stream_id, data->>'docNumber' AS doc_number, recorded_at FROM events
-        WHERE stream_id = ANY($1::text[]) AND type = 'DocumentNumbered'`,
-      [held.map((e) => streams.document(e.documentId))],
-    );
-    const sealed = new Map(rows.map((r) => [`${r.stream_id}|${r.doc_number}`, r.recorded_at]));
-    for (const e of held) {
-      const at = sealed.get(`${streams.document(e.documentId)}|${e.docNumber}`);
-      if (at) Object.assign(e, { status: 'ISSUED', at: at.toISOString() });
-    }
-  }
+  // Read from each document's own stream through the port, so the register is the same whichever
+  // store holds the events (PostgreSQL or EventStoreDB); a page holds at most 500 of them.
+  await Promise.all(
+    held.map(async (entry) => {
+      const doc = await store.readStream(streams.document(entry.documentId));
+      const numbered = doc.events.find((e) => e.type === 'DocumentNumbered' && (e.data as { docNumber?: string }).docNumber === entry.docNumber);
+      if (numbered) Object.assign(entry, { status: 'ISSUED', at: numbered.recordedAt });
+    }),
+  );
   return { unitId, prefix, year, lastNumber, entries, hasNextPage: entries.length > 0 && entries.at(-1)!.number < lastNumber };
 }

@@ -144,11 +144,11 @@ const commands: Record<string, Command> = {
     run: async (config, args, v) => (await import('./verify-seal.ts')).exportDocument(config, args[0], str(v.out)),
   },
   render: {
-    synopsis: '<documentId> --out file.pdf',
-    summary: 'the sealed document as PDF/A (GB/T 9704 layout), compared with the rendering the ledger recorded; exit 1 if it differs',
-    options: { out: { type: 'string', short: 'o' } },
+    synopsis: '<documentId> [--format pdf|ofd] --out file',
+    summary: 'the sealed document as PDF/A (GB/T 9704 layout), compared with the rendering the ledger recorded (exit 1 if it differs); --format ofd: the same layout as OFD (GB/T 33190)',
+    options: { out: { type: 'string', short: 'o' }, format: { type: 'string' } },
     args: [1, 1],
-    run: async (config, args, v) => (await import('./render.ts')).renderCommand(config, args[0], str(v.out)),
+    run: async (config, args, v) => (await import('./render.ts')).renderCommand(config, args[0], str(v.out), str(v.format)),
   },
   'migrate-events': {
     synopsis: '--to eventstoredb',

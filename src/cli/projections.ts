@@ -43,8 +43,7 @@ export async function rebuild(config: Config, names: string[]): Promise<number> 
       console.error(`没有这些读模型 (unknown projections): ${unknown.join(', ')}; known: ${known.join(', ')}`);
       return 2;
     }
-    const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM events');
-    const total = Number(rows[0]!.n);
+    const total = (await ledger.store.backlog(null)).events;
     const chosen = names.length ? names : ledger.projections.projections.map((p) => p.name);
     // One replay of the feed for all of them: each read is decoded once and applied to every
     // projection side by side (each in its own transactions, with its own checkpoint).

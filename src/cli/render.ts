@@ -5,27 +5,38 @@ import { fold } from '../domain/decider.ts';
 import { currentRendering, renderingDecider } from '../domain/rendering/index.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { streams } from '../domain/streams.ts';
-import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
+import { createEventStore } from '../eventstore/create-event-store.ts';
+import type { EventStore } from '../eventstore/port.ts';
 import { loadLedgerKey } from '../integrity/ledger-key.ts';
-import { FontError, fontMapFrom, loadRenderInput, renderDocument } from '../render/index.ts';
+import { FontError, fontMapFrom, loadRenderInput, renderDocument, renderDocumentOfd } from '../render/index.ts';
 import { eventRegistry } from '../../schemas/events/index.ts';
 import type { RenderingEvent } from '../../schemas/events/rendering.ts';
 
 /**
  * `gongwen render <documentId> --out file.pdf`: the sealed document as PDF/A per GB/T 9704,
  * rendered here with this machine's fonts, and compared with the rendering the ledger recorded.
+ * `--format ofd`: the same layout as OFD (GB/T 33190), written without a comparison (not recorded).
  * Exit 0 written (and equal to the record, or none recorded yet), 1 refused or different, 2 usage.
  */
-export async function renderCommand(config: Config, documentId: string | undefined, out: string | undefined): Promise<number> {
-  if (!documentId || !out) {
-    console.error('用法 (usage): gongwen render <documentId> --out <file.pdf>');
+export async function renderCommand(config: Config, documentId: string | undefined, out: string | undefined, format = 'pdf'): Promise<number> {
+  if (!documentId || !out || (format !== 'pdf' && format !== 'ofd')) {
+    console.error('用法 (usage): gongwen render <documentId> [--format pdf|ofd] --out <file>');
     return 2;
   }
   const db = await openDatabase(config, { migrate: false });
+  let store: EventStore | undefined;
   try {
     const key = await loadLedgerKey(config);
-    const store = new PostgresEventStore({ pool: db.pool, registry: eventRegistry, macKey: key.macKey });
+    // Wherever the events live (EVENT_STORE): PostgreSQL or EventStoreDB.
+    store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey });
     const input = await loadRenderInput(store, documentId);
+    if (format === 'ofd') {
+      const ofd = await renderDocumentOfd(input, { fonts: fontMapFrom(config), settings: { timeZone: config.GONGWEN_TIMEZONE } });
+      await writeFile(out, ofd.ofd);
+      console.error(`已生成 OFD ${input.docNumber}「${input.title}」：${ofd.pageCount} 页，${ofd.byteLength} 字节，SM3 ${ofd.sm3} → ${out}`);
+      // The ledger records the PDF/A rendering; the OFD is drawn from the same layout, not recorded.
+      return 0;
+    }
     const r = await renderDocument(input, { fonts: fontMapFrom(config), settings: { timeZone: config.GONGWEN_TIMEZONE } });
     await writeFile(out, r.pdf);
     console.error(`已生成 ${input.docNumber}「${input.title}」：${r.pageCount} 页，${r.byteLength} 字节，SM3 ${r.sm3} → ${out}`);
@@ -53,6 +64,7 @@ export async function renderCommand(config: Config, documentId: string | undefin
     }
     throw error;
   } finally {
+    await store?.close();
     await db.close();
   }
 }

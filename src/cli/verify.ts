@@ -6,7 +6,8 @@ import { findLedgerKey, loadLedgerKey } from '../integrity/ledger-key.ts';
 import { MerkleLog } from '../integrity/merkle-log.ts';
 import { formatVerifyReport, verifyLedger } from '../integrity/verify-ledger.ts';
 import { eventRegistry } from '../../schemas/events/index.ts';
-import { createEventStore } from '../eventstore/create-event-store.ts';
+import { ledgerStreamCategories } from '../eventstore/create-event-store.ts';
+import { EventStoreDbEventStore } from '../eventstore/eventstoredb/eventstoredb-event-store.ts';
 import { formatEsdbVerifyReport, verifyEventStoreDbLedger } from '../integrity/verify-eventstoredb.ts';
 import { allProjections } from '../../projections/index.ts';
 import { PostgresEventStore } from '../eventstore/postgres/postgres-event-store.ts';
@@ -71,7 +72,7 @@ export async function verify(config: Config, opts: VerifyCliOptions): Promise<nu
         console.error('事件存于 EventStoreDB 时校验须持有 MAC 密钥 (verifying an EventStoreDB ledger needs the MAC key: --mac-key)');
         return 2;
       }
-      const store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey });
+      const store = new EventStoreDbEventStore({ url: config.EVENTSTORE_URL!, registry: eventRegistry, macKey, categories: ledgerStreamCategories() });
       try {
         const esdb = await verifyEventStoreDbLedger(store, db.pool, { publicKeyHex });
         console.log(opts.json ? JSON.stringify(esdb, null, 2) : formatEsdbVerifyReport(esdb));

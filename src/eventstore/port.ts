@@ -95,6 +95,13 @@ export interface FeedPage {
   position: FeedPosition | null;
 }
 
+/** The ledger's events in the feed after a position: how many, and since when they wait. */
+export interface FeedBacklog {
+  events: number;
+  /** recordedAt of the first of them (null: none). */
+  oldestRecordedAt: string | null;
+}
+
 export interface Subscription extends AsyncIterable<RecordedEvent> {
   /** The same events in pages (what arrived together, at most the batch size): consume one way only. */
   pages(): AsyncGenerator<RecordedEvent[], void, undefined>;
@@ -108,6 +115,12 @@ export interface EventStore {
   readAll(from: FeedPosition | null, limit: number): Promise<FeedPage>;
   /** Follows the feed after `from`, waking on new commits, until closed. */
   subscribeAll(from: FeedPosition | null, opts?: { batchSize?: number }): Subscription;
+  /**
+   * How many events the feed holds after `from` (null: all of them) and when the first of them was
+   * recorded: the ledger's size (`ledger.status()`) and a reader's lag (`gongwen projections`),
+   * asked of whichever store holds the events.
+   */
+  backlog(from: FeedPosition | null): Promise<FeedBacklog>;
   /**
    * Resolves once everything committed before the call is visible to readAll (the PostgreSQL feed
    * waits for older transactions; EventStoreDB shows an acknowledged append at once).

@@ -267,7 +267,7 @@ const KIND_TEXT: Record<MismatchKind, { zh: string; en: string }> = {
 
 const num = (n: number) => n.toLocaleString('en-US');
 
-function describeMismatch(m: Mismatch, indent: string): string[] {
+export function describeMismatch(m: Mismatch, indent: string): string[] {
   const t = KIND_TEXT[m.kind];
   const lines = [`${indent}问题 problem:        ${t.zh}`, `${indent}                    (${t.en})`];
   if (m.streamId !== null) lines.push(`${indent}流 stream:          ${m.streamId}`);
@@ -279,7 +279,7 @@ function describeMismatch(m: Mismatch, indent: string): string[] {
   return lines;
 }
 
-function oneLine(m: Mismatch): string {
+export function oneLine(m: Mismatch): string {
   const where = [
     m.streamId !== null ? `流 ${m.streamId}` : null,
     m.revision !== null ? `版本 ${m.revision}` : null,

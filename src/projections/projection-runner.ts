@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { EventStore, FeedPosition, RecordedEvent, Subscription } from '../eventstore/port.ts';
-import { decodeFeedPosition } from '../eventstore/postgres/feed-position.ts';
 import { compareFeedPositions } from '../eventstore/feed-order.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Projection } from './projection.ts';
@@ -617,19 +616,14 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
         [p.name],
       );
       const row = rows[0];
-      const point = decodeFeedPosition(row?.position ?? null);
-      const { rows: behind } = await this.pool.query<{ n: number; oldest: Date | null }>(
-        `SELECT count(*)::bigint AS n, min(recorded_at) AS oldest FROM events
-          WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
-        [point.transactionId, point.globalPosition],
-      );
+      const behind = await this.store.backlog(row?.position ?? null);
       out.push({
         name: p.name,
         version: row?.version ?? p.version,
         position: row?.position ?? null,
         eventsApplied: Number(row?.events_applied ?? 0),
-        eventsBehind: Number(behind[0]!.n),
-        msBehind: behind[0]!.oldest ? Math.max(0, Date.now() - behind[0]!.oldest.getTime()) : 0,
+        eventsBehind: behind.events,
+        msBehind: behind.oldestRecordedAt ? Math.max(0, Date.now() - Date.parse(behind.oldestRecordedAt)) : 0,
         updatedAt: (row?.updated_at ?? new Date(0)).toISOString(),
       });
     }

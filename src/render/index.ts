@@ -1,6 +1,7 @@
 import { sm3Hex } from '../integrity/sm3.ts';
 import { DEFAULT_FONT_MAP, loadFontSet, type FontMap, type FontSet } from './fonts.ts';
 import { LAYOUT_VERSION, layoutDocument } from './layout.ts';
+import { writeOfd } from './ofd.ts';
 import { writePdf } from './pdf.ts';
 import type { LayoutSettings, RenderInput } from './render-input.ts';
 import type { Substitution } from './text.ts';
@@ -38,9 +39,7 @@ export interface Rendering {
  * files and the settings (the same three give the same bytes).
  */
 export async function renderDocument(input: RenderInput, options: RenderOptions = {}): Promise<Rendering> {
-  const fonts = loadFontSet(options.fonts ?? DEFAULT_FONT_MAP);
-  const settings: LayoutSettings = { timeZone: 'Asia/Shanghai', ...options.settings };
-  const layout = layoutDocument(input, fonts, settings);
+  const { fonts, layout } = laidOut(input, options);
   const pdf = await writePdf(layout, fonts, {
     title: input.title,
     author: input.issuerName,
@@ -54,6 +53,46 @@ export async function renderDocument(input: RenderInput, options: RenderOptions 
     pageCount: layout.pages.length,
     sm3: sm3Hex(pdf),
     byteLength: pdf.length,
+    rendererVersion: RENDERER_VERSION,
+    fontsDigest: fontsDigest(fonts),
+    substitutions: layout.substitutions,
+  };
+}
+
+/** The one layout both formats draw (layout.ts): the same marks in the same places. */
+function laidOut(input: RenderInput, options: RenderOptions) {
+  const fonts = loadFontSet(options.fonts ?? DEFAULT_FONT_MAP);
+  const settings: LayoutSettings = { timeZone: 'Asia/Shanghai', ...options.settings };
+  return { fonts, layout: layoutDocument(input, fonts, settings) };
+}
+
+export interface OfdRendering extends Omit<Rendering, 'format' | 'pdf'> {
+  format: 'OFD';
+  /** The OFD package (GB/T 33190-2016), a zip. */
+  ofd: Buffer;
+}
+
+/**
+ * The 公文 as OFD (GB/T 33190-2016), drawn from the same layout as the PDF: same pages, same
+ * marks in the same places. Deterministic like the PDF. Not recorded in the ledger: the recorded
+ * rendering (its SM3 and 页数) is the PDF/A; the OFD is made on request.
+ */
+export async function renderDocumentOfd(input: RenderInput, options: RenderOptions = {}): Promise<OfdRendering> {
+  const { fonts, layout } = laidOut(input, options);
+  const ofd = await writeOfd(layout, fonts, {
+    docId: input.contentDigest.slice(0, 32),
+    title: input.title,
+    author: input.issuerName,
+    subject: input.docNumber,
+    keywords: `${input.docNumber} ${input.docType} sealed-content-sm3:${input.contentDigest}`,
+    createdAt: new Date(input.printedAt),
+  });
+  return {
+    format: 'OFD',
+    ofd,
+    pageCount: layout.pages.length,
+    sm3: sm3Hex(ofd),
+    byteLength: ofd.length,
     rendererVersion: RENDERER_VERSION,
     fontsDigest: fontsDigest(fonts),
     substitutions: layout.substitutions,

@@ -122,6 +122,19 @@ export function eventStoreContract(name: string, setup: () => Promise<ContractSu
       await subject?.teardown?.();
     });
 
+    test('backlog counts the events after a position, and since when the first of them waits', async () => {
+      const end = await feedEnd(store);
+      const before = await store.backlog(null);
+      assert.equal(before.events, (await readWholeFeed(store, null)).length, 'backlog(null) counts the whole feed');
+      const a = await store.append(newStream('backlog'), [ev(1), ev(2)], opts('no_stream'));
+      const b = await store.append(newStream('backlog'), [ev(3)], opts('no_stream'));
+      await store.awaitVisible();
+      assert.deepEqual(await store.backlog(end), { events: 3, oldestRecordedAt: a.events[0]!.recordedAt });
+      assert.deepEqual(await store.backlog(a.events[1]!.position), { events: 1, oldestRecordedAt: b.events[0]!.recordedAt });
+      assert.deepEqual(await store.backlog(b.events[0]!.position), { events: 0, oldestRecordedAt: null });
+      assert.equal((await store.backlog(null)).events, before.events + 3, 'the total grows with the appends');
+    });
+
     test('an append is read back with every envelope field', async () => {
       const stream = newStream();
       const eventId = randomUUID();

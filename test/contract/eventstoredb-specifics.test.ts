@@ -60,6 +60,19 @@ describe('EventStoreDbEventStore specifics (against the gRPC test double)', () =
       assert.deepEqual(got, (await store.readStream(stream)).events);
     }));
 
+  test('a one-event append costs two round trips (the plan, the event) and answers exactly what a read shows', () =>
+    withStore(async (store, double) => {
+      const stream = newStream();
+      await store.append(stream, [ev(0)], opts('no_stream'));
+      const [appends, reads] = [double.appendCalls, double.readCalls];
+      const one = await store.append(stream, [ev(1)], opts(0));
+      assert.deepEqual([double.appendCalls - appends, double.readCalls - reads], [2, 0], 'no read-back of a single event');
+      const two = await store.append(stream, [ev(2), ev(3)], opts(1));
+      assert.deepEqual([double.appendCalls - appends, double.readCalls - reads], [4, 1], 'several events are read back for their own positions');
+      assert.deepEqual((await store.readStream(stream)).events.slice(1), [...one.events, ...two.events]);
+      assert.deepEqual((await store.readAll(null, 10)).events.slice(1), [...one.events, ...two.events]);
+    }));
+
   test('positions above 2^53 survive append, readAll and a subscription exactly', () =>
     withStore(async (store, double) => {
       const stream = newStream();

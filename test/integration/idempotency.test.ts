@@ -128,6 +128,7 @@ describe('idempotency and authorisation of repeated commands', async () => {
         }
       },
       readAll: (from, limit) => store.readAll(from, limit),
+      backlog: (from) => store.backlog(from),
       subscribeAll: (from) => store.subscribeAll(from),
       findCommand: (id) => store.findCommand(id),
       findCommandSteps: (id) => store.findCommandSteps(id),

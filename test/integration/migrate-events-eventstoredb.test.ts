@@ -5,7 +5,7 @@ import { migrateEvents } from '../../src/cli/migrate-events.ts';
 import { ledgerStreamCategories } from '../../src/eventstore/create-event-store.ts';
 import { EventStoreDbEventStore } from '../../src/eventstore/eventstoredb/eventstoredb-event-store.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/port.ts';
-import { verifyEventStoreDbLedger } from '../../src/integrity/verify-eventstoredb.ts';
+import { formatEsdbVerifyReport, verifyEventStoreDbLedger } from '../../src/integrity/verify-eventstoredb.ts';
 import { eventRegistry } from '../../schemas/events/index.ts';
 import { EventStoreDbTestDouble } from '../support/eventstoredb-test-double.ts';
 import { createTestLedger, seedCity } from '../support/ledger.ts';
@@ -57,9 +57,18 @@ test('migrate-events copies a PostgreSQL ledger into an empty EventStoreDB: ids,
     } finally {
       await raw.dispose();
     }
+    // …and a Merkle leaf edited in PostgreSQL: verify walks on and reports every finding, in ledger order.
+    await ledger.db.pool.query(`UPDATE merkle_leaves SET event_mac = repeat('0', 64) WHERE leaf_index = 3`);
     const tampered = await verifyEventStoreDbLedger(copy, ledger.db.pool, { publicKeyHex: ledger.key.publicKeyHex });
     assert.equal(tampered.ok, false);
-    assert.match(tampered.problem!, /fails its checks/);
+    const kinds = tampered.samples.map((m) => m.kind);
+    assert.ok(kinds.includes('leaf_event_mismatch'), 'the edited leaf is named');
+    assert.ok(kinds.includes('checkpoint_root_mismatch'), 'the checkpoint over the edited leaf is named');
+    assert.equal(tampered.mismatches, tampered.samples.length);
+    const forged = tampered.samples.find((m) => m.streamId === copied.at(-1)!.streamId && m.revision === copied.at(-1)!.revision + 1);
+    assert.ok(forged && ['schema_invalid', 'hash_mismatch', 'mac_mismatch'].includes(forged.kind), `the forged event is named (${kinds.join(', ')})`);
+    assert.equal(tampered.eventsChecked, original.length + 1, 'the walk went on past the forged event');
+    assert.match(formatEsdbVerifyReport(tampered), /发现 \d+ 处不一致/);
   } finally {
     await copy.close();
     await double.stop();

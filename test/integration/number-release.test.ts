@@ -32,6 +32,7 @@ function hooked(store: Ledger['store'], hook: (streamId: string, phase: 'before'
       return result;
     },
     readAll: (from, limit) => store.readAll(from, limit),
+    backlog: (from) => store.backlog(from),
     subscribeAll: (from) => store.subscribeAll(from),
     findCommand: (id) => store.findCommand(id),
     findCommandSteps: (id) => store.findCommandSteps(id),

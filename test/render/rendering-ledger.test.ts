@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { contentDisposition } from '../../src/api/downloads.ts';
 import { streams } from '../../src/domain/streams.ts';
 import { sm3Hex } from '../../src/integrity/sm3.ts';
-import { loadRenderInput, renderDocument, RENDERER_VERSION } from '../../src/render/index.ts';
+import { loadRenderInput, renderDocument, renderDocumentOfd, RENDERER_VERSION } from '../../src/render/index.ts';
 import { startApi } from '../support/http.ts';
 import { createTestLedger, SEAL_PASSPHRASE, seedCity } from '../support/ledger.ts';
 import { pdfInfo, pdfWords } from './pdf-facts.ts';
@@ -108,6 +108,22 @@ describe('the rendering in the ledger and over HTTP', async () => {
     }
   });
 
+  test('?format=ofd downloads the same layout as OFD, named after the title; an unknown format is refused', async () => {
+    const res = await download('edu-clerk', '/documents/r-1/rendering.pdf?format=ofd');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/ofd');
+    assert.equal(res.body.subarray(0, 2).toString(), 'PK', 'a zip');
+    assert.ok(res.body.includes(Buffer.from('OFD.xml')));
+    assert.ok(res.headers.get('content-disposition')!.includes(encodeURIComponent(`${title}.ofd`)));
+    assert.equal(res.headers.get('x-content-sm3'), sm3Hex(res.body));
+    const pdf = await download('edu-clerk', '/documents/r-1/rendering.pdf');
+    assert.equal(res.headers.get('x-page-count'), pdf.headers.get('x-page-count'), 'as many pages as the PDF');
+    const bad = await download('edu-clerk', '/documents/r-1/rendering.pdf?format=docx');
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body.toString()).error.code, 'VALIDATION_FAILED');
+    assert.equal((await download('fin-clerk', '/documents/r-1/rendering.pdf?format=ofd')).status, 404, 'the read rule holds for OFD too');
+  });
+
   test('a reader downloads an attachment\'s stored bytes', async () => {
     const digest = sm3Hex(plan);
     const res = await download('edu-clerk', `/documents/r-1/attachments/${digest}`);
@@ -156,6 +172,11 @@ describe('the rendering in the ledger and over HTTP', async () => {
     assert.match(stderr, /与账本记录的版式文件一致/);
     const recorded = (await ledger.store.readStream(streams.rendering('r-1'))).events[0]!.data as { sm3: string };
     assert.equal(sm3Hex(await readFile(out)), recorded.sm3);
+    const ofd = join(await mkdtemp(join(tmpdir(), 'gongwen-render-')), 'r-1.ofd');
+    const o = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'render', 'r-1', '--format', 'ofd', '--out', ofd], { cwd: root, env });
+    assert.match(o.stderr, /已生成 OFD/);
+    const bytes = await readFile(ofd);
+    assert.ok(bytes.equals((await renderDocumentOfd(await loadRenderInput(ledger.store, 'r-1'))).ofd), 'the CLI writes the OFD the renderer makes');
   });
 });
 

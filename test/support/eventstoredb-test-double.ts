@@ -74,6 +74,8 @@ export class EventStoreDbTestDouble {
   afterAppend: ((attempt: AppendAttempt) => Promise<void> | void) | null = null;
   /** Appends answered (successful or not), for tests that count round trips. */
   appendCalls = 0;
+  /** Reads and subscriptions opened. */
+  readCalls = 0;
 
   constructor(options: TestDoubleOptions = {}) {
     this.#nextPosition = options.firstPosition ?? 0n;
@@ -210,6 +212,7 @@ export class EventStoreDbTestDouble {
   // ---- Read ---------------------------------------------------------------------------------
 
   #read(call: grpc.ServerWritableStream<ReadReq, ReadResp>): void {
+    this.readCalls++;
     const options = call.request.getOptions();
     if (!options) return void fail(call, grpc.status.INVALID_ARGUMENT, 'read without options');
     const OptionCase = streamsPb.ReadReq.Options.StreamOptionCase;

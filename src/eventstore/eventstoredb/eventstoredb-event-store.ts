@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   BACKWARDS,
   END,
@@ -10,7 +9,6 @@ import {
   type AppendExpectedRevision,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { Actor } from '../../../schemas/common.ts';
 import { EventSchemaError, formatIssues, type EventRegistry } from '../../../schemas/registry.ts';
 import { eventHash, eventMac, GENESIS_HASH } from '../../integrity/event-hash.ts';
 import {
@@ -21,14 +19,15 @@ import {
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
+  type FeedBacklog,
   type FeedPage,
   type FeedPosition,
   type NewEvent,
   type RecordedEvent,
   type StreamRead,
 } from '../port.ts';
-import { checkExpectedRevision, isoTimestamp, NEW_STREAM, nextBase } from '../postgres/postgres-event-store.ts';
-import { StreamTipCache, type StreamTip } from '../postgres/stream-tip-cache.ts';
+import { chainEvents, NEW_STREAM, nextBase, prepareAppend, type ChainedEvent } from '../event-envelope.ts';
+import { StreamTipCache, type StreamTip } from '../stream-tip-cache.ts';
 import { AllSubscription } from './all-subscription.ts';
 import {
   COMMAND_ABANDONED,
@@ -42,7 +41,7 @@ import {
   parentCommandId,
   type PlannedEvent,
 } from './event-metadata.ts';
-import { decodeEsdbPosition, encodeEsdbPosition, samePosition } from './feed-position.ts';
+import { decodeEsdbPosition, encodeEsdbPosition, samePosition, type EsdbPosition } from './feed-position.ts';
 
 export interface EventStoreDbStoreOptions {
   /** `esdb://host:2113?tls=false` …; or a client the caller owns (then close() leaves it open). */
@@ -60,19 +59,22 @@ export interface EventStoreDbStoreOptions {
   resubscribeDelayMs?: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** One event of `auditAll`: the event, or why it failed its checks, at its place in $all. */
+export interface AuditedEvent {
+  eventId: string;
+  streamId: string;
+  revision: number;
+  position: FeedPosition;
+  /** The commit position as a number (exact below 2^53), for ordering findings. */
+  globalPosition: number;
+  event: RecordedEvent | null;
+  invalid: InvalidEventError | null;
+}
+
 /** Rounds of plan → append → (conflict) before giving up; each round re-reads the truth. */
 const MAX_ROUNDS = 12;
 /** Events read per round trip of readAll (the ledger's filter is applied on this side). */
 const ALL_CHUNK = 512;
-
-interface PreparedEvent {
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  occurredAt: string;
-}
 
 interface CommandState {
   /** Revision of the command stream's last record (null: no record). */
@@ -109,6 +111,8 @@ export class EventStoreDbEventStore implements EventStore {
   readonly #tips = new StreamTipCache();
   readonly #subscriptions = new Set<AllSubscription>();
   #closed = false;
+  /** The ledger's events in $all up to `position`, as last counted (see backlog). */
+  #feedCount: FeedBacklog & { position: EsdbPosition | null } = { position: null, events: 0, oldestRecordedAt: null };
 
   constructor(options: EventStoreDbStoreOptions) {
     if (options.client) this.#client = options.client;
@@ -128,24 +132,10 @@ export class EventStoreDbEventStore implements EventStore {
   // ---- append -------------------------------------------------------------------------------
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    if (typeof streamId !== 'string' || streamId.length === 0) throw new TypeError('append needs a stream id');
-    if (!this.isLedgerStream(streamId)) throw new TypeError(`stream ${streamId} is outside the ledger's categories (${this.#categories.join(', ')})`);
-    if (events.length === 0) throw new TypeError(`append to ${streamId} with no events: a command that changes nothing should not append`);
-    const expected = checkExpectedRevision(options.expectedRevision);
-    const parsedActor = Actor.safeParse(options.actor);
-    if (!parsedActor.success) throw new TypeError(`append to ${streamId}: invalid actor: ${formatIssues(parsedActor.error)}`);
-    const recordedAt = isoTimestamp(this.#clock(), 'recordedAt');
     // Validation before anything is written: a refused batch does not use up its commandId.
-    const prepared = events.map((e) => this.#prepare(e, recordedAt));
-    const commandHash = options.commandHash ?? null;
-    const envelope = {
-      recordedAt,
-      actor: parsedActor.data,
-      commandId: options.commandId,
-      commandHash,
-      correlationId: options.correlationId ?? options.commandId,
-      causationId: options.causationId ?? null,
-    };
+    const { expected, prepared, envelope } = prepareAppend(this.#registry, this.#clock(), streamId, events, options);
+    if (!this.isLedgerStream(streamId)) throw new TypeError(`stream ${streamId} is outside the ledger's categories (${this.#categories.join(', ')})`);
+    const { commandHash } = envelope;
 
     let command: CommandState = { revision: null, plan: null };
     let commandRead = false;
@@ -170,7 +160,7 @@ export class EventStoreDbEventStore implements EventStore {
         if (command.plan) continue;
         throw error;
       }
-      const plan: CommandPlanned = { streamId, commandHash, baseRevision: base.revision, events: this.#chain(streamId, base, prepared, envelope) };
+      const plan: CommandPlanned = { streamId, commandHash, baseRevision: base.revision, events: chainEvents(this.#macKey, base, prepared, envelope).map((e) => plannedEvent(e, commandHash)) };
       const parent = command.revision === null ? parentCommandId(options.commandId) : null;
       if (parent) {
         await this.#client.appendToStream(commandStepsStream(parent), jsonEvent({ type: COMMAND_STEP_NOTED, data: { stepCommandId: options.commandId } }), {
@@ -225,24 +215,7 @@ export class EventStoreDbEventStore implements EventStore {
       streamId: first.streamId,
       commandHash,
       baseRevision: base.revision,
-      events: events.map((e) => ({
-        eventId: e.eventId,
-        type: e.type,
-        data: e.data,
-        metadata: {
-          schemaVersion: e.schemaVersion,
-          occurredAt: e.occurredAt,
-          recordedAt: e.recordedAt,
-          actor: e.actor,
-          commandId: e.commandId,
-          commandHash,
-          correlationId: e.correlationId,
-          causationId: e.causationId,
-          prevHash: e.prevHash,
-          hash: e.hash,
-          mac: e.mac,
-        },
-      })),
+      events: events.map((e) => plannedEvent(e, commandHash)),
     };
     await this.#client.appendToStream(commandStream(first.commandId), jsonEvent({ type: COMMAND_PLANNED, data: plan }), { expectedRevision: 'no_stream' });
     const written = await this.#writePlan(plan);
@@ -277,8 +250,9 @@ export class EventStoreDbEventStore implements EventStore {
   /** Writes a plan's events at their planned revision; null when that place is another command's. */
   async #writePlan(plan: CommandPlanned): Promise<RecordedEvent[] | null> {
     const expectedRevision: AppendExpectedRevision = plan.baseRevision < 0 ? 'no_stream' : BigInt(plan.baseRevision);
+    let answer: Awaited<ReturnType<EventStoreDBClient['appendToStream']>>;
     try {
-      await this.#client.appendToStream(
+      answer = await this.#client.appendToStream(
         plan.streamId,
         plan.events.map((e) => jsonEvent({ id: e.eventId, type: e.type, data: e.data as Record<string, unknown>, metadata: e.metadata })),
         { expectedRevision },
@@ -290,6 +264,14 @@ export class EventStoreDbEventStore implements EventStore {
       if (done) return done.events;
       this.#tips.set(plan.streamId, null);
       return null;
+    }
+    const only = plan.events.length === 1 ? plan.events[0]! : null;
+    if (only && answer.position && answer.nextExpectedRevision === BigInt(plan.baseRevision + 1)) {
+      // One event: the answer's position is its own, so it is not read back (one round trip of
+      // three; most commands append one event). The event is the plan's, as the read would show it.
+      const recorded = fromPlan(plan.streamId, plan.baseRevision + 1, only, answer.position);
+      this.#tips.remember(plan.streamId, { revision: recorded.revision, lastHash: recorded.hash });
+      return [recorded];
     }
     // The append answers with the last event's position only; read the batch back for each one's.
     const stored = await this.#readRange(plan.streamId, plan.baseRevision + 1, plan.events.length);
@@ -348,61 +330,6 @@ export class EventStoreDbEventStore implements EventStore {
     return command.plan ? this.#planOutcome(command.plan) : null;
   }
 
-  #prepare(e: NewEvent, recordedAt: string): PreparedEvent {
-    const definition = this.#registry.definition(e.type);
-    const { schemaVersion, data } = this.#registry.parse(e.type, definition?.schemaVersion ?? 0, e.data);
-    let eventId: string;
-    if (e.eventId === undefined) eventId = randomUUID();
-    else {
-      eventId = String(e.eventId).toLowerCase();
-      if (!UUID.test(eventId)) throw new TypeError(`eventId ${JSON.stringify(e.eventId)} is not a UUID`);
-    }
-    const occurredAt = e.occurredAt === undefined ? recordedAt : isoTimestamp(e.occurredAt, 'occurredAt');
-    return { eventId, type: e.type, schemaVersion, data, occurredAt };
-  }
-
-  #chain(
-    streamId: string,
-    base: StreamTip,
-    prepared: PreparedEvent[],
-    envelope: { recordedAt: string; actor: Actor; commandId: string; commandHash: string | null; correlationId: string; causationId: string | null },
-  ): PlannedEvent[] {
-    let prevHash = base.lastHash;
-    let revision = base.revision;
-    return prepared.map((e) => {
-      revision += 1;
-      const hash = eventHash(prevHash, {
-        eventId: e.eventId,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        streamId,
-        revision,
-        occurredAt: e.occurredAt,
-        recordedAt: envelope.recordedAt,
-        actor: envelope.actor,
-        commandId: envelope.commandId,
-        correlationId: envelope.correlationId,
-        causationId: envelope.causationId,
-        data: e.data,
-      });
-      const metadata: LedgerEventMetadata = {
-        schemaVersion: e.schemaVersion,
-        occurredAt: e.occurredAt,
-        recordedAt: envelope.recordedAt,
-        actor: envelope.actor,
-        commandId: envelope.commandId,
-        commandHash: envelope.commandHash,
-        correlationId: envelope.correlationId,
-        causationId: envelope.causationId,
-        prevHash,
-        hash,
-        mac: eventMac(this.#macKey, hash),
-      };
-      prevHash = hash;
-      return { eventId: e.eventId, type: e.type, data: e.data, metadata };
-    });
-  }
-
   /** The tip to chain on: the cached one when it can satisfy the expectation, else the stream's last event. */
   async #tipFor(streamId: string, expected: ExpectedRevision): Promise<StreamTip | null> {
     // A new stream is the usual case of 'no_stream': no read first; a wrong guess costs a conflict.
@@ -446,15 +373,39 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readAll(from: FeedPosition | null, limit: number): Promise<FeedPage> {
+    const events = await this.#scanAll(from, limit, (resolved) => this.#toRecorded(resolved));
+    return { events, position: events.at(-1)?.position ?? from };
+  }
+
+  /**
+   * The ledger's events after `from` as readAll reads them, except that an event failing its
+   * checks (schema, hash, MAC) comes as a finding in its place instead of ending the read, so
+   * `gongwen verify` can report every one and walk on.
+   */
+  async auditAll(from: FeedPosition | null, limit: number): Promise<{ items: AuditedEvent[]; position: FeedPosition | null }> {
+    const items = await this.#scanAll(from, limit, (resolved): AuditedEvent => {
+      const raw = resolved.event!;
+      const place = { eventId: raw.id, streamId: raw.streamId, revision: Number(raw.revision), position: encodeEsdbPosition(raw.position!), globalPosition: Number(raw.position!.commit) };
+      try {
+        return { ...place, event: this.#toRecorded(resolved), invalid: null };
+      } catch (error) {
+        if (error instanceof InvalidEventError) return { ...place, event: null, invalid: error };
+        throw error;
+      }
+    });
+    return { items, position: items.at(-1)?.position ?? from };
+  }
+
+  async #scanAll<T>(from: FeedPosition | null, limit: number, convert: (resolved: ResolvedEvent) => T): Promise<T[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`readAll limit must be a positive integer, got ${limit}`);
     const start = from === null ? null : decodeEsdbPosition(from);
-    const events: RecordedEvent[] = [];
+    const out: T[] = [];
     let cursor = start;
     for (;;) {
       // The server reads $all from a position inclusively: the event at the cursor is skipped.
       let seen = 0;
       let moved = false;
-      const chunk = Math.min(ALL_CHUNK, limit - events.length + 1);
+      const chunk = Math.min(ALL_CHUNK, limit - out.length + 1);
       for (const resolved of await drain(this.#client.readAll({ fromPosition: cursor ?? START, maxCount: chunk }))) {
         seen++;
         const raw = resolved.event;
@@ -463,12 +414,12 @@ export class EventStoreDbEventStore implements EventStore {
         cursor = raw.position;
         moved = true;
         if (!this.isLedgerStream(raw.streamId)) continue;
-        events.push(this.#toRecorded(resolved));
-        if (events.length >= limit) break;
+        out.push(convert(resolved));
+        if (out.length >= limit) break;
       }
-      if (events.length >= limit || seen < chunk || !moved) break;
+      if (out.length >= limit || seen < chunk || !moved) break;
     }
-    return { events, position: events.at(-1)?.position ?? from };
+    return out;
   }
 
   subscribeAll(from: FeedPosition | null, opts: { batchSize?: number } = {}): AllSubscription {
@@ -485,6 +436,45 @@ export class EventStoreDbEventStore implements EventStore {
     });
     this.#subscriptions.add(subscription);
     return subscription;
+  }
+
+  /**
+   * EventStoreDB keeps no count of $all: the ledger's events after `from` are counted by reading
+   * $all on from there (the events' envelopes are not decoded, only their stream names). The
+   * count of the whole feed is kept from call to call, so `ledger.status()` reads only what was
+   * appended since it last asked.
+   */
+  async backlog(from: FeedPosition | null): Promise<FeedBacklog> {
+    if (from !== null) {
+      const { events, oldestRecordedAt } = await this.#countAfter(decodeEsdbPosition(from));
+      return { events, oldestRecordedAt };
+    }
+    const known = this.#feedCount;
+    const more = await this.#countAfter(known.position);
+    const total = { position: more.last ?? known.position, events: known.events + more.events, oldestRecordedAt: known.oldestRecordedAt ?? more.oldestRecordedAt };
+    // Two callers may count side by side; the one that read further keeps its count.
+    if (total.events >= this.#feedCount.events) this.#feedCount = total;
+    return { events: total.events, oldestRecordedAt: total.oldestRecordedAt };
+  }
+
+  async #countAfter(start: EsdbPosition | null): Promise<FeedBacklog & { last: EsdbPosition | null }> {
+    let cursor = start;
+    let events = 0;
+    let oldestRecordedAt: string | null = null;
+    for (;;) {
+      let seen = 0;
+      for (const resolved of await drain(this.#client.readAll({ fromPosition: cursor ?? START, maxCount: ALL_CHUNK }))) {
+        seen++;
+        const raw = resolved.event;
+        if (!raw?.position || (cursor && samePosition(raw.position, cursor))) continue;
+        cursor = raw.position;
+        if (!this.isLedgerStream(raw.streamId)) continue;
+        events++;
+        if (oldestRecordedAt === null) oldestRecordedAt = LedgerEventMetadata.safeParse(raw.metadata).data?.recordedAt ?? null;
+      }
+      if (seen < ALL_CHUNK) break;
+    }
+    return { events, oldestRecordedAt, last: cursor };
   }
 
   /** An acknowledged EventStoreDB append is already in $all: nothing to wait for. */
@@ -546,6 +536,48 @@ export class EventStoreDbEventStore implements EventStore {
     if (eventMac(this.#macKey, m.hash) !== m.mac) throw new InvalidEventError(e.type, where, 'the MAC was not made with the ledger key (forged)');
     return recorded;
   }
+}
+
+/** An event as the plan carries it and EventStoreDB stores it: the ledger's envelope in the metadata. */
+function plannedEvent(e: ChainedEvent, commandHash: string | null): PlannedEvent {
+  const metadata: LedgerEventMetadata = {
+    schemaVersion: e.schemaVersion,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    actor: e.actor,
+    commandId: e.commandId,
+    commandHash,
+    correlationId: e.correlationId,
+    causationId: e.causationId,
+    prevHash: e.prevHash,
+    hash: e.hash,
+    mac: e.mac,
+  };
+  return { eventId: e.eventId, type: e.type, data: e.data, metadata };
+}
+
+/** A planned event as written at `revision` and `position` (what #toRecorded makes of it when read). */
+function fromPlan(streamId: string, revision: number, e: PlannedEvent, position: EsdbPosition): RecordedEvent {
+  const m = e.metadata;
+  return {
+    eventId: e.eventId,
+    type: e.type,
+    schemaVersion: m.schemaVersion,
+    streamId,
+    revision,
+    globalPosition: Number(position.commit),
+    position: encodeEsdbPosition(position),
+    occurredAt: m.occurredAt,
+    recordedAt: m.recordedAt,
+    actor: m.actor,
+    commandId: m.commandId,
+    correlationId: m.correlationId,
+    causationId: m.causationId,
+    data: e.data,
+    prevHash: m.prevHash,
+    hash: m.hash,
+    mac: m.mac,
+  };
 }
 
 /**

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Actor } from '../../../schemas/common.ts';
 import { EventSchemaError, formatIssues, type EventRegistry } from '../../../schemas/registry.ts';
-import { eventHash, eventMac, GENESIS_HASH, type HashedEventFields } from '../../integrity/event-hash.ts';
 import {
   CommandIdReusedError,
   ConcurrencyError,
@@ -11,6 +9,7 @@ import {
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
+  type FeedBacklog,
   type FeedPage,
   type FeedPosition,
   type NewEvent,
@@ -21,7 +20,8 @@ import {
 import { inTransaction } from '../../db/transaction.ts';
 import { decodeFeedPosition, encodeFeedPosition } from './feed-position.ts';
 import { FeedSubscription } from './feed-subscription.ts';
-import { StreamTipCache, type StreamTip } from './stream-tip-cache.ts';
+import { StreamTipCache, type StreamTip } from '../stream-tip-cache.ts';
+import { chainEvents, NEW_STREAM, nextBase, prepareAppend, type Envelope, type PreparedEvent } from '../event-envelope.ts';
 
 /** The channel appends are announced on (after commit; see #announce); subscribers LISTEN on it. */
 export const EVENTS_CHANNEL = 'gongwen_events';
@@ -48,12 +48,10 @@ export interface PostgresEventStoreOptions {
 /** Anything that runs a query: the pool, or a client the caller holds (possibly inside BEGIN). */
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
-export const NEW_STREAM: StreamTip = { revision: -1, lastHash: GENESIS_HASH };
 /** Shortest time between two post-commit notifications from one store. */
 const ANNOUNCE_GAP_MS = 20;
 /** Rounds of "my view of the tip was stale, refresh and retry" before giving up with a conflict. */
 const MAX_TIP_REFRESHES = 8;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // The transaction id travels as text (xid8 can exceed 2^53) under its own name: an output column
 // called transaction_id would make ORDER BY transaction_id sort the text ('1000' < '999').
@@ -74,6 +72,12 @@ const READ_ALL_SQL = `SELECT ${EVENT_COLUMNS} FROM events
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
   ORDER BY events.transaction_id, events.global_position
   LIMIT $3`;
+
+// Counted as the feed orders, but with no visibility bound: a lag that includes a commit the feed
+// does not show yet is still a lag.
+const BACKLOG_SQL = `SELECT count(*)::bigint AS events,
+    to_char(min(recorded_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS oldest FROM events
+  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`;
 
 const NOTIFY_SQL = `SELECT pg_notify('${EVENTS_CHANNEL}', '')`;
 
@@ -130,30 +134,11 @@ interface CommandRow {
   last_revision: number;
 }
 
-interface Envelope {
-  streamId: string;
-  recordedAt: string;
-  actor: Actor;
-  commandId: string;
-  commandHash: string | null;
-  correlationId: string;
-  causationId: string | null;
-}
-
 interface AppendRequest {
   options: AppendOptions;
   expected: ExpectedRevision;
   prepared: PreparedEvent[];
   envelope: Envelope;
-}
-
-/** An event validated and normalised, before the store gives it a revision and hashes. */
-interface PreparedEvent {
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  occurredAt: string;
 }
 
 /**
@@ -265,6 +250,12 @@ export class PostgresEventStore implements EventStore {
     return subscription;
   }
 
+  async backlog(from: FeedPosition | null): Promise<FeedBacklog> {
+    const point = decodeFeedPosition(from);
+    const { rows } = await this.#pool.query<{ events: string; oldest: string | null }>(BACKLOG_SQL, [point.transactionId, point.globalPosition]);
+    return { events: Number(rows[0]!.events), oldestRecordedAt: rows[0]!.oldest };
+  }
+
   /**
    * Waits until every transaction running on the server when it was called has ended, so that a
    * readAll afterwards shows everything committed before the call. The feed hides commits behind
@@ -334,26 +325,7 @@ export class PostgresEventStore implements EventStore {
   // ---- append -------------------------------------------------------------------------------
 
   #request(streamId: string, events: NewEvent[], options: AppendOptions): AppendRequest {
-    if (typeof streamId !== 'string' || streamId.length === 0) throw new TypeError('append needs a stream id');
-    if (events.length === 0) throw new TypeError(`append to ${streamId} with no events: a command that changes nothing should not append`);
-    const expected = checkExpectedRevision(options.expectedRevision);
-    const parsedActor = Actor.safeParse(options.actor);
-    if (!parsedActor.success) throw new TypeError(`append to ${streamId}: invalid actor: ${formatIssues(parsedActor.error)}`);
-    const recordedAt = isoTimestamp(this.#clock(), 'recordedAt');
-    return {
-      options,
-      expected,
-      prepared: events.map((e) => this.#prepare(e, recordedAt)),
-      envelope: {
-        streamId,
-        recordedAt,
-        actor: parsedActor.data,
-        commandId: options.commandId,
-        commandHash: options.commandHash ?? null,
-        correlationId: options.correlationId ?? options.commandId,
-        causationId: options.causationId ?? null,
-      },
-    };
+    return { options, ...prepareAppend(this.#registry, this.#clock(), streamId, events, options) };
   }
 
   /**
@@ -412,7 +384,7 @@ export class PostgresEventStore implements EventStore {
   /** One call of gongwen_append: the result, or the actual tip when the function saw a conflict. */
   async #attempt(db: Queryable, request: AppendRequest, base: StreamTip | null, ownsCache: boolean): Promise<AppendResult | { tip: StreamTip | null }> {
     const { prepared, envelope } = request;
-    const chained = base ? this.#chain(base, prepared, envelope) : null;
+    const chained = base ? chainEvents(this.#macKey, base, prepared, envelope) : null;
     const { rows } = await db.query<AppendRow>({
       name: 'gongwen_append',
       text: APPEND_SQL,
@@ -471,53 +443,12 @@ export class PostgresEventStore implements EventStore {
     return { tip: row.stream_revision === null ? null : { revision: row.stream_revision, lastHash: row.stream_last_hash! } };
   }
 
-  #prepare(e: NewEvent, recordedAt: string): PreparedEvent {
-    const definition = this.#registry.definition(e.type);
-    // Unknown types and bad payloads are refused here, before anything is written.
-    const { schemaVersion, data } = this.#registry.parse(e.type, definition?.schemaVersion ?? 0, e.data);
-    let eventId: string;
-    if (e.eventId === undefined) eventId = randomUUID();
-    else {
-      // PostgreSQL prints uuids in lower case; the hash must cover what will be read back.
-      eventId = String(e.eventId).toLowerCase();
-      if (!UUID.test(eventId)) throw new TypeError(`eventId ${JSON.stringify(e.eventId)} is not a UUID`);
-    }
-    const occurredAt = e.occurredAt === undefined ? recordedAt : isoTimestamp(e.occurredAt, 'occurredAt');
-    return { eventId, type: e.type, schemaVersion, data, occurredAt };
-  }
-
   #initialBase(streamId: string, expected: ExpectedRevision): StreamTip | null {
     if (expected === 'no_stream') return NEW_STREAM;
     const cached = this.#tips.get(streamId);
     if (typeof expected === 'number') return cached?.revision === expected ? cached : null;
     // 'any' and 'stream_exists' chain from the cached tip; without one, the first call probes.
     return cached ?? null;
-  }
-
-  #chain(base: StreamTip, prepared: PreparedEvent[], envelope: Envelope): Omit<RecordedEvent, 'globalPosition' | 'position'>[] {
-    let prevHash = base.lastHash;
-    let revision = base.revision;
-    return prepared.map((e) => {
-      revision += 1;
-      const fields = {
-        eventId: e.eventId,
-        type: e.type,
-        schemaVersion: e.schemaVersion,
-        streamId: envelope.streamId,
-        revision,
-        occurredAt: e.occurredAt,
-        recordedAt: envelope.recordedAt,
-        actor: envelope.actor,
-        commandId: envelope.commandId,
-        correlationId: envelope.correlationId,
-        causationId: envelope.causationId,
-        data: e.data,
-      };
-      const hash = eventHash(prevHash, fields);
-      const event = { ...fields, prevHash, hash, mac: eventMac(this.#macKey, hash) };
-      prevHash = hash;
-      return event;
-    });
   }
 
   async #asDuplicate(streamId: string, options: AppendOptions, first: CommandRow, db: Queryable = this.#pool): Promise<AppendResult> {
@@ -677,42 +608,4 @@ export class FeedOrderError extends Error {
 function isFeedOrderRefusal(error: unknown): boolean {
   const e = error as { code?: string; hint?: string };
   return e?.code === '40001' && e.hint === 'gongwen-feed-order';
-}
-
-export function checkExpectedRevision(expected: ExpectedRevision): ExpectedRevision {
-  if (typeof expected === 'number') {
-    if (!Number.isSafeInteger(expected) || expected < 0) {
-      throw new RangeError(`expected revision must be 'no_stream', 'stream_exists', 'any' or a revision >= 0, got ${expected}`);
-    }
-    return expected;
-  }
-  if (expected === 'no_stream' || expected === 'stream_exists' || expected === 'any') return expected;
-  throw new RangeError(`unknown expected revision ${JSON.stringify(expected)}`);
-}
-
-/** After a 'conflict' answer: the tip to chain from next, or the conflict the caller must hear. */
-export function nextBase(streamId: string, expected: ExpectedRevision, actual: StreamTip | null): StreamTip {
-  if (typeof expected === 'number') {
-    if (actual?.revision === expected) return actual;
-  } else if (expected === 'no_stream') {
-    if (!actual) return NEW_STREAM;
-  } else if (expected === 'stream_exists') {
-    if (actual) return actual;
-  } else {
-    return actual ?? NEW_STREAM;
-  }
-  throw new ConcurrencyError(streamId, expected, actual ? actual.revision : null);
-}
-
-/**
- * UTC with milliseconds, exactly what timestamptz gives back, so the hash computed now matches
- * the row read later.
- */
-export function isoTimestamp(value: string | Date, field: string): string {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new RangeError(`${field} is not a valid time: ${String(value)}`);
-  const iso = date.toISOString();
-  // Years outside 0001–9999 print with a sign, or as year 0, which PostgreSQL reads differently.
-  if (!/^(?!0000)\d{4}-/.test(iso)) throw new RangeError(`${field} is out of range: ${iso}`);
-  return iso;
 }
