@@ -20,7 +20,7 @@ import { declaredListSize, queryCostRule } from './query-cost.ts';
 import { buildApiSchema } from './api-schema.ts';
 import { literalTimesRule } from './scalars.ts';
 import { queryDepthRule } from './query-depth.ts';
-import { errorFormatter } from './error-format.ts';
+import { errorFormatter, languageOf } from './error-format.ts';
 import { boundRequests, checkDocument, checkIntrospection, limits } from './request-limits.ts';
 import { textArgumentsRule } from './text-arguments.ts';
 import { credentialResolvers } from './credential-queries.ts';
@@ -205,7 +205,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
       // A body sent without a declared length and cut off while read: the same answer as a declared one.
       if (execution.errors?.length === 1 && isBodyTooLarge(execution.errors[0])) {
         const received = Number(context.reply.request.headers['content-length'] ?? bodyLimit + 1);
-        return { statusCode: 413, response: oversizedUploadBody(Math.max(received, bodyLimit + 1), ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit) };
+        return { statusCode: 413, response: oversizedUploadBody(Math.max(received, bodyLimit + 1), ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit, languageOf(context.reply.request.headers)) };
       }
       return formatErrors(execution, context);
     }) as never,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { attachmentsTooLargeMessage } from '../domain/document/content-rules.ts';
+import { languageOf, localise, type Language } from './error-format.ts';
 
 /**
  * How large a GraphQL request body may be, and what an over-size one is answered (issue 11).
@@ -17,14 +18,14 @@ export const uploadBodyLimit = (attachmentLimitBytes: number) => Math.ceil((2 * 
 /** The least the attachments of a body of this size amount to (the body less the text allowance, decoded from base64). */
 export const attachmentBytesAtLeast = (bodyBytes: number) => Math.floor((Math.max(0, bodyBytes - TEXT_ALLOWANCE) * 3) / 4);
 
-/** The GraphQL-shaped answer (HTTP 413) to a body over the limit. */
-export function oversizedUploadBody(bodyBytes: number, attachmentLimitBytes: number, bodyLimit: number) {
+/** The GraphQL-shaped answer (HTTP 413) to a body over the limit, in the caller's language as every error is. */
+export function oversizedUploadBody(bodyBytes: number, attachmentLimitBytes: number, bodyLimit: number, language: Language) {
   const atLeast = attachmentBytesAtLeast(bodyBytes);
   return {
     data: null,
     errors: [
       {
-        message: `请求过大（${bodyBytes.toLocaleString('en-US')} 字节，上限 ${bodyLimit.toLocaleString('en-US')} 字节）：${attachmentsTooLargeMessage(atLeast, attachmentLimitBytes, { atLeast: true })}`,
+        message: localise(`请求过大（${bodyBytes.toLocaleString('en-US')} 字节，上限 ${bodyLimit.toLocaleString('en-US')} 字节）：${attachmentsTooLargeMessage(atLeast, attachmentLimitBytes, { atLeast: true })}`, language),
         extensions: { code: 'ATTACHMENTS_TOO_LARGE', details: { requestBytes: bodyBytes, bodyLimitBytes: bodyLimit, totalBytesAtLeast: atLeast, limitBytes: attachmentLimitBytes } },
       },
     ],
@@ -40,7 +41,7 @@ export function refuseOversizedUploads(app: FastifyInstance, opts: { attachmentL
     if (!(declared > opts.bodyLimit)) return;
     // The client is still sending: answer and close, rather than drain megabytes nobody reads.
     reply.header('connection', 'close');
-    return reply.code(413).send(oversizedUploadBody(declared, opts.attachmentLimitBytes, opts.bodyLimit));
+    return reply.code(413).send(oversizedUploadBody(declared, opts.attachmentLimitBytes, opts.bodyLimit, languageOf(request.headers)));
   });
 }
 

@@ -40,7 +40,7 @@ describe('attachments: single revisions, downloads, over-size uploads', async ()
       docNumberPrefix: '阜政办',
       attachments,
     });
-  const attachmentsOf = async (documentId: string) => (await api.gql('city-office-clerk', `{ document(id: "${documentId}") { attachments } }`)).data!.document.attachments as { name: string; sm3: string }[];
+  const attachmentsOf = async (documentId: string) => (await api.gql('city-office-clerk', `{ document(id: "${documentId}") { attachments { name sm3 } } }`)).data!.document.attachments as { name: string; sm3: string }[];
   const download = async (userId: string | null, path: string) => {
     const headers: Record<string, string> = userId ? { authorization: `Bearer ${await api.tokenFor(userId)}` } : {};
     const res = await fetch(`${api.url}${path}`, { headers });
@@ -126,14 +126,14 @@ describe('attachments: single revisions, downloads, over-size uploads', async ()
     const r = await draft('att-3', [big]);
     assert.equal(r.status, 200);
     assert.equal(r.code, 'ATTACHMENTS_TOO_LARGE');
-    assert.equal(r.errors![0]!.message, '附件总大小 4.00 MB（4,194,304 字节）超过上限 3.00 MB（3,145,728 字节），请压缩或拆分附件 (attachments too large)');
+    assert.equal(r.errors![0]!.message, '附件总大小 4.00 MB（4,194,304 字节）超过上限 3.00 MB（3,145,728 字节），请压缩或拆分附件');
     assert.deepEqual(r.errors![0]!.extensions!.details, { totalBytes: 4 * MB, limitBytes: 3 * MB });
   });
 
   test('one byte over: exact bytes, not "3.00 MB exceeds 3.00 MB"', async () => {
     const r = await draft('att-4', [{ name: '刚好超.pdf', mediaType: 'application/pdf', contentBase64: Buffer.alloc(3 * MB + 1, 1).toString('base64') }]);
     assert.equal(r.code, 'ATTACHMENTS_TOO_LARGE');
-    assert.equal(r.errors![0]!.message, '附件总大小 3,145,729 字节超过上限 3,145,728 字节，请压缩或拆分附件 (attachments too large)');
+    assert.equal(r.errors![0]!.message, '附件总大小 3,145,729 字节超过上限 3,145,728 字节，请压缩或拆分附件');
   });
 
   test('beyond twice the limit the HTTP layer answers first: same code and words, a lower bound, HTTP 413', async () => {
@@ -148,7 +148,7 @@ describe('attachments: single revisions, downloads, over-size uploads', async ()
     const answer = (await res.json()) as { errors: { message: string; extensions: { code: string; details: { totalBytesAtLeast: number } } }[] };
     const e = answer.errors[0]!;
     assert.equal(e.extensions.code, 'ATTACHMENTS_TOO_LARGE');
-    assert.match(e.message, /附件总大小至少 \d+\.\d\d MB（[\d,]+ 字节）超过上限 3\.00 MB（3,145,728 字节），请压缩或拆分附件 \(attachments too large\)/);
+    assert.match(e.message, /附件总大小至少 \d+\.\d\d MB（[\d,]+ 字节）超过上限 3\.00 MB（3,145,728 字节），请压缩或拆分附件/);
     assert.ok(e.extensions.details.totalBytesAtLeast > 6 * MB && e.extensions.details.totalBytesAtLeast <= 7 * MB, JSON.stringify(e.extensions.details));
     assert.equal((await ledger.store.readStream('document-att-5')).revision, null);
   });
