@@ -18,6 +18,11 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
  * commandIds of seedCity by a marker. Hashes and MACs cover event ids, so they are left out.
  */
 const RANDOM_BY_DESIGN = new Set(['publicKey', 'sealRecord', 'signature', 'sealPublicKey', 'sealRecordDigest']);
+/**
+ * An export package names each event of an item by its global position (DA/T 48 业务实体), and the
+ * positions follow how the lanes' commits interleave; so do the package's digests and sizes.
+ */
+const FEED_ORDER_DEPENDENT = new Set(['packageSm3', 'packageSha256', 'packageBytes', 'contentBytes']);
 
 async function ledgerSnapshot(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<Record<string, unknown>>(
@@ -30,7 +35,9 @@ async function ledgerSnapshot(pool: pg.Pool): Promise<string[]> {
       // Keys and signatures are SM2's own randomness (each seal's key pair, a fresh k per signature).
       RANDOM_BY_DESIGN.has(key)
         ? 'SM2-random'
-        : typeof value === 'string'
+        : FEED_ORDER_DEPENDENT.has(key)
+          ? 'feed-order-dependent'
+          : typeof value === 'string'
           ? value.replace(UUID, (id) => place.get(id) ?? 'random-uuid').replace(/^c-random-uuid$/, 'seed-command')
           : value,
     ),

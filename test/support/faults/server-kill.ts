@@ -62,7 +62,7 @@ async function post(url: string, token: string, commandId: string, unitId: strin
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({
       query: MUTATION,
-      variables: { input: { commandId, unitId, name: `故障演练单位 ${unitId}`, kind: 'city-department', parentUnitId: 'city-office', docNumberPrefixes: [unitId.replaceAll('-', '')] } },
+      variables: { input: { commandId, unitId, name: `故障演练单位 ${unitId}`, kind: 'CITY_DEPARTMENT', parentUnitId: 'city-office', docNumberPrefixes: [unitId.replaceAll('-', '')] } },
     }),
     signal: AbortSignal.timeout(30_000),
   });
@@ -125,6 +125,8 @@ export async function serverKillScenario(o: ServerKillOptions): Promise<ServerKi
         }
         const kind = `HTTP ${answer.status} ${answer.code ?? '(no code)'}`;
         if (answer.status !== 200 || answer.code !== 'DATABASE_UNAVAILABLE') unexpected[kind] = (unexpected[kind] ?? 0) + 1;
+        // A refusal that no retry can change (the input itself is wrong): counted, not sent forever.
+        if (answer.status === 400) break;
         resent = true;
         await new Promise((ok) => setTimeout(ok, 50));
       }
