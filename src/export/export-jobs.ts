@@ -10,6 +10,7 @@ import type { LedgerKey } from '../integrity/ledger-key.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { RenderAgain } from './dossier-source.ts';
 import { exportDossier } from './export-dossier.ts';
+import { streams } from '../domain/streams.ts';
 
 export const DOSSIER_EXPORT_JOB = 'dossier-export';
 const SWEEP_JOB = 'dossier-export-sweep';
@@ -218,14 +219,16 @@ export class DossierExports extends EventEmitter<{ progress: [DossierExportView]
 
   /** Requested exports with no outcome and no queued run: (re)queued. */
   async sweep(): Promise<void> {
-    const { rows } = await this.deps.pool.query<{ data: Requested }>(
-      // Through the dossier streams (a scan of `streams`, then the (stream_id, revision) index),
-      // not a scan of every event by type, which has no index: this runs every minute.
-      `SELECT r.data FROM streams s JOIN events r ON r.stream_id = s.stream_id
-        WHERE s.stream_id LIKE 'dossier-%' AND r.type = 'DossierExportRequested'
-          AND NOT EXISTS (SELECT 1 FROM events o WHERE o.stream_id = r.stream_id AND o.type IN ('DossierExported', 'DossierExportFailed')
-                                                   AND o.data->>'exportId' = r.data->>'exportId')`,
-    );
+    // Through the event store port, so it works wherever the events live (PostgreSQL or
+    // EventStoreDB): the dossier stream of every fonds and year the catalogue holds, each a
+    // handful of events (closings, arrangements, requests and outcomes).
+    const { rows: dossiers } = await this.deps.pool.query<{ fonds_key: string; year: number }>('SELECT DISTINCT fonds_key, year FROM catalogue_items');
+    const rows: { data: Requested }[] = [];
+    for (const { fonds_key, year } of dossiers) {
+      const { events } = await this.deps.store.readStream(streams.dossier(fonds_key, year));
+      const settled = new Set(events.filter((e) => e.type === 'DossierExported' || e.type === 'DossierExportFailed').map((e) => (e.data as { exportId: string }).exportId));
+      for (const e of events) if (e.type === 'DossierExportRequested' && !settled.has((e.data as Requested).exportId)) rows.push({ data: e.data as Requested });
+    }
     for (const { data } of rows) {
       await this.insert(data);
       const row = await this.get(data.exportId);
