@@ -9,7 +9,7 @@ import { createTestLedger, SEAL_PASSPHRASE, seedCity } from '../support/ledger.t
  * mutation's payload reading its own write (document, inboxItem) or waiting for every read model.
  */
 describe('server-generated ids and reading one\'s own writes', async () => {
-  const ledger = await createTestLedger({ env: { GONGWEN_READ_MODEL_WAIT_MS: '1500' } });
+  const ledger = await createTestLedger({ env: { GONGWEN_READ_MODEL_WAIT_MS: '4000' } });
   await seedCity(ledger);
   ledger.start();
   const api = await startApi(ledger);
@@ -93,7 +93,7 @@ describe('server-generated ids and reading one\'s own writes', async () => {
     const input = apiInput('DraftDocumentInput', { ...content, documentId: 'rw-4', commandId: 'rw-4-draft-command', waitForReadModels: true });
     const started = Date.now();
     const r = await api.gql('city-office-clerk', DRAFT, { input });
-    assert.ok(Date.now() - started >= 1500);
+    assert.ok(Date.now() - started >= 4000);
     assert.equal(r.errors?.[0]?.extensions?.code, 'READ_MODELS_TIMEOUT');
     assert.match(r.errors![0]!.message, /操作已记录/);
     assert.equal((r.errors![0]!.extensions!.details as { commandId: string }).commandId, 'rw-4-draft-command');
