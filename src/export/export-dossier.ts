@@ -107,6 +107,10 @@ export async function exportDossier(deps: ExportDeps, req: ExportRequest): Promi
       file: req.outFile,
     };
   } catch (error) {
+    // The zip was aborted mid-write: bytes still in the pipe must not reach the closed file (a
+    // late write on a destroyed stream is an 'error' event, which unheard would end the process).
+    digesting.unpipe(file);
+    file.on('error', () => {});
     file.destroy();
     await rm(partial, { force: true });
     throw error;
