@@ -1,9 +1,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import WebSocket from 'ws';
 import { FixtureClock, seedDossierCity } from '../support/dossier-fixture.ts';
 import { createTestLedger } from '../support/ledger.ts';
+import { subscribeWs as subscribe } from '../support/graphql-ws.ts';
 import { startApi } from '../support/http.ts';
 import { streams } from '../../src/domain/streams.ts';
 
@@ -13,23 +13,6 @@ import { streams } from '../../src/domain/streams.ts';
  * queryable, the package downloadable over HTTP by the archivist who asked (only), the 四性 query
  * on it, and DossierExported in the ledger with the package's digests.
  */
-async function subscribe(url: string, token: string, query: string) {
-  const ws = new WebSocket(url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws');
-  const messages: any[] = [];
-  const waiters: ((m: any) => void)[] = [];
-  ws.on('message', (raw) => {
-    const m = JSON.parse(String(raw));
-    const w = waiters.shift();
-    if (w) w(m);
-    else messages.push(m);
-  });
-  const next = () => new Promise<any>((ok) => (messages.length ? ok(messages.shift()) : waiters.push(ok)));
-  await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
-  ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-  assert.equal((await next()).type, 'connection_ack');
-  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
-  return { next, close: () => ws.close() };
-}
 
 test('closeDossier, requestDossierExport, progress by subscription, download by the requester, 四性 query', async () => {
   const clock = new FixtureClock();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import WebSocket from 'ws';
 import { newToken } from '../../src/api/api-commands.ts';
+import { connectWs as connect } from '../support/graphql-ws.ts';
 import { startApi } from '../support/http.ts';
 import { cmdId, createTestLedger, seedCity, SYSTEM } from '../support/ledger.ts';
 
@@ -14,23 +14,6 @@ import { cmdId, createTestLedger, seedCity, SYSTEM } from '../support/ledger.ts'
 const within = <T>(ms: number, p: Promise<T>, what: string) =>
   Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`${what}: nothing within ${ms} ms`)), ms))]);
 
-async function connect(url: string, token: string) {
-  const ws = new WebSocket(url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws');
-  const messages: any[] = [];
-  const waiters: ((m: any) => void)[] = [];
-  ws.on('message', (raw) => {
-    const m = JSON.parse(String(raw));
-    const w = waiters.shift();
-    if (w) w(m);
-    else messages.push(m);
-  });
-  const next = () => new Promise<any>((ok) => (messages.length ? ok(messages.shift()) : waiters.push(ok)));
-  await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
-  ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-  assert.equal((await next()).type, 'connection_ack');
-  const subscribe = (id: string, query: string) => ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
-  return { next, subscribe, pending: () => messages.length, close: () => ws.close() };
-}
 
 describe('subscriptions end with their credential', async () => {
   const ledger = await createTestLedger({ env: { GONGWEN_SUBSCRIPTION_RECHECK_MS: '200' } });

@@ -1,27 +1,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
 import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity } from '../support/ledger.ts';
+import { subscribeWs as subscribe } from '../support/graphql-ws.ts';
 import { startApi } from '../support/http.ts';
 
-/** A graphql-transport-ws client: connection_init with the token, then one subscription. */
-async function subscribe(url: string, token: string, query: string): Promise<{ next(): Promise<any>; close(): void }> {
-  const ws = new WebSocket(url.replace('http', 'ws') + '/graphql', 'graphql-transport-ws');
-  const messages: any[] = [];
-  const waiters: ((m: any) => void)[] = [];
-  ws.on('message', (raw) => {
-    const m = JSON.parse(String(raw));
-    const w = waiters.shift();
-    if (w) w(m);
-    else messages.push(m);
-  });
-  const nextMessage = () => new Promise<any>((ok) => (messages.length ? ok(messages.shift()) : waiters.push(ok)));
-  await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
-  ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-  assert.equal((await nextMessage()).type, 'connection_ack');
-  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
-  return { next: nextMessage, close: () => ws.close() };
-}
 
 const within = <T>(ms: number, p: Promise<T>) =>
   Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`nothing within ${ms} ms`)), ms))]);
