@@ -2,10 +2,8 @@ import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fingerprintOf } from '../api/authenticate.ts';
 import type { Config } from '../config/config.ts';
-import { openDatabase } from '../db/database.ts';
-import { createLedger } from '../app/ledger.ts';
 import { newToken } from '../api/api-commands.ts';
-import { Refusal } from '../domain/refusal.ts';
+import { refusalExits, withLedger } from './with-ledger.ts';
 
 /**
  * `gongwen credential <userId> [label]`: the operator issues a login token (the first super
@@ -18,28 +16,21 @@ export async function issueCredential(config: Config, userId: string | undefined
     console.error('用法 (usage): gongwen credential <userId> [label]');
     return 2;
   }
-  const db = await openDatabase(config);
-  const ledger = await createLedger(config, db);
-  try {
-    const credentialId = `cli-${randomUUID().slice(0, 8)}`;
-    const certificate = certificatePath ? fingerprintOf(new X509Certificate(readFileSync(certificatePath)).fingerprint256) : undefined;
-    const { token, tokenHash } = certificate ? { token: undefined, tokenHash: certificate } : newToken(userId);
-    await ledger.commands.execute({ kind: 'system' }, 'IssueCredential', {
-      commandId: `cli-${randomUUID()}`,
-      userId,
-      credentialId,
-      tokenHash,
-      tokenHashAlgorithm: certificate ? 'sha256' : 'sm3',
-      ...(label ? { label } : {}),
-    });
-    console.log(JSON.stringify(certificate ? { userId, credentialId, certificateSha256: certificate } : { userId, credentialId, token }, null, 2));
-    return 0;
-  } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
-    console.error(`${error.code}: ${error.message}`);
-    return 1;
-  } finally {
-    await ledger.close();
-    await db.close();
-  }
+  return withLedger(config, (ledger) =>
+    refusalExits(async () => {
+      const credentialId = `cli-${randomUUID().slice(0, 8)}`;
+      const certificate = certificatePath ? fingerprintOf(new X509Certificate(readFileSync(certificatePath)).fingerprint256) : undefined;
+      const { token, tokenHash } = certificate ? { token: undefined, tokenHash: certificate } : newToken(userId);
+      await ledger.commands.execute({ kind: 'system' }, 'IssueCredential', {
+        commandId: `cli-${randomUUID()}`,
+        userId,
+        credentialId,
+        tokenHash,
+        tokenHashAlgorithm: certificate ? 'sha256' : 'sm3',
+        ...(label ? { label } : {}),
+      });
+      console.log(JSON.stringify(certificate ? { userId, credentialId, certificateSha256: certificate } : { userId, credentialId, token }, null, 2));
+      return 0;
+    }),
+  );
 }

@@ -3,15 +3,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { fondsOfYear } from '../../projections/catalogue/dossier-items.ts';
-import { createLedger, type Ledger } from '../app/ledger.ts';
+import type { Ledger } from '../app/ledger.ts';
 import type { Config } from '../config/config.ts';
-import { openDatabase } from '../db/database.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { streams } from '../domain/streams.ts';
 import { checkPackage, summarise } from '../export/check/check-package.ts';
 import { UnreadablePackageError } from '../export/check/package-source.ts';
 import { exportDossier, exportRenderer } from '../export/export-dossier.ts';
 import { packageFileName } from '../export/package-name.ts';
+import { withLedger } from './with-ledger.ts';
 
 /**
  * `gongwen close-dossier`, `gongwen export`, `gongwen check-package`: the archivist's year-end on
@@ -22,18 +22,12 @@ function parseYear(value: string | undefined): number | null {
   return value && /^\d{4}$/.test(value) ? Number(value) : null;
 }
 
-async function withLedger<T>(config: Config, work: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const db = await openDatabase(config);
-  const ledger = await createLedger(config, db);
-  try {
-    // Everything filed so far is in the catalogue before anything is closed or exported.
+/** Everything filed so far is in the catalogue before anything is closed or exported. */
+const withSettledLedger = <T>(config: Config, work: (ledger: Ledger) => Promise<T>): Promise<T> =>
+  withLedger(config, async (ledger) => {
     await ledger.settle();
-    return await work(ledger);
-  } finally {
-    await ledger.close();
-    await db.close();
-  }
-}
+    return work(ledger);
+  });
 
 export async function closeDossierCli(config: Config, opts: { year?: string; fonds?: string }): Promise<number> {
   const year = parseYear(opts.year);
@@ -41,7 +35,7 @@ export async function closeDossierCli(config: Config, opts: { year?: string; fon
     console.error('用法 (usage): gongwen close-dossier --year <年度> [--fonds <全宗号|unit:单位标识>]');
     return 2;
   }
-  return withLedger(config, async (ledger) => {
+  return withSettledLedger(config, async (ledger) => {
     const fonds = opts.fonds ? [opts.fonds] : await fondsOfYear(ledger.db.pool, year);
     if (fonds.length === 0) {
       console.error(`${year} 年度没有已归档的文件 (nothing filed in ${year})`);
@@ -72,7 +66,7 @@ export async function exportCli(config: Config, opts: { year?: string; fonds?: s
   }
   const profile = opts.profile ?? 'default';
   const out = resolve(opts.out);
-  return withLedger(config, async (ledger) => {
+  return withSettledLedger(config, async (ledger) => {
     const fonds = opts.fonds ? [opts.fonds] : await fondsOfYear(ledger.db.pool, year);
     // Refused before anything is written: every fonds asked for must be closed.
     const open: string[] = [];
