@@ -207,11 +207,14 @@ describe('global feed under concurrent writers, with transactions held open', ()
 
     let committedAppends = 0;
     let expectedEvents = 0;
+    // The writers go on until both held transactions have committed (and at least their share):
+    // a fixed count could run out on a slow machine before the test gets both transactions open.
+    let heldCommitted = false;
     const writing = Promise.all(
       Array.from({ length: writers }, async (_, w) => {
         const stream = `feed-w${w}`;
         let revision: number | null = null;
-        for (let i = 0; i < appendsPerWriter; i++) {
+        for (let i = 0; i < appendsPerWriter || !heldCommitted; i++) {
           const size = 1 + ((w + i) % 3);
           const result = await store.append(
             stream,
@@ -263,6 +266,7 @@ describe('global feed under concurrent writers, with transactions held open', ()
 
       // Held as briefly as the test allows: it stalls every feed reader on the server meanwhile.
       await late.query('COMMIT');
+      heldCommitted = true;
       await writing;
       expectedEvents += 2 + 3;
       const mine = (e: RecordedEvent) => e.streamId.startsWith('feed-');
@@ -297,6 +301,7 @@ describe('global feed under concurrent writers, with transactions held open', ()
       assert.deepEqual(await checkStoredStreams(own.pool, macKey, streams), []);
     } finally {
       // Whatever failed, leave nothing running that would keep the test process alive.
+      heldCommitted = true;
       await early.end().catch(() => {});
       await late.end().catch(() => {});
       await subscription.close();
