@@ -204,6 +204,10 @@ describe('supervision API contract: typed values, both-way pages', async () => {
     // No page size given: the declared default (20) forward.
     const whole = await ok('{ warnings { totalCount edges { cursor } pageInfo { hasNextPage hasPreviousPage } } }');
     assert.deepEqual(whole.warnings.edges.map((e: any) => e.cursor), warnings.map((e) => e.cursor));
+    // Arguments written null are left out: the default page, forward, no bounds.
+    const nulls = await ok('{ warnings(first: null, after: null, last: null, before: null, from: null, to: null, level: null, clock: null) { edges { cursor } } overdue(last: null, before: null, urgency: null) { totalCount } }');
+    assert.deepEqual(nulls.warnings.edges.map((e: any) => e.cursor), warnings.map((e) => e.cursor));
+    assert.equal(nulls.overdue.totalCount, overdue.length);
     const empty = await ok('{ unverifiedEntries(last: 5) { totalCount edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }');
     assert.deepEqual(empty.unverifiedEntries, { totalCount: 0, edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
   });
