@@ -11,7 +11,7 @@ import { computeDailyCheck } from '../supervision/daily-check.ts';
 import { monthRange, rankUnits, scorecard, unitMonthFigures } from '../supervision/statistics.ts';
 import { apiError, guarded } from './errors.ts';
 import { absentIfNull } from './query-resolvers.ts';
-import { relayConnection } from './relay.ts';
+import { relayConnection, selectsField } from './relay.ts';
 import { relayPage } from './query-cost.ts';
 import { DATE_MESSAGE, DATE_TIME_MESSAGE, isDate, isInstant, isMonth, MONTH_MESSAGE } from './scalars.ts';
 import type { PageArgs } from '../../projections/shared/keyset.ts';
@@ -51,33 +51,48 @@ export function supervisionReads(ledger: Ledger) {
   });
   const overdueHours = (dueAt: string, until: number) => Math.round((calendar.workingMsBetween(Date.parse(dueAt), until) / 3600_000) * 100) / 100;
   const withHours = (page: S.Connection<S.OverdueItem>, now: Date) => ({ ...page, items: page.items.map((i) => ({ ...i, overdueWorkingHours: overdueHours(i.dueAt, now.getTime()) })) });
+  /**
+   * The list's size, counted inside the snapshot (with the figures and the basis it states) when
+   * the caller asks for it (`count`): the snapshot's connection goes back to the pool before
+   * GraphQL resolves the connection's fields.
+   */
+  const counted = async <C extends { totalCount: () => Promise<number> }>(page: C, count: boolean | undefined): Promise<C> => {
+    const total = count ? await page.totalCount() : undefined;
+    return {
+      ...page,
+      totalCount: async () => {
+        if (total === undefined) throw new Error('totalCount was not counted in the snapshot: pass count: true');
+        return total;
+      },
+    };
+  };
 
   const months = (year: number) => Array.from({ length: 12 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
 
   return {
     // The lists take domain values (特急, sign, yellow): the schema's enums map the API's names to them.
-    async overdue(p: User, a: PageArgs & { unitId?: string; userId?: string; clock?: SupervisionClock; urgency?: string }) {
+    async overdue(p: User, a: Counted & { unitId?: string; userId?: string; clock?: SupervisionClock; urgency?: string }) {
       const unitIds = supervisionScope(p, a.unitId);
       const now = new Date();
       return S.inSnapshot(pool, async (s) => {
-        const page = withHours(await S.overdue(s.tx, { ...pageOf(a), now, unitIds, userId: a.userId, clock: a.clock, urgency: a.urgency }), now);
+        const page = withHours(await counted(await S.overdue(s.tx, { ...pageOf(a), now, unitIds, userId: a.userId, clock: a.clock, urgency: a.urgency }), a.count), now);
         return { page, basis: basis(s, `至 ${now.toISOString()}`, now, page.items.some((i) => i.provisional)) };
       });
     },
-    async sendersCheck(p: User, a: PageArgs & { unitId?: string; urgency?: string }) {
+    async sendersCheck(p: User, a: Counted & { unitId?: string; urgency?: string }) {
       const issuerUnitId = unitScope(p, a.unitId);
       const now = new Date();
       return S.inSnapshot(pool, async (s) => {
-        const page = withHours(await S.overdue(s.tx, { ...pageOf(a), now, unitIds: null, issuerUnitId, urgency: a.urgency }), now);
+        const page = withHours(await counted(await S.overdue(s.tx, { ...pageOf(a), now, unitIds: null, issuerUnitId, urgency: a.urgency }), a.count), now);
         return { page, basis: basis(s, `至 ${now.toISOString()}`, now, page.items.some((i) => i.provisional)) };
       });
     },
-    async warnings(p: User, a: PageArgs & { unitId?: string; userId?: string; urgency?: string; level?: WarningLevel; clock?: SupervisionClock; from?: string; to?: string; activeOnly?: boolean }) {
+    async warnings(p: User, a: Counted & { unitId?: string; userId?: string; urgency?: string; level?: WarningLevel; clock?: SupervisionClock; from?: string; to?: string; activeOnly?: boolean }) {
       checkArgs(a);
       const unitIds = supervisionScope(p, a.unitId);
       const now = new Date();
       return S.inSnapshot(pool, async (s) => {
-        const found = await S.warnings(s.tx, { ...pageOf(a), unitIds, userId: a.userId, urgency: a.urgency, level: a.level, clock: a.clock, from: a.from, to: a.to, activeOnly: a.activeOnly });
+        const found = await counted(await S.warnings(s.tx, { ...pageOf(a), unitIds, userId: a.userId, urgency: a.urgency, level: a.level, clock: a.clock, from: a.from, to: a.to, activeOnly: a.activeOnly }), a.count);
         const timelines = await S.clockTimelines(s.tx, found.items);
         const items = found.items.map((w) => ({
           ...w,
@@ -138,6 +153,9 @@ export function supervisionReads(ledger: Ledger) {
   };
 }
 
+/** Relay's page arguments; `count`: the query asks for the list's totalCount. */
+type Counted = PageArgs & { count?: boolean };
+
 /** Relay's page arguments, null meaning absent. */
 const pageOf = (a: PageArgs): PageArgs => ({ first: a.first ?? undefined, after: a.after ?? undefined, last: a.last ?? undefined, before: a.before ?? undefined });
 
@@ -154,15 +172,15 @@ export function supervisionResolvers(ledger: Ledger, log: FastifyBaseLogger): Re
       });
   return {
     overdue: read(async (p, a: any, info) => {
-      const r = await reads.overdue(p, { ...a, ...relayPage(info, a) });
+      const r = await reads.overdue(p, { ...a, ...relayPage(info, a), count: selectsField(info, 'totalCount') });
       return { ...relayConnection(r.page), basis: r.basis };
     }),
     sendersCheck: read(async (p, a: any, info) => {
-      const r = await reads.sendersCheck(p, { ...a, ...relayPage(info, a) });
+      const r = await reads.sendersCheck(p, { ...a, ...relayPage(info, a), count: selectsField(info, 'totalCount') });
       return { ...relayConnection(r.page), basis: r.basis };
     }),
     warnings: read(async (p, a: any, info) => {
-      const r = await reads.warnings(p, { ...a, ...relayPage(info, a) });
+      const r = await reads.warnings(p, { ...a, ...relayPage(info, a), count: selectsField(info, 'totalCount') });
       return { ...relayConnection(r.page), basis: r.basis };
     }),
     unitStatistics: read((p, a: any) => reads.unitStatistics(p, a)),

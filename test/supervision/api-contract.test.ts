@@ -204,6 +204,10 @@ describe('supervision API contract: typed values, both-way pages', async () => {
     // No page size given: the declared default (20) forward.
     const whole = await ok('{ warnings { totalCount edges { cursor } pageInfo { hasNextPage hasPreviousPage } } }');
     assert.deepEqual(whole.warnings.edges.map((e: any) => e.cursor), warnings.map((e) => e.cursor));
+    // totalCount asked through fragments is counted too (inside the snapshot the page is read in).
+    const fragments = await ok(`{ warnings(first: 1) { ...Count } sendersCheck(last: 1) { ... on OverdueConnection { totalCount } } }
+      fragment Count on SupervisionWarningConnection { totalCount }`);
+    assert.deepEqual([fragments.warnings.totalCount, fragments.sendersCheck.totalCount], [warnings.length, sent.length]);
     // Arguments written null are left out: the default page, forward, no bounds.
     const nulls = await ok('{ warnings(first: null, after: null, last: null, before: null, from: null, to: null, level: null, clock: null) { edges { cursor } } overdue(last: null, before: null, urgency: null) { totalCount } }');
     assert.deepEqual(nulls.warnings.edges.map((e: any) => e.cursor), warnings.map((e) => e.cursor));
