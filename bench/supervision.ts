@@ -131,7 +131,11 @@ export async function benchSupervision(adminUrl: string) {
       unitRanking: () => reads.unitRanking(inspector, { month: MONTH }),
       scorecard: () => reads.scorecard(inspector, { year: 2025 }),
       warnings特急: () => reads.warnings(inspector, { urgency: '特急', from: `${MONTH}-01T00:00:00+08:00`, to: '2025-12-01T00:00:00+08:00', first: 100 }),
+      // The same list's last page (Relay's last/before: the index read from its other end).
+      warnings特急Last: () => reads.warnings(inspector, { urgency: '特急', from: `${MONTH}-01T00:00:00+08:00`, to: '2025-12-01T00:00:00+08:00', last: 100 }),
       overdue: () => reads.overdue(inspector, { first: 100 }),
+      overdueLast: () => reads.overdue(inspector, { last: 100 }),
+      overdueTotalCount: async () => (await reads.overdue(inspector, { first: 1, count: true })).page.totalCount(),
       dailyCheck: () => reads.dailyCheck(inspector, { day: `${MONTH}-28` }),
     };
     const latency: Record<string, { p50: number; p95: number; max: number }> = {};

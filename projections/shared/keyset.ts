@@ -39,10 +39,12 @@ export function decodeCursor(scope: string, cursor: string, shape: CursorShape, 
       const v: unknown = parsed[i + 1];
       return kind === 'number' ? Number.isSafeInteger(v) : typeof v === 'string';
     });
-  if (!valid) {
-    refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor: use a cursor of a page of this same list)', { [argument]: cursor });
-  }
+  if (!valid) invalidCursor(cursor, argument);
   return (parsed as CursorValue[]).slice(1);
+}
+
+function invalidCursor(cursor: string, argument: 'after' | 'before'): never {
+  return refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor: use a cursor of a page of this same list)', { [argument]: cursor });
 }
 
 export function pageSize(first: number, argument: 'first' | 'last' = 'first'): number {
@@ -84,7 +86,7 @@ export interface Connection<T> {
   totalCount: () => Promise<number>;
 }
 
-export type KeyType = 'smallint' | 'int' | 'bigint' | 'text' | 'timestamptz';
+export type KeyType = 'smallint' | 'int' | 'bigint' | 'text' | 'uuid' | 'timestamptz';
 
 /** One column of a sort key, in the order of the index that serves it, ascending. */
 export interface KeyColumn {
@@ -100,7 +102,7 @@ export interface PageWindow {
   before: CursorValue[] | null;
 }
 
-const shapeOf = (key: readonly KeyColumn[]): CursorShape => key.map((k) => (k.type === 'text' || k.type === 'timestamptz' ? 'string' : 'number'));
+const shapeOf = (key: readonly KeyColumn[]): CursorShape => key.map((k) => (k.type === 'text' || k.type === 'uuid' || k.type === 'timestamptz' ? 'string' : 'number'));
 
 /**
  * Reads Relay's arguments: `first` and `last` together are refused (the answer would depend on an
@@ -114,13 +116,23 @@ export function pageWindow(scope: string, key: readonly KeyColumn[], args: PageA
   const backward = args.last != null;
   const size = backward ? pageSize(args.last!, 'last') : pageSize(args.first ?? DEFAULT_PAGE_SIZE);
   const shape = shapeOf(key);
+  const read = (cursor: string, argument: 'after' | 'before') => {
+    const values = decodeCursor(scope, cursor, shape, argument);
+    // A forged uuid or time would otherwise reach PostgreSQL as a cast error (an INTERNAL_ERROR).
+    if (!values.every((v, i) => wellFormed(key[i]!.type, v))) invalidCursor(cursor, argument);
+    return values;
+  };
   return {
     size,
     backward,
-    after: args.after != null ? decodeCursor(scope, args.after, shape) : null,
-    before: args.before != null ? decodeCursor(scope, args.before, shape, 'before') : null,
+    after: args.after != null ? read(args.after, 'after') : null,
+    before: args.before != null ? read(args.before, 'before') : null,
   };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const wellFormed = (type: KeyType, v: CursorValue): boolean =>
+  type === 'uuid' ? UUID.test(String(v)) : type === 'timestamptz' ? !Number.isNaN(Date.parse(String(v))) : true;
 
 const tuple = (key: readonly KeyColumn[]) => `(${key.map((k) => k.sql).join(', ')})`;
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../shared/keyset.ts';
+import { keysetConnection, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
 
-export type { Page } from '../shared/keyset.ts';
+export type { Connection } from '../shared/keyset.ts';
 
 /**
  * Reads of the supervision read model. Each figure an inspector quotes is read inside one
@@ -60,7 +60,7 @@ export interface OverdueItem {
   responsible: Person[];
 }
 
-export interface OverdueOptions {
+export interface OverdueOptions extends PageArgs {
   now: Date;
   /** Recipient units (null: every unit). */
   unitIds: readonly string[] | null;
@@ -70,24 +70,14 @@ export interface OverdueOptions {
   userId?: string;
   clock?: 'sign' | 'handle';
   urgency?: string;
-  first: number;
-  after?: string;
 }
 
 const PEOPLE = (ids: string) => `COALESCE((SELECT json_agg(json_build_object('userId', u.user_id, 'name', u.name, 'mobile', c.mobile) ORDER BY u.user_id)
        FROM directory_users u LEFT JOIN supervision_contacts c ON c.user_id = u.user_id WHERE u.user_id = ANY (${ids})), '[]'::json)`;
+const UNIT_NAME = (id: string) => `COALESCE((SELECT n.name FROM directory_units n WHERE n.unit_id = ${id}), ${id})`;
 
-/**
- * 逾期清单: deliveries not signed for by their deadline, and handling not completed by its
- * deadline, as of `now`, oldest deadline first. Paused clocks are listed (flagged), as they are
- * still late.
- */
-export async function overdue(tx: pg.ClientBase, o: OverdueOptions): Promise<Page<OverdueItem>> {
-  const size = pageSize(o.first);
-  const scope = 'supervision.overdue';
-  const [afterDue, afterDoc, afterUnit, afterClock] = o.after ? decodeCursor(scope, o.after, ['string', 'string', 'string', 'string']) : ['-infinity', '', '', ''];
-  const { rows } = await tx.query(
-    `WITH items AS (
+/** Both clocks of every delivery that are running past their deadline at $1 (now), one row a clock. */
+const OVERDUE_ITEMS = `(
        SELECT d.*, 'sign' AS clock, d.sign_due_at AS due_at, d.sign_red_at AS red_at, d.sign_paused AS paused,
               ARRAY(SELECT u.user_id FROM directory_users u WHERE u.unit_id = d.unit_id AND u.active AND 'CLERK' = ANY (u.roles) ORDER BY u.user_id) AS responsible_ids
          FROM supervision_deliveries d
@@ -98,50 +88,64 @@ export async function overdue(tx: pg.ClientBase, o: OverdueOptions): Promise<Pag
                    ELSE ARRAY(SELECT u.user_id FROM directory_users u WHERE u.unit_id = d.unit_id AND u.active AND 'CLERK' = ANY (u.roles) ORDER BY u.user_id) END
          FROM supervision_deliveries d
         WHERE d.received_at IS NOT NULL AND d.completed_at IS NULL AND d.filed_at IS NULL AND d.withdrawn_at IS NULL AND d.handle_due_at < $1
-     )
-     SELECT i.document_id, i.unit_id, i.issuer_unit_id, i.title, i.doc_number, i.doc_type, i.urgency, i.kind, i.clock, i.delivered_at, i.received_at,
-            i.due_at, i.red_at, i.paused, i.provisional,
-            COALESCE(ru.name, i.unit_id) AS unit_name, COALESCE(iu.name, i.issuer_unit_id) AS issuer_name,
-            to_char(i.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS due_key,
-            ${PEOPLE('i.responsible_ids')} AS responsible
-       FROM items i
-       LEFT JOIN directory_units ru ON ru.unit_id = i.unit_id
-       LEFT JOIN directory_units iu ON iu.unit_id = i.issuer_unit_id
-      WHERE ($2::text[] IS NULL OR i.unit_id = ANY ($2))
-        AND ($3::text IS NULL OR i.issuer_unit_id = $3)
-        AND ($4::text IS NULL OR $4 = ANY (i.responsible_ids))
-        AND ($5::text IS NULL OR i.clock = $5)
-        AND ($6::text IS NULL OR i.urgency = $6)
-        AND (i.due_at, i.document_id, i.unit_id, i.clock) > ($7::timestamptz, $8, $9, $10)
-      ORDER BY i.due_at, i.document_id, i.unit_id, i.clock
-      LIMIT $11`,
-    [o.now, o.unitIds, o.issuerUnitId ?? null, o.userId ?? null, o.clock ?? null, o.urgency ?? null, afterDue, afterDoc, afterUnit, afterClock, size + 1],
-  );
-  return toPage(
-    rows,
-    size,
-    (r): OverdueItem => ({
-      documentId: r.document_id,
-      unitId: r.unit_id,
-      unitName: r.unit_name,
-      issuerUnitId: r.issuer_unit_id,
-      issuerName: r.issuer_name,
-      title: r.title,
-      docNumber: r.doc_number,
-      docType: r.doc_type,
-      urgency: r.urgency,
-      kind: r.kind,
-      clock: r.clock,
-      deliveredAt: r.delivered_at.toISOString(),
-      receivedAt: r.received_at?.toISOString() ?? null,
-      dueAt: r.due_at.toISOString(),
-      redAt: r.red_at.toISOString(),
-      level: r.red_at <= o.now ? 'red' : 'yellow',
-      paused: r.paused,
-      provisional: r.provisional,
-      responsible: r.responsible,
-    }),
-    (r) => encodeCursor(scope, [r.due_key, r.document_id, r.unit_id, r.clock]),
+     ) AS i`;
+
+/** Oldest deadline first; the rest makes the order total (a cursor lands on exactly one place). */
+const OVERDUE_KEY: readonly KeyColumn[] = [
+  { sql: 'due_at', type: 'timestamptz' },
+  { sql: 'document_id', type: 'text' },
+  { sql: 'unit_id', type: 'text' },
+  { sql: 'clock', type: 'text' },
+];
+
+/**
+ * 逾期清单: deliveries not signed for by their deadline, and handling not completed by its
+ * deadline, as of `now`, oldest deadline first, a Relay page either way. Paused clocks are listed
+ * (flagged), as they are still late.
+ */
+export async function overdue(tx: pg.ClientBase, o: OverdueOptions): Promise<Connection<OverdueItem>> {
+  const params: unknown[] = [o.now];
+  const where: string[] = [];
+  const add = (condition: (n: string) => string, value: unknown) => where.push(condition(`$${params.push(value)}`));
+  if (o.unitIds) add((n) => `unit_id = ANY (${n}::text[])`, o.unitIds);
+  if (o.issuerUnitId !== undefined) add((n) => `issuer_unit_id = ${n}`, o.issuerUnitId);
+  if (o.userId !== undefined) add((n) => `${n} = ANY (responsible_ids)`, o.userId);
+  if (o.clock !== undefined) add((n) => `clock = ${n}`, o.clock);
+  if (o.urgency !== undefined) add((n) => `urgency = ${n}`, o.urgency);
+  return keysetConnection(
+    tx,
+    {
+      scope: 'supervision.overdue',
+      key: OVERDUE_KEY,
+      select: `document_id, unit_id, issuer_unit_id, title, doc_number, doc_type, urgency, kind, clock, delivered_at, received_at, red_at, paused, provisional,
+               ${UNIT_NAME('i.unit_id')} AS unit_name, ${UNIT_NAME('i.issuer_unit_id')} AS issuer_name, ${PEOPLE('i.responsible_ids')} AS responsible`,
+      from: OVERDUE_ITEMS,
+      where,
+      params,
+      rowMode: 'object',
+      item: (r): OverdueItem => ({
+        documentId: r.document_id,
+        unitId: r.unit_id,
+        unitName: r.unit_name,
+        issuerUnitId: r.issuer_unit_id,
+        issuerName: r.issuer_name,
+        title: r.title,
+        docNumber: r.doc_number,
+        docType: r.doc_type,
+        urgency: r.urgency,
+        kind: r.kind,
+        clock: r.clock,
+        deliveredAt: r.delivered_at.toISOString(),
+        receivedAt: r.received_at?.toISOString() ?? null,
+        dueAt: r.due_at.toISOString(),
+        redAt: r.red_at.toISOString(),
+        level: r.red_at <= o.now ? 'red' : 'yellow',
+        paused: r.paused,
+        provisional: r.provisional,
+        responsible: r.responsible,
+      }),
+    },
+    o,
   );
 }
 
@@ -169,7 +173,7 @@ export interface WarningRow {
   clearedReason: string | null;
 }
 
-export interface WarningOptions {
+export interface WarningOptions extends PageArgs {
   unitIds: readonly string[] | null;
   userId?: string;
   urgency?: string;
@@ -179,62 +183,64 @@ export interface WarningOptions {
   from?: string | Date;
   to?: string | Date;
   activeOnly?: boolean;
-  first: number;
-  after?: string;
 }
 
-/** 预警: yellow and red warnings, in the order they fell due. */
-export async function warnings(tx: pg.ClientBase, o: WarningOptions): Promise<Page<WarningRow>> {
-  const size = pageSize(o.first);
-  const scope = 'supervision.warnings';
-  const [afterAt, afterId] = o.after ? decodeCursor(scope, o.after, ['string', 'string']) : ['-infinity', '00000000-0000-0000-0000-000000000000'];
-  const { rows } = await tx.query(
-    `SELECT w.*, COALESCE(ru.name, w.unit_id) AS unit_name, COALESCE(iu.name, w.issuer_unit_id) AS issuer_name,
-            to_char(w.fell_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at_key,
-            ${PEOPLE('w.responsible_user_ids')} AS responsible
-       FROM supervision_warnings w
-       LEFT JOIN directory_units ru ON ru.unit_id = w.unit_id
-       LEFT JOIN directory_units iu ON iu.unit_id = w.issuer_unit_id
-      WHERE ($1::text[] IS NULL OR w.unit_id = ANY ($1))
-        AND ($2::text IS NULL OR $2 = ANY (w.responsible_user_ids))
-        AND ($3::text IS NULL OR w.urgency = $3)
-        AND ($4::text IS NULL OR w.level = $4)
-        AND ($5::text IS NULL OR w.clock = $5)
-        AND ($6::timestamptz IS NULL OR w.fell_due_at >= $6)
-        AND ($7::timestamptz IS NULL OR w.fell_due_at < $7)
-        AND (NOT $8 OR w.cleared_at IS NULL)
-        AND (w.fell_due_at, w.warning_id) > ($9::timestamptz, $10::uuid)
-      ORDER BY w.fell_due_at, w.warning_id
-      LIMIT $11`,
-    [o.unitIds, o.userId ?? null, o.urgency ?? null, o.level ?? null, o.clock ?? null, o.from ?? null, o.to ?? null, o.activeOnly ?? false, afterAt, afterId, size + 1],
-  );
-  return toPage(
-    rows,
-    size,
-    (r): WarningRow => ({
-      warningId: r.warning_id,
-      documentId: r.document_id,
-      unitId: r.unit_id,
-      unitName: r.unit_name,
-      clock: r.clock,
-      level: r.level,
-      escalation: r.escalation,
-      dueAt: r.due_at.toISOString(),
-      fellDueAt: r.fell_due_at.toISOString(),
-      raisedAt: r.raised_at.toISOString(),
-      issuerUnitId: r.issuer_unit_id,
-      issuerName: r.issuer_name,
-      title: r.title,
-      docNumber: r.doc_number,
-      docType: r.doc_type,
-      urgency: r.urgency,
-      responsible: r.responsible,
-      policyVersion: r.policy_version,
-      calendarVersion: r.calendar_version,
-      clearedAt: r.cleared_at?.toISOString() ?? null,
-      clearedReason: r.cleared_reason,
-    }),
-    (r) => encodeCursor(scope, [r.at_key, r.warning_id]),
+/** In the order they fell due: the index supervision_warnings_time (fell_due_at, warning_id). */
+const WARNING_KEY: readonly KeyColumn[] = [
+  { sql: 'fell_due_at', type: 'timestamptz' },
+  { sql: 'warning_id', type: 'uuid' },
+];
+
+/** 预警: yellow and red warnings, in the order they fell due, a Relay page either way. */
+export async function warnings(tx: pg.ClientBase, o: WarningOptions): Promise<Connection<WarningRow>> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const add = (condition: (n: string) => string, value: unknown) => where.push(condition(`$${params.push(value)}`));
+  if (o.unitIds) add((n) => `unit_id = ANY (${n}::text[])`, o.unitIds);
+  if (o.userId !== undefined) add((n) => `${n} = ANY (responsible_user_ids)`, o.userId);
+  if (o.urgency !== undefined) add((n) => `urgency = ${n}`, o.urgency);
+  if (o.level !== undefined) add((n) => `level = ${n}`, o.level);
+  if (o.clock !== undefined) add((n) => `clock = ${n}`, o.clock);
+  if (o.from !== undefined) add((n) => `fell_due_at >= ${n}::timestamptz`, o.from);
+  if (o.to !== undefined) add((n) => `fell_due_at < ${n}::timestamptz`, o.to);
+  if (o.activeOnly) where.push('cleared_at IS NULL');
+  return keysetConnection(
+    tx,
+    {
+      scope: 'supervision.warnings',
+      key: WARNING_KEY,
+      select: `warning_id, document_id, unit_id, clock, level, escalation, due_at, raised_at, issuer_unit_id, title, doc_number, doc_type, urgency,
+               policy_version, calendar_version, cleared_at, cleared_reason,
+               ${UNIT_NAME('w.unit_id')} AS unit_name, ${UNIT_NAME('w.issuer_unit_id')} AS issuer_name, ${PEOPLE('w.responsible_user_ids')} AS responsible`,
+      from: 'supervision_warnings w',
+      where,
+      params,
+      rowMode: 'object',
+      item: (r): WarningRow => ({
+        warningId: r.warning_id,
+        documentId: r.document_id,
+        unitId: r.unit_id,
+        unitName: r.unit_name,
+        clock: r.clock,
+        level: r.level,
+        escalation: r.escalation,
+        dueAt: r.due_at.toISOString(),
+        fellDueAt: r.fell_due_at.toISOString(),
+        raisedAt: r.raised_at.toISOString(),
+        issuerUnitId: r.issuer_unit_id,
+        issuerName: r.issuer_name,
+        title: r.title,
+        docNumber: r.doc_number,
+        docType: r.doc_type,
+        urgency: r.urgency,
+        responsible: r.responsible,
+        policyVersion: r.policy_version,
+        calendarVersion: r.calendar_version,
+        clearedAt: r.cleared_at?.toISOString() ?? null,
+        clearedReason: r.cleared_reason,
+      }),
+    },
+    o,
   );
 }
 

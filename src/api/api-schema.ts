@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { buildSchema, GraphQLScalarType, type GraphQLSchema } from 'graphql';
 import { withDomainEnumValues } from './enums.ts';
 import { withLimitsInDescriptions } from './query-cost.ts';
-import { DateTime, DueDate } from './scalars.ts';
+import { CalendarDate, DateTime, DueDate, Month } from './scalars.ts';
 
 /** The SDL files of the API, in the order they are joined. */
 export const schemaFiles = ['limits.graphql', 'enums.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql', 'contract.graphql', 'work-lists.graphql'];
@@ -15,7 +15,7 @@ export const schemaSdl = () => schemaFiles.map((file) => readFileSync(new URL(`.
  */
 export function buildApiSchema(): GraphQLSchema {
   const schema = buildSchema(withLimitsInDescriptions(schemaSdl()));
-  for (const scalar of [DateTime, DueDate]) {
+  for (const scalar of [DateTime, DueDate, CalendarDate, Month]) {
     const type = schema.getType(scalar.name);
     if (!(type instanceof GraphQLScalarType)) throw new Error(`the SDL declares no scalar ${scalar.name}`);
     type.serialize = scalar.serialize;

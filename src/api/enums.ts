@@ -3,7 +3,7 @@ import { Classifications, DocTypes, Retentions, Roles, Urgencies } from '../../s
 import { UnitKinds } from '../../schemas/events/directory.ts';
 import { InstructionKinds, UrgeLevels } from '../../schemas/events/delivery.ts';
 import { KeyCustodies, SealTypes } from '../../schemas/events/seal.ts';
-import { SupervisionClocks } from '../../schemas/events/supervision.ts';
+import { ClearReasons, SupervisionClocks, WarningLevel, type ClockPaused, type ClockResumed, type DeadlineSet, type WarningCleared, type WarningIssued } from '../../schemas/events/supervision.ts';
 import type { DocumentStatus } from '../domain/document/state.ts';
 import type { SealStatus } from '../domain/seal/state.ts';
 import type { InboxStatus } from '../../projections/inbox/inbox-row.ts';
@@ -37,6 +37,9 @@ const enumOf = <V extends string>(name: string, description: string, values: Rec
 /** Values whose API name is the domain value itself (already ASCII names). */
 const same = <V extends string>(described: Record<V, string>) =>
   Object.fromEntries(Object.entries(described).map(([v, d]) => [v, [v, d] as const])) as Record<V, readonly [string, string]>;
+
+/** The events of a delivery's supervision stream, each on a clock's timeline. */
+type SupervisionTimelineType = (typeof DeadlineSet | typeof WarningIssued | typeof ClockPaused | typeof ClockResumed | typeof WarningCleared)['type'];
 
 const roleDescriptions: Record<(typeof Roles)[number], string> = {
   SUPER_ADMIN: '超级管理员：登记单位、用户和印章，管理一切账户 (super administrator)',
@@ -182,6 +185,27 @@ export const apiEnums: readonly ApiEnum[] = [
   enumOf('ErrorCode', '错误代码：每个错误的 extensions.code 都是其中之一 (every error\'s extensions.code)', Object.fromEntries(
     Object.entries(errorCodes).map(([code, e]) => [code, [code, `${e.zh}（HTTP ${e.status}）(${e.en})`] as const]),
   )),
+  // 电子监察 (schemas/graphql/supervision.graphql); its 催办/督办 are UrgeLevel's, its clocks SupervisionClock's.
+  enumOf('WarningLevel', '预警级别 (warning level)', {
+    yellow: ['YELLOW', '黄牌：到期未办，催办 (yellow: past the deadline, a reminder)'],
+    red: ['RED', '红牌：到期后又过一个工作日仍未办，督办 (red: a working day later, supervised urging)'],
+  }, WarningLevel.options),
+  enumOf('WarningClearReason', '预警解除的原因 (why a warning ended)', {
+    signed: ['SIGNED', '已签收 (signed for)'],
+    returned: ['RETURNED', '已退回 (returned)'],
+    withdrawn: ['WITHDRAWN', '发文单位已撤回 (withdrawn by the sender)'],
+    completed: ['COMPLETED', '已办结 (completed)'],
+    filed: ['FILED', '已归档 (filed)'],
+    rescheduled: ['RESCHEDULED', '时限已重设（交办、恢复计时）(the deadline was set anew)'],
+    redelivered: ['REDELIVERED', '重新送达 (delivered anew)'],
+  }, ClearReasons),
+  enumOf('SupervisionEventType', '监察时间线上的事件 (an event of a clock\'s timeline)', {
+    DeadlineSet: ['DEADLINE_SET', '设定时限 (deadline set)'],
+    WarningIssued: ['WARNING_ISSUED', '预警 (warning issued)'],
+    ClockPaused: ['CLOCK_PAUSED', '暂停计时 (clock paused)'],
+    ClockResumed: ['CLOCK_RESUMED', '恢复计时 (clock resumed)'],
+    WarningCleared: ['WARNING_CLEARED', '解除预警 (warning cleared)'],
+  } satisfies Record<SupervisionTimelineType, readonly [string, string]>),
 ];
 
 const byName = new Map(apiEnums.map((e) => [e.name, e]));

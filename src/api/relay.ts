@@ -1,3 +1,4 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Connection } from '../../projections/shared/keyset.ts';
 
 /**
@@ -11,4 +12,22 @@ export function relayConnection<T, N = T>(page: Connection<T>, node: (item: T) =
     pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage, startCursor: page.startCursor, endCursor: page.endCursor },
     totalCount: page.totalCount,
   };
+}
+
+/**
+ * Whether the query selects `name` on the field being resolved (through fragments too): a list read
+ * inside a snapshot that closes before GraphQL resolves the connection's fields counts its
+ * totalCount there, and only when asked.
+ */
+export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+  const seen = new Set<string>();
+  const within = (set: SelectionSetNode | undefined): boolean =>
+    (set?.selections ?? []).some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === name;
+      if (s.kind === Kind.INLINE_FRAGMENT) return within(s.selectionSet);
+      if (seen.has(s.name.value)) return false;
+      seen.add(s.name.value);
+      return within(info.fragments[s.name.value]?.selectionSet);
+    });
+  return info.fieldNodes.some((node) => within(node.selectionSet));
 }

@@ -8,8 +8,8 @@ import { getNamedType, isInputObjectType } from 'graphql';
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const isInstant = (v: unknown): v is string => typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v));
-const isDate = (v: unknown): v is string => typeof v === 'string' && DATE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+export const isInstant = (v: unknown): v is string => typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v));
+export const isDate = (v: unknown): v is string => typeof v === 'string' && DATE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
 
 export const DATE_TIME_MESSAGE = '时间须为 RFC 3339 格式并带时区偏移，如 2026-12-01T09:00:00+08:00 (an RFC 3339 time with its offset)';
 export const DUE_DATE_MESSAGE = '办理期限须为日期 2026-12-10 或带时区偏移的 RFC 3339 时间 (a date or an RFC 3339 time with its offset)';
@@ -74,3 +74,26 @@ export function literalTimesRule(context: ValidationContext): ASTVisitor {
     ObjectField: (node) => check(node.value, node.name.value),
   };
 }
+
+// ---- Calendar days and months: the supervision's periods (unitStatistics, unitRanking, dailyCheck) ----
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+export const isMonth = (v: unknown): v is string => typeof v === 'string' && MONTH.test(v);
+
+export const DATE_MESSAGE = '日期须为实有的日期，形如 2026-11-30 (a calendar date, YYYY-MM-DD)';
+export const MONTH_MESSAGE = '月份须形如 2026-11，月为 01 至 12 (a month, YYYY-MM)';
+
+/** A day of the calendar (Beijing's, as the supervision counts days), no time and no zone. */
+export const CalendarDate = scalar('Date', '日期：YYYY-MM-DD，如 2026-11-30（北京时间的一天）(a calendar day)', isDate, DATE_MESSAGE, (v) => {
+  if (isDate(v)) return v;
+  throw new GraphQLError(`not a calendar date: ${String(v)}`);
+});
+
+/** A month of the calendar, YYYY-MM. */
+export const Month = scalar('Month', '月份：YYYY-MM，如 2026-11 (a month)', isMonth, MONTH_MESSAGE, (v) => {
+  if (isMonth(v)) return v;
+  throw new GraphQLError(`not a month: ${String(v)}`);
+});
+
+checks.Date = { valid: isDate, message: DATE_MESSAGE };
+checks.Month = { valid: isMonth, message: MONTH_MESSAGE };

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import iconv from 'iconv-lite';
 import type { Ledger } from '../app/ledger.ts';
-import { Refusal } from '../domain/refusal.ts';
+import { Refusal, refuse } from '../domain/refusal.ts';
+import { apiEnum } from './enums.ts';
 import { authenticate } from './authenticate.ts';
 import { supervisionReads } from './supervision-resolvers.ts';
 
@@ -23,35 +24,59 @@ export function encodeCsv(text: string, encoding: 'utf-8' | 'gb18030'): Buffer {
 }
 
 /**
+ * A query-string argument that GraphQL types as an enum: the same API name as there (EXTRA_URGENT,
+ * YELLOW, SIGN), read as the domain value behind it (特急, yellow, sign); absent when not given.
+ */
+export function domainValue(enumName: string, field: string, given: string | undefined): string | undefined {
+  if (given === undefined || given === '') return undefined;
+  const values = [...apiEnum(enumName).values];
+  const found = values.find(([, v]) => v.name === given);
+  if (found) return found[0];
+  const names = values.map(([, v]) => v.name).join('、');
+  return refuse('VALIDATION_FAILED', `「${field}」须为 ${names} 之一，收到 ${JSON.stringify(given)} (${field}: one of ${names})`, { [field]: given });
+}
+
+/**
  * GET /supervision/<table>.csv?<the GraphQL query's arguments>[&encoding=gb18030]: every supervision
- * table as a CSV download, read by the same functions (and the same access rules) as GraphQL.
+ * table as a CSV download, read by the same functions (and the same access rules) as GraphQL; enum
+ * arguments by the same names (urgency=EXTRA_URGENT). The cells keep the domain's terms (特急, yellow).
  * The basis of the figures (period, calendar and policy versions, ledger position) closes the file.
  */
 export function registerSupervisionCsv(app: FastifyInstance, ledger: Ledger): void {
   const reads = supervisionReads(ledger);
-  const all = async <T>(page: (after: string | undefined) => Promise<{ items: T[]; page: { endCursor: string | null; hasNextPage: boolean }; basis?: Row }>) => {
+  const all = async <T>(read: (after: string | undefined) => Promise<{ page: { items: T[]; endCursor: string | null; hasNextPage: boolean }; basis?: Row }>) => {
     const items: T[] = [];
     let after: string | undefined;
     let basis: Row | undefined;
     for (;;) {
-      const r = await page(after);
-      items.push(...r.items);
-      basis = r.basis;
-      if (!r.page.hasNextPage || items.length >= MAX_ROWS) return { items, basis };
-      after = r.page.endCursor ?? undefined;
+      const { page, basis: b } = await read(after);
+      items.push(...page.items);
+      basis = b;
+      if (!page.hasNextPage || items.length >= MAX_ROWS) return { items, basis };
+      after = page.endCursor ?? undefined;
     }
   };
   const tables: Record<string, (p: any, q: Record<string, string>) => Promise<{ rows: Row[]; basis?: Row }>> = {
     overdue: async (p, q) => {
-      const r = await all((after) => reads.overdue(p, { ...q, first: 100, after }));
+      const r = await all((after) => reads.overdue(p, { unitId: q.unitId, userId: q.userId, clock: domainValue('SupervisionClock', 'clock', q.clock) as never, urgency: domainValue('Urgency', 'urgency', q.urgency), first: 100, after }));
       return { rows: r.items as unknown as Row[], basis: r.basis };
     },
     sendersCheck: async (p, q) => {
-      const r = await all((after) => reads.sendersCheck(p, { ...q, first: 100, after }));
+      const r = await all((after) => reads.sendersCheck(p, { unitId: q.unitId, urgency: domainValue('Urgency', 'urgency', q.urgency), first: 100, after }));
       return { rows: r.items as unknown as Row[], basis: r.basis };
     },
     warnings: async (p, q) => {
-      const r = await all((after) => reads.warnings(p, { ...q, activeOnly: q.activeOnly === 'true', first: 100, after }));
+      const args = {
+        unitId: q.unitId,
+        userId: q.userId,
+        urgency: domainValue('Urgency', 'urgency', q.urgency),
+        level: domainValue('WarningLevel', 'level', q.level) as never,
+        clock: domainValue('SupervisionClock', 'clock', q.clock) as never,
+        from: q.from,
+        to: q.to,
+        activeOnly: q.activeOnly === 'true',
+      };
+      const r = await all((after) => reads.warnings(p, { ...args, first: 100, after }));
       return { rows: r.items.map(({ timeline: _t, ...w }) => w), basis: r.basis };
     },
     unitStatistics: async (p, q) => {
@@ -77,7 +102,7 @@ export function registerSupervisionCsv(app: FastifyInstance, ledger: Ledger): vo
     unverifiedEntries: async (p) => {
       const r = await all(async (after) => {
         const page = await reads.unverifiedEntries(p, { first: 100, after });
-        return { items: page.items.map((e) => ({ ...e, actor: e.actor.userId })), page };
+        return { page: { ...page, items: page.items.map((e) => ({ ...e, actor: e.actor.userId })) } };
       });
       return { rows: r.items as unknown as Row[] };
     },

@@ -19,8 +19,8 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
   await ledger.settle();
   const api = await startApi(ledger);
   try {
-    const question = `query ($from: String!, $to: String!) {
-      warnings(urgency: "特急", from: $from, to: $to, first: 50) {
+    const question = `query ($from: DateTime!, $to: DateTime!) {
+      warnings(urgency: EXTRA_URGENT, from: $from, to: $to, first: 50) {
         basis { period policyVersion calendarVersion ledgerPosition }
         edges { node { unitName level fellDueAt clearedAt overdueWorkingHours title responsible { name mobile } timeline { type } } }
       }
@@ -32,14 +32,14 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
     assert.deepEqual(nodes, [
       {
         unitName: '阜阳市财政局',
-        level: 'yellow',
+        level: 'YELLOW',
         fellDueAt: bj('2025-11-14', '22:00').toISOString(),
         clearedAt: null,
         // No office time between Friday 22:00 and Monday 10:00 but Monday 08:30–10:00.
         overdueWorkingHours: nodes[0].overdueWorkingHours,
         title: '关于做好2026年电子公文交换工作的通知',
         responsible: [{ name: '张文书', mobile: '13912345678' }],
-        timeline: [{ type: 'DeadlineSet' }, { type: 'WarningIssued' }],
+        timeline: [{ type: 'DEADLINE_SET' }, { type: 'WARNING_ISSUED' }],
       },
     ]);
     assert.ok(nodes[0]!.overdueWorkingHours > 1.5, 'still lying: measured up to now');
@@ -48,7 +48,7 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
     // The overdue list by person, and the sender's check of the city office.
     const overdue = await api.gql('inspector', `{ overdue(userId: "fin-clerk") { edges { node { documentId unitId clock level urgency } } } }`);
     assert.deepEqual(overdue.data!.overdue.edges.map((e: any) => e.node), // Red as of now (the API reckons against the wall clock; the test's clock stopped in 2025).
-      [{ documentId: 'urgent-1', unitId: 'fin', clock: 'sign', level: 'red', urgency: '特急' }]);
+      [{ documentId: 'urgent-1', unitId: 'fin', clock: 'SIGN', level: 'RED', urgency: 'EXTRA_URGENT' }]);
     const sent = await api.gql('city-office-clerk', `{ sendersCheck { edges { node { unitId dueAt } } } }`);
     assert.deepEqual(sent.data!.sendersCheck.edges.map((e: any) => e.node.unitId), ['fin']);
 
@@ -85,7 +85,7 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
     // Every table downloads as CSV: UTF-8 with a BOM, or GB18030; the same access rules.
     const download = async (userId: string, path: string) =>
       fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${await api.tokenFor(userId)}` } });
-    const csv = await download('inspector', `/supervision/warnings.csv?urgency=${encodeURIComponent('特急')}`);
+    const csv = await download('inspector', `/supervision/warnings.csv?urgency=EXTRA_URGENT`);
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type')!, /text\/csv; charset=utf-8/);
     const bytes = Buffer.from(await csv.arrayBuffer());
@@ -111,7 +111,7 @@ test('supervision over HTTP: inspectors see every unit, a leader only the own un
     const w = again.data!.warnings.edges[0].node;
     assert.equal(w.clearedAt, bj('2025-11-17', '10:30').toISOString());
     assert.equal(w.overdueWorkingHours, 2, 'lay from the deadline to Monday 10:30: 08:30–10:30');
-    assert.deepEqual(w.timeline.map((t: any) => t.type), ['DeadlineSet', 'WarningIssued', 'WarningCleared']);
+    assert.deepEqual(w.timeline.map((t: any) => t.type), ['DEADLINE_SET', 'WARNING_ISSUED', 'WARNING_CLEARED']);
   } finally {
     await api.close();
   }
