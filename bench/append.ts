@@ -151,7 +151,9 @@ export async function benchAppend(adminUrl: string) {
   }
 
   const started = Date.now();
-  const report = await verifyLedger(pool, { macKey: key.macKey, publicKeyHex: key.publicKeyHex });
+  // No sequencer runs here, so no checkpoint covers these events: the coverage rule (events older
+  // than a checkpoint interval plus a minute) is not what this walk is for, and a long run would trip it.
+  const report = await verifyLedger(pool, { macKey: key.macKey, publicKeyHex: key.publicKeyHex, coverageGraceMs: 86_400_000 });
   const verifySeconds = (Date.now() - started) / 1000;
 
   await store.close();
