@@ -20,7 +20,8 @@ import { EventStoreDbEventStore } from '../src/eventstore/eventstoredb/eventstor
 import { generateSm2PrivateKey, ledgerKeyFromPrivateKey } from '../src/integrity/ledger-key.ts';
 import { forSeconds } from './server.ts';
 
-const WRITERS = Number(process.env.BENCH_WRITERS ?? 8);
+// BENCH_WRITERS may list several counts for bench/append.ts (`1,8,32`): this section takes the largest.
+const WRITERS = Math.max(...(process.env.BENCH_WRITERS ?? '8').split(',').map(Number));
 const EVENTS_PER_STREAM = 5;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 

@@ -1,5 +1,5 @@
 import { canonicalEventText } from './canonical-json.ts';
-import { hmacSm3Hex, sm3Hex } from './sm3.ts';
+import { hmacSm3HexOfHex, sm3HexOfHexAndText } from './sm3.ts';
 
 /**
  * The per-stream hash chain: hash = SM3(prevHash ‖ JCS(event)), where JCS is RFC 8785 canonical
@@ -29,7 +29,7 @@ export interface HashedEventFields {
 export const canonicalEvent = (e: HashedEventFields): string => canonicalEventText(e);
 
 export function eventHash(prevHash: string, e: HashedEventFields): string {
-  return sm3Hex(Buffer.from(prevHash, 'hex'), canonicalEvent(e));
+  return sm3HexOfHexAndText(prevHash, canonicalEvent(e));
 }
 
 /**
@@ -39,5 +39,5 @@ export function eventHash(prevHash: string, e: HashedEventFields): string {
  * even before the next signed Merkle checkpoint covers them.
  */
 export function eventMac(macKey: Buffer, hash: string): string {
-  return hmacSm3Hex(macKey, Buffer.from(hash, 'hex'));
+  return hmacSm3HexOfHex(macKey, hash);
 }
