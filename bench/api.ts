@@ -8,8 +8,15 @@
  * The floor of the request pipeline is measured in the same run (`ledgerKey`: authentication,
  * parsing, validation, no read), so every figure also comes as a ratio to it.
  *
+ * Mutations beside the queries (bench/api-lifecycles.ts): BENCH_API_LIFECYCLE_CLIENTS (4) clients run
+ * whole document lifecycles through GraphQL (nine mutations by five users each) while the 50 clients
+ * query the inbox; the inbox alone, with the lifecycles, and alone again, interleaved in one run, so
+ * the p50/p99 with and without the mutations come as ratios; and the lifecycles/s alone and under
+ * the queries.
+ *
  * Environment: BENCH_API_EVENTS (default 200000), BENCH_API_SEED (2025), BENCH_API_TEMPLATE_DOCUMENTS
  * (80), BENCH_API_CLIENTS (50), BENCH_API_SECONDS (10 per query), BENCH_DATA_DIR (/work/bench-data),
+ * BENCH_API_QUERIES (a comma list of the query names to run, default all; `none` for none),
  * BENCH_API_PROFILE (a folder: the server runs under `node --cpu-prof` there, and the section
  * reports its top frames).
  */
@@ -25,6 +32,7 @@ import * as search from '../projections/search/queries.ts';
 import * as sentBox from '../projections/sent-box/queries.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { bigLedger, type BigLedger } from './big-ledger.ts';
+import { lifecycleClients } from './api-lifecycles.ts';
 import { topFrames } from './cpu-profile.ts';
 import { round } from './server.ts';
 
@@ -35,6 +43,8 @@ const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 50);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const DATA_ROOT = process.env.BENCH_DATA_DIR ?? '/work/bench-data';
 const PROFILE_DIR = process.env.BENCH_API_PROFILE;
+const LIFECYCLE_CLIENTS = Number(process.env.BENCH_API_LIFECYCLE_CLIENTS ?? 4);
+const ONLY_QUERIES = process.env.BENCH_API_QUERIES?.split(',').map((q) => q.trim());
 const P99_TARGET_MS = 25;
 const SEQ_SCAN_ROWS = 10_000;
 
@@ -50,7 +60,7 @@ const queries = (l: BigLedger): Query[] => [
   {
     name: 'inbox',
     token: 'clerk',
-    query: '{ inbox(first: 20) { edges { node { documentId title docNumber urgency status deliveredAt } } pageInfo { hasNextPage endCursor } counts { awaitingReceipt received awaitingHandling mine } } }',
+    query: '{ inbox(first: 20) { edges { node { documentId title docNumber urgency status deliveredAt } } pageInfo { hasNextPage endCursor } counts { awaitingReceipt received awaitingHandling mine { awaitingHandling handled } } } }',
   },
   { name: 'sentDocuments', token: 'clerk', query: '{ sentDocuments(first: 20) { edges { node { documentId title docNumber recipients { unitId status } } } pageInfo { hasNextPage } } }' },
   {
@@ -194,6 +204,51 @@ async function checkPlans(pool: pg.Pool, l: BigLedger) {
   return { bigTables: [...big].sort(), perQuery: out, ok: Object.values(out).every((q) => q.seqScansOfBigTables.length === 0) };
 }
 
+const ratio = (a: number, b: number) => (a > 0 && b > 0 ? round(a / b, 2) : null);
+
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!, 0) : null;
+};
+
+/**
+ * The inbox under the 50 query clients alone, then with the lifecycle clients beside them, then
+ * alone again (interleaved, so the ratios hold on a loaded machine); and the lifecycles alone.
+ */
+async function queriesWithMutations(url: string, l: BigLedger) {
+  const inboxQuery = queries(l).find((q) => q.name === 'inbox')!;
+  const lc = await lifecycleClients(url, l.tokens.admin, LIFECYCLE_CLIENTS);
+  await lc.runUntil(Date.now() + 2_000); // warm-up: the new users' streams, the seals' first unlock
+  const alone = await lc.runUntil(Date.now() + SECONDS * 1000);
+  const before = await cannon(url, l.tokens.clerk, inboxQuery);
+  const [during, underQueries] = await Promise.all([cannon(url, l.tokens.clerk, inboxQuery), lc.runUntil(Date.now() + SECONDS * 1000)]);
+  const afterwards = await cannon(url, l.tokens.clerk, inboxQuery);
+  const inboxAlone = { p50Ms: (before.p50Ms + afterwards.p50Ms) / 2, p99Ms: (before.p99Ms + afterwards.p99Ms) / 2, requestsPerSecond: (before.requestsPerSecond + afterwards.requestsPerSecond) / 2 };
+  const lifecycles = (r: typeof alone) => ({
+    perSecond: round(r.lifecycles / r.seconds, 2),
+    mutationsPerSecond: round((r.lifecycles * 9) / r.seconds, 1),
+    seconds: round(r.seconds, 1),
+    p50Ms: percentile(r.msPerLifecycle, 50),
+    p99Ms: percentile(r.msPerLifecycle, 99),
+    medianMsByStep: r.medianMsByStep,
+    failures: r.failures,
+  });
+  return {
+    lifecycleClients: LIFECYCLE_CLIENTS,
+    queryClients: CLIENTS,
+    lifecyclesAlone: lifecycles(alone),
+    lifecyclesUnderQueries: lifecycles(underQueries),
+    inbox: { before, during, after: afterwards },
+    // null where a side had no answer to measure (a ratio to 0 would read as a figure).
+    ratios: {
+      inboxP50WithMutations: ratio(during.p50Ms, inboxAlone.p50Ms),
+      inboxP99WithMutations: ratio(during.p99Ms, inboxAlone.p99Ms),
+      inboxRequestsPerSecondWithMutations: ratio(during.requestsPerSecond, inboxAlone.requestsPerSecond),
+      lifecyclesUnderQueriesToAlone: ratio(underQueries.lifecycles / underQueries.seconds, alone.lifecycles / alone.seconds),
+    },
+  };
+}
+
 export async function benchApi() {
   const buildStarted = performance.now();
   const l = await bigLedger({ events: EVENTS, seed: SEED, templateDocuments: TEMPLATE_DOCUMENTS, writers: 8, dataRoot: DATA_ROOT });
@@ -205,14 +260,10 @@ export async function benchApi() {
     console.error('plans', JSON.stringify(plans));
     const perQuery: Record<string, unknown> = {};
     let floor = 0;
-    for (const q of queries(l)) {
+    for (const q of queries(l).filter((q) => !ONLY_QUERIES || q.name === 'floor (ledgerKey)' || ONLY_QUERIES.includes(q.name))) {
       const token = l.tokens[q.token];
-      // The previous query's last requests may still hold the server (SERVER_BUSY): let them drain.
-      let answer = await post(server.url, token, q);
-      for (let i = 0; i < 120 && JSON.stringify(answer.errors ?? '').includes('SERVER_BUSY'); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        answer = await post(server.url, token, q);
-      }
+      // Each run starts on a server that answers at once: no SERVER_BUSY left over from the previous one.
+      const answer = await post(server.url, token, q);
       if (answer.errors) throw new Error(`${q.name} answered errors: ${JSON.stringify(answer.errors)}`);
       await cannon(server.url, token, q, 2); // warm-up: the JIT, the caches, PostgreSQL's buffers
       const cpuBefore = await server.cpuSeconds();
@@ -223,6 +274,8 @@ export async function benchApi() {
       perQuery[q.name] = { ...r, serverCpuMsPerRequest, loadAverage: loadavg()[0]!.toFixed(1), ratioToFloor: round(r.requestsPerSecond / floor, 2), p99Target: r.p99Ms <= P99_TARGET_MS };
       console.error(q.name, JSON.stringify(perQuery[q.name]));
     }
+    const mutations = LIFECYCLE_CLIENTS > 0 ? await queriesWithMutations(server.url, l) : undefined;
+    if (mutations) console.error('mutations', JSON.stringify(mutations));
     const serverPeakRssMb = await server.peakRssMb();
     return {
       events: l.events,
@@ -231,6 +284,7 @@ export async function benchApi() {
       secondsPerQuery: SECONDS,
       p99TargetMs: P99_TARGET_MS,
       perQuery,
+      mutations,
       plans,
       serverPeakRssMb,
     };

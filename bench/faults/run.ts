@@ -9,9 +9,14 @@
  * - backupRestore: a bench-sized ledger (a generated city-year cloned up to FAULTS_BACKUP_EVENTS,
  *   default 200000, as bench/projections.ts builds it), backed up, restored into an empty database
  *   (tables, Merkle checkpoint, read models rebuilt) and verified: the seconds of each part.
+ * - postgresKill: the embedded PostgreSQL's postmaster killed with SIGKILL FAULTS_PG_KILLS times (3)
+ *   while FAULTS_PG_MUTATION_CLIENTS (8) clients register units and FAULTS_PG_QUERY_CLIENTS (8) list
+ *   them over HTTP, FAULTS_ACKS_PER_PHASE (100) acknowledged mutations between kills: the counts of
+ *   answers (ok, retryable refusals by code, 5xx and hung — both must be 0), the time until traffic
+ *   resumed, every acknowledged command once and nothing else, `gongwen verify --read-models` clean.
  * - generated: the property-based and the generated hostile-input tests with FAULTS_RUNS runs each
  *   (default 2000 and 400), through the test runner.
- * `FAULTS_ONLY=serverKill|backupRestore|generated` runs one.
+ * `FAULTS_ONLY=serverKill|postgresKill|backupRestore|generated` runs one.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,6 +33,7 @@ import { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event
 import { generateSm2PrivateKey, ledgerKeyFromPrivateKey } from '../../src/integrity/ledger-key.ts';
 import { verifyLedger } from '../../src/integrity/verify-ledger.ts';
 import { createCityClock, generateCityYear } from '../../test/support/city-year.ts';
+import { postgresKillScenario } from '../../test/support/faults/postgres-kill.ts';
 import { serverKillScenario } from '../../test/support/faults/server-kill.ts';
 import { killLeftoverServers } from '../../test/support/serve-process.ts';
 import { appendByStream, cloneFamily, readTemplate, runWorkers } from '../projections.ts';
@@ -53,6 +59,23 @@ async function serverKill(adminUrl: string) {
   } finally {
     killLeftoverServers();
     await db.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** On its own embedded PostgreSQL (the one killed), not the bench server. */
+async function postgresKill() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gongwen-faults-pgkill-'));
+  try {
+    return await postgresKillScenario({
+      dataDir,
+      mutationClients: num('FAULTS_PG_MUTATION_CLIENTS', 8),
+      queryClients: num('FAULTS_PG_QUERY_CLIENTS', 8),
+      kills: num('FAULTS_PG_KILLS', 3),
+      acksPerPhase: num('FAULTS_ACKS_PER_PHASE', 100),
+    });
+  } finally {
+    killLeftoverServers();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
@@ -132,7 +155,9 @@ async function generated() {
 
 const result: Record<string, unknown> = { machine: { cpus: cpus().length, loadAverageAtStart: loadavg().map((l) => round1(l)) } };
 if (!only || only === 'generated') result.generated = await generated();
-const server = await startBenchServer();
+if (!only || only === 'postgresKill') result.postgresKill = await postgresKill();
+// The database server of the sections that bring their own ledger onto one (postgresKill has its own).
+const server = !only || only === 'serverKill' || only === 'backupRestore' ? await startBenchServer() : { adminUrl: '', stop: async () => {} };
 try {
   if (!only || only === 'serverKill') result.serverKill = await serverKill(server.adminUrl);
   if (!only || only === 'backupRestore') result.backupRestore = await backupRestore(server.adminUrl);

@@ -72,11 +72,23 @@ export function boundRequests(
   const { requestMs = limits.requestMs, requestsInFlight = limits.requestsInFlight, bodyBytesInFlight = limits.bodyBytesInFlight } = opts;
   let requests = 0;
   let bodyBytes = 0;
-  const held = new WeakMap<FastifyRequest, { bytes: number; timer?: NodeJS.Timeout }>();
+  /**
+   * A request holds its slot until both its work has ended (its answer reached onSend, or its time
+   * ran out) and its connection is done with it (the response's 'close', which Node emits after the
+   * answer is written and also when the client hangs up). fastify's onResponse alone is not enough:
+   * a client that hangs up after sending its body (autocannon at the end of a run, a browser tab
+   * closed) gets no 'finish', and onRequestAbort only fires while the body is still arriving — each
+   * such request kept its slot for ever, and after `requestsInFlight` of them the server answered
+   * SERVER_BUSY to everyone until it was restarted.
+   */
+  interface Held { bytes: number; workDone: boolean; closed: boolean; timer?: NodeJS.Timeout }
+  const held = new WeakMap<FastifyRequest, Held>();
 
-  const release = (request: FastifyRequest) => {
+  const settle = (request: FastifyRequest, change: Partial<Pick<Held, 'workDone' | 'closed'>>) => {
     const h = held.get(request);
     if (!h) return;
+    Object.assign(h, change);
+    if (!h.workDone || !h.closed) return;
     held.delete(request);
     requests--;
     bodyBytes -= h.bytes;
@@ -94,18 +106,22 @@ export function boundRequests(
     }
     requests++;
     bodyBytes += bytes;
-    const h: { bytes: number; timer?: NodeJS.Timeout } = { bytes };
+    const h: Held = { bytes, workDone: false, closed: false };
     held.set(request, h);
+    reply.raw.once('close', () => settle(request, { closed: true }));
     h.timer = setTimeout(() => {
-      if (reply.sent) return;
+      // Past its time the request no longer counts, whether or not its work is still going.
+      settle(request, { workDone: true });
+      if (reply.sent || reply.raw.destroyed) return;
       reply.code(503).header('retry-after', '5').send(errorBody(request, 'QUERY_TIMEOUT', `请求处理超过 ${requestMs / 1000} 秒，已中止；请缩小查询范围后重试 (request timed out)`));
     }, requestMs);
   });
-  app.addHook('onResponse', async (request) => release(request));
-  app.addHook('onRequestAbort', async (request) => release(request));
+  // The body never arrived: no work will be done for it.
+  app.addHook('onRequestAbort', async (request) => settle(request, { workDone: true }));
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.routeOptions.url !== path) return payload;
+    settle(request, { workDone: true });
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
     if (size <= maxResponse) return payload;
     reply.code(200);

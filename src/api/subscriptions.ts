@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 import type { Ledger } from '../app/ledger.ts';
 import type { AppliedBatch } from '../projections/projection-runner.ts';
+import { documentEntriesOf } from '../../projections/audit/queries.ts';
 import type { Principal } from '../app/authorization.ts';
 import { apiError } from './errors.ts';
 import { noSuchDocument, readableDocument, timelineStreams, unitScope } from './read-access.ts';
@@ -76,12 +77,7 @@ export function publishProjectionChanges(app: FastifyInstance, ledger: Ledger): 
           });
         }
       } else if (batch.projection === 'audit' && batch.handled.length > 0) {
-        const { rows } = await ledger.db.pool.query(
-          `SELECT feed_seq, global_position::text, stream_id, revision, event_id, type, action, actor_user_id, actor_unit_id, actor_role,
-                  document_id, subject_unit_id, occurred_at, recorded_at, late_recorded, hash, hash_status
-             FROM audit_entries WHERE event_id = ANY($1::uuid[]) AND document_id IS NOT NULL ORDER BY feed_seq`,
-          [batch.handled.map((e) => e.eventId)],
-        );
+        const rows = await documentEntriesOf(ledger.db.pool, batch.handled);
         for (const r of rows) {
           await app.graphql.pubsub.publish({
             topic: timelineTopic(r.document_id),

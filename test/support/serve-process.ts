@@ -20,8 +20,8 @@ export interface ServeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `gongwen serve` as a real process; resolves once it prints where GraphQL listens. */
-export async function startServe(dataDir: string, extra: Record<string, string> = {}): Promise<ServeProcess> {
+/** `gongwen serve` as a real process; resolves once it prints where GraphQL listens (within `startMs`). */
+export async function startServe(dataDir: string, extra: Record<string, string> = {}, startMs = 60_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve'], { env: embeddedEnv(dataDir, extra), stdio: ['ignore', 'pipe', 'pipe'] });
   started.add(child);
   let out = '';
@@ -29,7 +29,7 @@ export async function startServe(dataDir: string, extra: Record<string, string> 
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve did not start in 60 s:\n${out}`)), 60_000);
+    const timer = setTimeout(() => fail(new Error(`serve did not start in ${startMs / 1000} s:\n${out}`)), startMs);
     const look = () => {
       const m = /GraphQL:\s+(http:\/\/[^/\s]+)\/graphql/.exec(out);
       if (m) {
