@@ -23,17 +23,7 @@ import { verifySealedDocument } from '../seal/verify-sealed-document.ts';
 
 type User = Extract<Principal, { kind: 'user' }>;
 type Ctx = { auth: { ok: true; principal: User } | { ok: false; reason: string } };
-type Page<T> = { items: T[]; endCursor: string | null; hasNextPage: boolean };
 type RelayArgs = { first?: number; after?: string; last?: number; before?: string };
-
-/**
- * A forward-only page (the lists without `last`/`before`): pageInfo.hasPreviousPage says whether
- * the page was read after a cursor, as the schema describes; no start cursor.
- */
-const connection = <T>(page: Page<T>, after?: unknown) => ({
-  edges: page.items.map((node) => ({ node })),
-  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor, hasPreviousPage: after != null, startCursor: null },
-});
 
 const timelineNode = (e: audit.AuditEntry) => ({
   ...e,
@@ -81,9 +71,10 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       });
 
   return {
-    numberRegister: read(async (p, a: { unitId: string; prefix: string; year: number; first: number; after?: number | null }) => {
+    numberRegister: read(async (p, a: { unitId: string; prefix: string; year: number } & RelayArgs, info) => {
       requireNumberRegister(p, a.unitId);
-      return numberRegister(ledger.store, a);
+      const { page, ...register } = await numberRegister(ledger.store, { unitId: a.unitId, prefix: a.prefix, year: a.year, ...relayPage(info, a) });
+      return { ...register, ...relayConnection(page) };
     }),
     inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; sort?: inbox.InboxSort; first?: number; after?: string; last?: number; before?: string }, info) => {
       const unitId = unitScope(p, a.unitId);
@@ -159,9 +150,9 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       return JSON.stringify(buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, ledgerProof, exportedAt: new Date().toISOString() }, ledger.key));
     }),
     ledgerKey: read(async () => ({ publicKey: ledger.key.publicKeyHex, keyId: ledger.key.keyId })),
-    catalogue: read(async (p, a: { fonds: string; year: number; retention?: string; first: number; after?: string }) => {
+    catalogue: read(async (p, a: { fonds: string; year: number; retention?: string } & RelayArgs, info) => {
       requireCatalogue(p, (await directory.unit(pool, p.unitId))?.fondsCode, a.fonds);
-      return connection(await catalogue.catalogue(pool, { fondsCode: a.fonds, year: a.year, retention: a.retention as never, first: a.first, after: a.after }), a.after);
+      return relayConnection(await catalogue.catalogue(pool, { fondsCode: a.fonds, year: a.year, retention: a.retention as never, ...relayPage(info, a) }));
     }),
   };
 }
