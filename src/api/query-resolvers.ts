@@ -24,6 +24,18 @@ import { verifySealedDocument } from '../seal/verify-sealed-document.ts';
 type User = Extract<Principal, { kind: 'user' }>;
 type Ctx = { auth: { ok: true; principal: User } | { ok: false; reason: string } };
 type RelayArgs = { first?: number; after?: string; last?: number; before?: string };
+type SearchArguments = {
+  query: string;
+  sort?: search.SearchSort;
+  docType?: string;
+  urgency?: string;
+  classification?: string;
+  direction?: 'SENT' | 'RECEIVED';
+  issuerUnitId?: string;
+  dateField?: 'WRITTEN' | 'SENT';
+  from?: string;
+  to?: string;
+};
 
 const timelineNode = (e: audit.AuditEntry) => ({
   ...e,
@@ -108,9 +120,23 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       requireTimelineOfUnit(p, a.unitId);
       return relayConnection(await audit.unitTimeline(pool, a.unitId, { from: a.from, to: a.to, order: a.order, ...relayPage(info, a) }), timelineNode);
     }),
-    searchDocuments: read(async (p, a: { query: string; first?: number; after?: string; last?: number; before?: string }, info) => {
+    searchDocuments: read(async (p, a: SearchArguments & RelayArgs, info) => {
       const visibleToUnitId = p.roles.includes('INSPECTOR') || p.roles.includes('SUPER_ADMIN') ? null : p.unitId;
-      return relayConnection(await search.searchDocuments(pool, { query: a.query, visibleToUnitId, ...relayPage(info, a) }));
+      return relayConnection(
+        await search.searchDocuments(pool, {
+          query: a.query,
+          visibleToUnitId,
+          sort: a.sort,
+          docType: a.docType,
+          urgency: a.urgency,
+          classification: a.classification,
+          // Sent or received as the caller's own unit (an inspector's too) sees it.
+          direction: a.direction ? { unitId: p.unitId, side: a.direction } : undefined,
+          issuerUnitId: a.issuerUnitId,
+          dates: { field: a.dateField ?? 'WRITTEN', from: a.from, to: a.to },
+          ...relayPage(info, a),
+        }),
+      );
     }),
     units: read(async (_p, a: { activeOnly?: boolean; limit?: number }, info) =>
       directory.units(pool, { activeOnly: a.activeOnly ?? false, limit: declaredListSize(info, a.limit) }),
