@@ -128,6 +128,22 @@ describe('searchDocuments: filters and orders', async () => {
     }
   });
 
+  test('a revision after the sign-off voids it: the 成文日期 is cleared until the next sign-off', async () => {
+    const edu = people.edu!;
+    clock = day(20, 9);
+    await city.run(edu.clerk, 'ReviseDraft', { documentId: 'sf-6', title: '关于做好值班工作的报告（修改）' });
+    await ledger.settle();
+    const written = async () => (await page({ issuerUnitId: 'edu', urgency: 'EXTRA_URGENT' })).edges[0]!.node.writtenAt;
+    assert.equal(await written(), null);
+    assert.deepEqual(await ids({ dateField: 'WRITTEN', from: day(5, 0).toISOString() }), ['sf-5']);
+    clock = day(21, 10);
+    await city.run(edu.leader, 'SignOffDocument', { documentId: 'sf-6' });
+    await ledger.settle();
+    assert.equal(await written(), day(21, 10).toISOString());
+    // Its date for NEWEST is now the new sign-off: it comes first.
+    assert.equal((await page({ sort: 'NEWEST', first: 1 })).edges[0]!.node.documentId, 'sf-6');
+  });
+
   test('every filter and order is served by the projection\'s indexes (EXPLAIN over 10,000 more documents)', async () => {
     const pool = ledger.db.pool;
     await pool.query(`
