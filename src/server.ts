@@ -7,6 +7,7 @@ import { registerGraphql } from './api/graphql.ts';
 import { registerGraphiql } from './api/graphiql.ts';
 import { registerSupervisionCsv } from './api/supervision-csv.ts';
 import { registerExportDownload } from './api/export-download.ts';
+import { registerHttpErrors } from './api/http-errors.ts';
 import type { Ledger } from './app/ledger.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
 
@@ -32,6 +33,8 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string; log
   // requestTimeout: a client that has not sent its whole request in a minute is cut off (fastify's
   // default is no limit), so a slow upload holds its buffer that long at most (src/api/request-limits.ts).
   const app = Fastify({ logger: { level: opts.logLevel ?? 'info', ...(opts.logStream && { stream: opts.logStream }) }, bodyLimit, https, requestTimeout: 60_000 }) as unknown as FastifyInstance;
+  // Before any route: every answer outside GraphQL (404s, fastify's own failures) in the API's error shape.
+  registerHttpErrors(app);
   await registerCors(app, ledger.config.GONGWEN_CORS_ORIGINS);
   await registerGraphql(app, ledger);
   await registerDownloads(app, ledger);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { RetentionCode } from '../../archive-formats/archival-code/index.ts';
 import { refuse } from '../../src/domain/refusal.ts';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from '../shared/keyset.ts';
+import { keysetConnection, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
 import { RETENTION_RANK, fondsKeyOf, type Side } from './fold.ts';
 
 /** One row of the 归档文件目录 (DA/T 22-2015), with the fields an exporter needs beside it. */
@@ -50,16 +50,20 @@ export interface CatalogueItem {
 /** A fonds is named by its 全宗号, or, for a unit without one, by the unit. */
 export type FondsRef = { fondsCode: string; unitId?: undefined } | { unitId: string; fondsCode?: undefined };
 
-export interface CatalogueArgs {
+export interface CatalogueArgs extends PageArgs {
   fondsCode?: string;
   unitId?: string;
   year: number;
   retention?: RetentionCode;
-  first: number;
-  after?: string | null;
 }
 
 const CURSOR_SCOPE = 'catalogue';
+/** The printed catalogue's order, served by the UNIQUE (fonds_key, year, retention_rank, group_org, item_no) index. */
+const CATALOGUE_KEY: readonly KeyColumn[] = [
+  { sql: 'i.retention_rank', type: 'smallint' },
+  { sql: 'i.group_org', type: 'text' },
+  { sql: 'i.item_no', type: 'int' },
+];
 
 function fondsKey(args: { fondsCode?: string | undefined; unitId?: string | undefined }): { key: string; code: string | null } {
   const { fondsCode, unitId } = args;
@@ -74,89 +78,72 @@ function checkYear(year: number): void {
   if (!Number.isInteger(year) || year < 1900 || year > 2999) refuse('VALIDATION_FAILED', '年度须为 1900 至 2999 之间的四位年份 (year)', { year });
 }
 
-interface ItemDbRow {
-  fonds_code: string | null;
-  fonds_name: string;
-  year: number;
-  retention: RetentionCode;
-  retention_rank: number;
-  organisation_code: string | null;
-  group_org: string;
-  item_no: number;
-  archival_code: string;
-  doc_number: string | null;
-  responsible: string;
-  title: string;
-  document_date: string;
-  classification: string;
-  pages: number | null;
-  remarks: string | null;
-  side: Side;
-  document_id: string;
-  unit_id: string;
-  recalled: boolean;
-  filed_at: Date;
-}
+const ITEM_COLUMNS = [
+  'i.fonds_code', 'u.name', 'i.year', 'i.retention', 'i.organisation_code', 'i.item_no', 'i.archival_code', 'i.doc_number',
+  'i.responsible', 'i.title', 'i.document_date', 'i.classification', 'i.pages', 'i.remarks', 'i.side', 'i.document_id',
+  'i.unit_id', 'i.recalled', 'i.filed_at',
+] as const;
 
-const toItem = (r: ItemDbRow): CatalogueItem => ({
-  fondsCode: r.fonds_code,
-  fondsName: r.fonds_name,
-  year: r.year,
-  retention: r.retention,
-  organisationCode: r.organisation_code,
-  itemNo: r.item_no,
-  archivalCode: r.archival_code,
-  docNumber: r.doc_number ?? '',
-  responsible: r.responsible,
-  title: r.title,
-  date: r.document_date,
-  secrecy: r.classification === '非密' ? '' : r.classification,
-  classification: r.classification,
-  pages: r.pages,
-  remarks: r.remarks ?? '',
-  side: r.side,
-  documentId: r.document_id,
-  unitId: r.unit_id,
-  recalled: r.recalled,
-  filedAt: r.filed_at.toISOString(),
-});
+/** A row as read (rowMode 'array', ITEM_COLUMNS in order); `fondsName` is the fonds owner's current name, when it has one. */
+const toItem = (r: any[], fondsName: string | null): CatalogueItem => {
+  const [fondsCode, unitName, year, retention, organisationCode, itemNo, archivalCode, docNumber, responsible, title, date, classification, pages, remarks, side, documentId, unitId, recalled, filedAt] = r;
+  return {
+    fondsCode,
+    fondsName: fondsName ?? unitName,
+    year,
+    retention,
+    organisationCode,
+    itemNo,
+    archivalCode,
+    docNumber: docNumber ?? '',
+    responsible,
+    title,
+    date,
+    secrecy: classification === '非密' ? '' : classification,
+    classification,
+    pages,
+    remarks: remarks ?? '',
+    side,
+    documentId,
+    unitId,
+    recalled,
+    filedAt: (filedAt as Date).toISOString(),
+  };
+};
 
 /**
  * The catalogue of one fonds and year (optionally one retention), in the order of the printed
- * catalogue: 永久, 定期30年, 定期10年; within each, by organisation, then 件号.
+ * catalogue: 永久, 定期30年, 定期10年; within each, by organisation, then 件号. A Relay page either
+ * way (keyset.ts), each row with its cursor.
  */
-export async function catalogue(pool: pg.Pool | pg.ClientBase, args: CatalogueArgs): Promise<Page<CatalogueItem>> {
+export async function catalogue(pool: pg.Pool | pg.ClientBase, args: CatalogueArgs): Promise<Connection<CatalogueItem>> {
   const fonds = fondsKey(args);
   checkYear(args.year);
   if (args.retention !== undefined && !(args.retention in RETENTION_RANK)) {
     refuse('VALIDATION_FAILED', '保管期限须为 Y(永久)、D30(定期30年) 或 D10(定期10年)', { retention: args.retention });
   }
-  const size = pageSize(args.first);
-  const after = args.after ? decodeCursor(CURSOR_SCOPE, args.after, ['number', 'string', 'number']) : null;
-  const { rows } = await pool.query<ItemDbRow>(
-    `WITH owner AS (SELECT name FROM catalogue_units WHERE fonds_code = $2 ORDER BY unit_id LIMIT 1)
-     SELECT i.fonds_code, COALESCE((SELECT name FROM owner), u.name) AS fonds_name, i.year, i.retention, i.retention_rank,
-            i.organisation_code, i.group_org, i.item_no, i.archival_code, i.doc_number, i.responsible, i.title,
-            i.document_date, i.classification, i.pages, i.remarks, i.side, i.document_id, i.unit_id, i.recalled, i.filed_at
-       FROM catalogue_items i
-       JOIN catalogue_units u ON u.unit_id = i.unit_id
-      WHERE i.fonds_key = $1 AND i.year = $3
-        AND ($4::smallint IS NULL OR i.retention_rank = $4)
-        AND ($5::smallint IS NULL OR (i.retention_rank, i.group_org, i.item_no) > ($5::smallint, $6::text, $7::int))
-      ORDER BY i.retention_rank, i.group_org, i.item_no
-      LIMIT $8`,
-    [
-      fonds.key,
-      fonds.code,
-      args.year,
-      args.retention === undefined ? null : RETENTION_RANK[args.retention],
-      after?.[0] ?? null,
-      after?.[1] ?? null,
-      after?.[2] ?? null,
-      size + 1,
-    ],
+  // 全宗名称: the name of the unit that holds the 全宗号 (a fonds may gather units); else each row's unit.
+  const owner = fonds.code === null ? null : ((await pool.query<{ name: string }>('SELECT name FROM catalogue_units WHERE fonds_code = $1 ORDER BY unit_id LIMIT 1', [fonds.code])).rows[0]?.name ?? null);
+  const where = ['i.fonds_key = $1', 'i.year = $2'];
+  const params: unknown[] = [fonds.key, args.year];
+  if (args.retention !== undefined) {
+    params.push(RETENTION_RANK[args.retention]);
+    where.push(`i.retention_rank = $${params.length}::smallint`);
+  }
+  return keysetConnection(
+    pool,
+    {
+      // The scope names the list: a cursor of another fonds, year or retention is refused.
+      scope: `${CURSOR_SCOPE} ${JSON.stringify([fonds.key, args.year, args.retention ?? null])}`,
+      key: CATALOGUE_KEY,
+      select: ITEM_COLUMNS.join(', '),
+      from: 'catalogue_items i JOIN catalogue_units u ON u.unit_id = i.unit_id',
+      where,
+      params,
+      item: (r: any[]) => toItem(r, owner),
+    },
+    args,
   );
-  return toPage(rows, size, toItem, (r) => encodeCursor(CURSOR_SCOPE, [r.retention_rank, r.group_org, r.item_no]));
 }
 
 export interface CatalogueYear {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { UnitRegistered, UnitRenamed } from '../../schemas/events/directory.ts';
-import type { DocumentDrafted, DocumentNumbered, DocumentRecalled, DocumentSent, DraftRevised } from '../../schemas/events/document.ts';
+import type { DocumentDrafted, DocumentNumbered, DocumentRecalled, DocumentSent, DocumentSignedOff, DraftRevised } from '../../schemas/events/document.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { canonical, documentVector, lexemeVector, runsOf, type Weight } from './segment.ts';
 
@@ -12,7 +12,7 @@ import { canonical, documentVector, lexemeVector, runsOf, type Weight } from './
 
 type Data<D extends { data: z.ZodType }> = z.infer<D['data']>;
 
-export const SEARCH_EVENTS = ['UnitRegistered', 'UnitRenamed', 'DocumentDrafted', 'DraftRevised', 'DocumentNumbered', 'DocumentSent', 'DocumentRecalled'] as const;
+export const SEARCH_EVENTS = ['UnitRegistered', 'UnitRenamed', 'DocumentDrafted', 'DraftRevised', 'DocumentSignedOff', 'DocumentNumbered', 'DocumentSent', 'DocumentRecalled'] as const;
 
 export type SearchStatus = 'drafted' | 'sealed' | 'sent' | 'recalled';
 
@@ -35,6 +35,12 @@ export interface DocumentPatch {
   docType?: string;
   body?: string;
   sentAt?: string;
+  urgency?: string;
+  classification?: string;
+  draftedAt?: string;
+  /** 成文日期: the sign-off's time; `signOffVoided` clears it (a revision after the sign-off). */
+  signedOffAt?: string;
+  signOffVoided?: boolean;
 }
 
 /** One field's index: its canonical text and its tsvector (text form). */
@@ -119,6 +125,9 @@ export function foldBatch(events: readonly RecordedEvent[], units: Map<string, S
           title: d.title,
           docType: d.docType,
           body: d.body,
+          urgency: d.urgency,
+          classification: d.classification,
+          draftedAt: d.draftedAt,
         });
         break;
       }
@@ -128,6 +137,19 @@ export function foldBatch(events: readonly RecordedEvent[], units: Map<string, S
         if (d.changes.title !== undefined) p.title = d.changes.title;
         if (d.changes.body !== undefined) p.body = d.changes.body;
         if (d.changes.docType !== undefined) p.docType = d.changes.docType;
+        if (d.changes.urgency !== undefined) p.urgency = d.changes.urgency;
+        if (d.changes.classification !== undefined) p.classification = d.changes.classification;
+        if (d.signOffVoided) {
+          delete p.signedOffAt;
+          p.signOffVoided = true;
+        }
+        break;
+      }
+      case 'DocumentSignedOff': {
+        const d = e.data as Data<typeof DocumentSignedOff>;
+        const p = patch(d.documentId);
+        p.signedOffAt = d.signedOffAt;
+        delete p.signOffVoided;
         break;
       }
       case 'DocumentNumbered': {
@@ -144,6 +166,7 @@ export function foldBatch(events: readonly RecordedEvent[], units: Map<string, S
         p.title = d.title;
         p.docNumber = d.docNumber;
         p.docType = d.docType;
+        p.urgency = d.urgency;
         p.recipientUnitIds = [...new Set(d.recipients.map((r) => r.unitId))];
         p.status = 'sent';
         p.sentAt = d.sentAt;

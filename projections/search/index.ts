@@ -9,7 +9,8 @@ import { loadUnits, writeBatch } from './store.ts';
  */
 export const searchProjection: Projection = {
   name: 'search',
-  version: 1,
+  // 2: urgency, classification, 成文日期 and the sort date, for searchDocuments' filters and orders.
+  version: 2,
   handles: new Set(SEARCH_EVENTS),
   schemaSql: schemaFile(new URL('./schema.sql', import.meta.url)),
   indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),

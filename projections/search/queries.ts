@@ -9,11 +9,14 @@ export interface SearchHit {
   title: string;
   docNumber: string | null;
   docType: string;
+  urgency: string;
   issuerUnitId: string;
   /** The issuer's current name. */
   issuerName: string;
   status: SearchStatus;
   sentAt: string | null;
+  /** 成文日期: when it was signed off (null for a draft not yet signed off). */
+  writtenAt: string | null;
   /**
    * Higher first. The whole part counts the query terms found in the title or 发文字号 (each worth
    * more than all terms found in the issuer's name) and in the issuer's name. The fraction, in
@@ -29,10 +32,26 @@ export interface SearchHit {
   snippetHighlights: Range[];
 }
 
-export interface SearchArgs {
+export type SearchSort = 'RELEVANCE' | 'NEWEST' | 'OLDEST';
+
+/** Narrowing a search; every filter is served by an index of the projection (indexes.sql, schema.sql). */
+export interface SearchFilters {
+  docType?: string;
+  urgency?: string;
+  classification?: string;
+  /** Relative to `unitId`: documents it issued (SENT) or was sent (RECEIVED). */
+  direction?: { unitId: string; side: 'SENT' | 'RECEIVED' };
+  issuerUnitId?: string;
+  /** A range of the 成文日期 (WRITTEN) or the sending time (SENT): from inclusive, to exclusive. */
+  dates?: { field: 'WRITTEN' | 'SENT'; from?: string; to?: string };
+}
+
+export interface SearchArgs extends SearchFilters {
   query: string;
   /** Only documents this unit issued or was sent (the caller's unit); absent = every document (inspectors). */
   visibleToUnitId?: string | null;
+  /** RELEVANCE (the default): best first; NEWEST / OLDEST: by the document's date (sent, else signed off, else drafted). */
+  sort?: SearchSort;
   first?: number | null;
   after?: string | null;
   last?: number | null;
@@ -40,11 +59,23 @@ export interface SearchArgs {
 }
 
 const CURSOR_SCOPE = 'search';
-/** The cursor's shape: the score (as text, see below) and the documentId. */
+/** The cursor's shape: the sort value (the score or the date, as text, see below) and the documentId. */
 const CURSOR_KEY: readonly KeyColumn[] = [
   { sql: 'score', type: 'text' },
   { sql: 'document_id', type: 'text' },
 ];
+
+/**
+ * Each order as (column, its SQL type, direction of the column, direction of the documentId that
+ * breaks ties): RELEVANCE is score descending then id ascending; the dates run both the same way.
+ */
+const ORDERS: Record<SearchSort, { column: 'score' | 'sort_at'; type: string; desc: boolean; idDesc: boolean }> = {
+  RELEVANCE: { column: 'score', type: 'float8', desc: true, idDesc: false },
+  NEWEST: { column: 'sort_at', type: 'timestamptz', desc: true, idDesc: true },
+  OLDEST: { column: 'sort_at', type: 'timestamptz', desc: false, idDesc: false },
+};
+
+const DATE_COLUMNS = { WRITTEN: 'signed_off_at', SENT: 'sent_at' } as const;
 /** The short fields' tsvector: the very expression search_documents_head indexes (schema.sql). */
 const HEAD_TSV = '(title_tsv || number_tsv || issuer_tsv)';
 const MAX_QUERY_LENGTH = 100;
@@ -69,6 +100,9 @@ interface HitRow {
   title: string;
   doc_number: string | null;
   doc_type: string;
+  urgency: string;
+  signed_off_at: Date | null;
+  sort_at: Date;
   issuer_unit_id: string;
   issuer_name: string | null;
   status: SearchStatus;
@@ -88,17 +122,22 @@ interface HitRow {
  */
 export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: SearchArgs): Promise<Connection<SearchHit>> {
   const terms = searchTerms(args.query);
-  // A cursor belongs to one query as one unit sees it; handed to another it is refused.
-  const scope = `${CURSOR_SCOPE} ${JSON.stringify([terms.map((t) => t.pattern), args.visibleToUnitId ?? null])}`;
+  const sort = args.sort ?? 'RELEVANCE';
+  const o = ORDERS[sort];
+  if (!o) refuse('VALIDATION_FAILED', '排序须为 RELEVANCE、NEWEST 或 OLDEST (sort)', { sort });
+  const filters = filterOf(args);
+  // A cursor belongs to one query, order and set of filters as one unit sees it; handed to another it is refused.
+  const scope = `${CURSOR_SCOPE} ${JSON.stringify([terms.map((t) => t.pattern), args.visibleToUnitId ?? null, sort, filters])}`;
   const w = pageWindow(scope, CURSOR_KEY, args);
-  const cursorScore = (c: CursorValue[] | null, name: 'after' | 'before') => {
+  const cursorValue = (c: CursorValue[] | null, name: 'after' | 'before') => {
     if (c === null) return null;
-    const score = Number(c[0]);
-    if (!Number.isFinite(score)) refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { [name]: args[name] });
-    return { score, documentId: String(c[1]) };
+    const value = String(c[0]);
+    const valid = o.column === 'score' ? Number.isFinite(Number(value)) : !Number.isNaN(Date.parse(value));
+    if (!valid) refuse('VALIDATION_FAILED', '分页游标无效，请从第一页重新查询 (invalid cursor)', { [name]: args[name] });
+    return { value, documentId: String(c[1]) };
   };
-  const after = cursorScore(w.after, 'after');
-  const before = cursorScore(w.before, 'before');
+  const after = cursorValue(w.after, 'after');
+  const before = cursorValue(w.before, 'before');
   const patterns = terms.map((t) => t.pattern);
   const params: unknown[] = [patterns, rankQuery(terms), args.visibleToUnitId ?? null, w.size + 1, ...terms.map(termQuery)];
   const candidates = terms
@@ -109,21 +148,25 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
           UNION SELECT document_id FROM search_bodies WHERE NOT complete)`,
     )
     .join(' INTERSECT ');
-  // Best first: score descending, then documentId. "Later in the list" is a lower score, or the same score and a greater id.
-  const bound = (c: { score: number; documentId: string }, later: boolean) => {
-    params.push(c.score, c.documentId);
-    const [s, d] = [`$${params.length - 1}::float8`, `$${params.length}::text`];
-    return later ? `(score < ${s} OR (score = ${s} AND document_id > ${d}))` : `(score > ${s} OR (score = ${s} AND document_id < ${d}))`;
+  const filterSql = filterConditions(filters, params);
+  // "Later in the list": past the cursor in the sort column, or level with it and past it in the id.
+  const bound = (c: { value: string; documentId: string }, later: boolean) => {
+    params.push(c.value, c.documentId);
+    const [v, d] = [`$${params.length - 1}::${o.type}`, `$${params.length}::text`];
+    const col = later === o.desc ? '<' : '>';
+    const id = later === o.idDesc ? '<' : '>';
+    return `(${o.column} ${col} ${v} OR (${o.column} = ${v} AND document_id ${id} ${d}))`;
   };
   const window = [...(after ? [bound(after, true)] : []), ...(before ? [bound(before, false)] : [])];
   // Whether hits lie the other way than the page is read: at or before `after`, at or after `before`.
   const beyond = w.backward ? before : after;
   const otherSide = beyond ? `NOT ${bound(beyond, !w.backward)}` : 'false';
-  const order = w.backward ? 'score, document_id DESC' : 'score DESC, document_id';
+  const dir = (desc: boolean) => (desc !== w.backward ? 'DESC' : 'ASC');
+  const order = `${o.column} ${dir(o.desc)}, document_id ${dir(o.idDesc)}`;
   const { rows } = await pool.query<HitRow & { total: number; other_side: boolean }>(
     `WITH candidates AS (${candidates}),
      scored AS MATERIALIZED (
-       SELECT d.document_id,
+       SELECT d.document_id, d.sort_at,
               m.head_hits * (cardinality($1::text[]) + 1) + m.issuer_hits
               + (ts_rank_cd(d.title_tsv || d.number_tsv || d.issuer_tsv, $2::tsquery, 32)::float8 + m.body_hits / (m.body_hits + 1)) / 2 AS score
          FROM candidates c
@@ -143,20 +186,21 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
          ) m
         WHERE m.all_found
           AND ($3::text IS NULL OR d.issuer_unit_id = $3 OR d.recipient_unit_ids @> ARRAY[$3::text])
+          ${filterSql.map((f) => `AND ${f}`).join(' ')}
      ), page AS (
-       SELECT document_id, score FROM scored
+       SELECT document_id, score, sort_at FROM scored
         ${window.length > 0 ? `WHERE ${window.join(' AND ')}` : ''}
         ORDER BY ${order}
         LIMIT $4
      )
-     SELECT d.document_id, d.title, d.doc_number, d.doc_type, d.issuer_unit_id, u.names[1] AS issuer_name, d.status, d.sent_at, p.score, b.body,
+     SELECT d.document_id, d.title, d.doc_number, d.doc_type, d.urgency, d.signed_off_at, d.issuer_unit_id, u.names[1] AS issuer_name, d.status, d.sent_at, p.score, p.sort_at, b.body,
             (SELECT count(*)::int FROM scored) AS total,
             EXISTS (SELECT 1 FROM scored WHERE ${otherSide}) AS other_side
        FROM page p
        JOIN search_documents d USING (document_id)
        JOIN search_bodies b USING (document_id)
        LEFT JOIN search_units u ON u.unit_id = d.issuer_unit_id
-      ORDER BY ${order.replace('score', 'p.score').replace('document_id', 'p.document_id')}`,
+      ORDER BY ${order.replace(o.column, `p.${o.column}`).replace('document_id', 'p.document_id')}`,
     params,
   );
   const more = rows.length > w.size;
@@ -165,18 +209,21 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
   // An empty page carries no counts; the hits are counted apart only then.
   const total = rows[0]?.total ?? null;
   const other = rows[0]?.other_side ?? false;
-  // The score goes as text: a JavaScript number prints as the shortest string that reads back to the same float8.
-  const cursors = kept.map((r) => encodeCursor(scope, [String(r.score), r.document_id]));
+  // The score goes as text: a JavaScript number prints as the shortest string that reads back to the
+  // same float8. A date goes as its ISO text (the events' times carry milliseconds, as JavaScript does).
+  const cursors = kept.map((r) => encodeCursor(scope, [o.column === 'score' ? String(r.score) : r.sort_at.toISOString(), r.document_id]));
   return {
     items: kept.map((r) => ({
       documentId: r.document_id,
       title: r.title,
       docNumber: r.doc_number,
       docType: r.doc_type,
+      urgency: r.urgency,
       issuerUnitId: r.issuer_unit_id,
       issuerName: r.issuer_name ?? '',
       status: r.status,
       sentAt: r.sent_at?.toISOString() ?? null,
+      writtenAt: r.signed_off_at?.toISOString() ?? null,
       score: r.score,
       titleHighlights: locate(r.title, terms),
       ...snippet(r.body, terms),
@@ -186,8 +233,52 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
     endCursor: cursors.at(-1) ?? null,
     hasNextPage: w.backward ? other : more,
     hasPreviousPage: w.backward ? more : other,
-    totalCount: async () => total ?? (w.after || w.before ? (await searchDocuments(pool, { query: args.query, visibleToUnitId: args.visibleToUnitId, first: 1 })).totalCount() : 0),
+    totalCount: async () => total ?? (w.after || w.before ? (await searchDocuments(pool, { ...args, after: null, before: null, last: null, first: 1 })).totalCount() : 0),
   };
+}
+
+/** The filters as given, checked: a date that does not parse, or a range that ends before it starts, is refused. */
+function filterOf(args: SearchFilters): SearchFilters {
+  const f: SearchFilters = {};
+  if (args.docType !== undefined) f.docType = args.docType;
+  if (args.urgency !== undefined) f.urgency = args.urgency;
+  if (args.classification !== undefined) f.classification = args.classification;
+  if (args.direction !== undefined) f.direction = args.direction;
+  if (args.issuerUnitId !== undefined) f.issuerUnitId = args.issuerUnitId;
+  if (args.dates && (args.dates.from !== undefined || args.dates.to !== undefined)) {
+    const { from, to } = args.dates;
+    for (const [name, t] of [['from', from], ['to', to]] as const) {
+      if (t !== undefined && Number.isNaN(Date.parse(t))) refuse('VALIDATION_FAILED', `日期范围的${name === 'from' ? '起点' : '终点'}不是有效时间 (${name} is not a time)`, { [name]: t });
+    }
+    if (from !== undefined && to !== undefined && Date.parse(from) >= Date.parse(to)) {
+      refuse('VALIDATION_FAILED', '日期范围的终点须晚于起点 (to must be later than from)', { from, to });
+    }
+    f.dates = { field: args.dates.field, ...(from !== undefined && { from: new Date(from).toISOString() }), ...(to !== undefined && { to: new Date(to).toISOString() }) };
+  }
+  return f;
+}
+
+/** Each filter as a condition over `d` (search_documents), its values appended to `params`. */
+function filterConditions(f: SearchFilters, params: unknown[]): string[] {
+  const out: string[] = [];
+  const param = (v: unknown, type: string) => {
+    params.push(v);
+    return `$${params.length}::${type}`;
+  };
+  if (f.docType !== undefined) out.push(`d.doc_type = ${param(f.docType, 'text')}`);
+  if (f.urgency !== undefined) out.push(`d.urgency = ${param(f.urgency, 'text')}`);
+  if (f.classification !== undefined) out.push(`d.classification = ${param(f.classification, 'text')}`);
+  if (f.issuerUnitId !== undefined) out.push(`d.issuer_unit_id = ${param(f.issuerUnitId, 'text')}`);
+  if (f.direction) {
+    const unit = param(f.direction.unitId, 'text');
+    out.push(f.direction.side === 'SENT' ? `d.issuer_unit_id = ${unit}` : `d.recipient_unit_ids @> ARRAY[${unit}]`);
+  }
+  if (f.dates) {
+    const column = `d.${DATE_COLUMNS[f.dates.field]}`;
+    if (f.dates.from !== undefined) out.push(`${column} >= ${param(f.dates.from, 'timestamptz')}`);
+    if (f.dates.to !== undefined) out.push(`${column} < ${param(f.dates.to, 'timestamptz')}`);
+  }
+  return out;
 }
 
 const isSpace = (ch: string) => /\s/u.test(ch);

@@ -21,6 +21,14 @@ CREATE TABLE search_documents (
   doc_number         text,
   doc_type           text NOT NULL,
   sent_at            timestamptz,
+  -- The filters' fields: 紧急程度, 密级, 成文日期 (the sign-off's time; null until signed off, or
+  -- when a revision voided the sign-off), and the drafting time.
+  urgency            text NOT NULL,
+  classification     text NOT NULL,
+  signed_off_at      timestamptz,
+  drafted_at         timestamptz NOT NULL,
+  -- The document's date for sorting NEWEST / OLDEST: sent, else signed off, else drafted.
+  sort_at            timestamptz GENERATED ALWAYS AS (COALESCE(sent_at, signed_off_at, drafted_at)) STORED,
   -- Canonical texts (segment.ts): a query term matches exactly where its pattern is a substring.
   match_title        text NOT NULL,
   match_number       text NOT NULL,

@@ -27,12 +27,15 @@ const PATCH_COLUMNS = [
   ['doc_number', 'text'],
   ['doc_type', 'text'],
   ['sent_at', 'timestamptz'],
+  ['urgency', 'text'],
+  ['classification', 'text'],
+  ['signed_off_at', 'timestamptz'],
   ['match_title', 'text'],
   ['match_number', 'text'],
   ['title_tsv', 'tsvector'],
   ['number_tsv', 'tsvector'],
 ] as const;
-const DOCUMENT_COLUMNS = [['document_id', 'text'], ['issuer_unit_id', 'text'], ['match_issuer', 'text'], ['issuer_tsv', 'tsvector'], ...PATCH_COLUMNS] as const;
+const DOCUMENT_COLUMNS = [['document_id', 'text'], ['issuer_unit_id', 'text'], ['drafted_at', 'timestamptz'], ['match_issuer', 'text'], ['issuer_tsv', 'tsvector'], ...PATCH_COLUMNS] as const;
 const BODY_COLUMNS = [
   ['document_id', 'text'],
   ['body', 'text'],
@@ -46,10 +49,13 @@ const recordset = (columns: readonly (readonly [string, string])[]) => `jsonb_to
 
 const insertDocuments = `INSERT INTO search_documents (${names(DOCUMENT_COLUMNS)}) SELECT ${names(DOCUMENT_COLUMNS)} FROM ${recordset(DOCUMENT_COLUMNS)}`;
 
-// A patch leaves a field it does not carry (null in the recordset) as it is.
+// A patch leaves a field it does not carry (null in the recordset) as it is; the 成文日期 alone
+// can also be cleared (a revision voids the sign-off it was dated by).
 const updateDocuments =
-  `UPDATE search_documents d SET ${PATCH_COLUMNS.map(([c]) => `${c} = COALESCE(r.${c}, d.${c})`).join(', ')} ` +
-  `FROM ${recordset([['document_id', 'text'], ...PATCH_COLUMNS])} WHERE d.document_id = r.document_id`;
+  `UPDATE search_documents d SET ${PATCH_COLUMNS.map(([c]) =>
+    c === 'signed_off_at' ? `${c} = CASE WHEN r.sign_off_voided THEN r.${c} ELSE COALESCE(r.${c}, d.${c}) END` : `${c} = COALESCE(r.${c}, d.${c})`,
+  ).join(', ')} ` +
+  `FROM ${recordset([['document_id', 'text'], ['sign_off_voided', 'boolean'], ...PATCH_COLUMNS])} WHERE d.document_id = r.document_id`;
 
 const upsertBodies =
   `INSERT INTO search_bodies (${names(BODY_COLUMNS)}) SELECT ${names(BODY_COLUMNS)} FROM ${recordset(BODY_COLUMNS)} ` +
@@ -68,6 +74,10 @@ function documentRow(p: DocumentPatch): Record<string, unknown> {
     doc_number: p.docNumber,
     doc_type: p.docType,
     sent_at: p.sentAt,
+    urgency: p.urgency,
+    classification: p.classification,
+    signed_off_at: p.signedOffAt,
+    sign_off_voided: p.signOffVoided,
   };
   if (p.title !== undefined) {
     const t = indexField(p.title, 'A');
@@ -102,8 +112,8 @@ export async function writeBatch(
   for (const p of patches) {
     if (p.isNew) {
       const issuer = issuerOf(p.issuerUnitId!);
-      inserts.push({ ...documentRow(p), doc_number: p.docNumber ?? null, sent_at: p.sentAt ?? null, issuer_unit_id: p.issuerUnitId, match_issuer: issuer.match, issuer_tsv: issuer.tsv });
-    } else if (p.recipientUnitIds || p.status || p.title !== undefined || p.docNumber !== undefined || p.docType || p.sentAt) {
+      inserts.push({ ...documentRow(p), doc_number: p.docNumber ?? null, sent_at: p.sentAt ?? null, drafted_at: p.draftedAt, issuer_unit_id: p.issuerUnitId, match_issuer: issuer.match, issuer_tsv: issuer.tsv });
+    } else if (p.recipientUnitIds || p.status || p.title !== undefined || p.docNumber !== undefined || p.docType || p.sentAt || p.urgency || p.classification || p.signedOffAt || p.signOffVoided) {
       updates.push(documentRow(p));
     }
     if (p.body !== undefined) {

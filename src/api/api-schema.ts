@@ -5,7 +5,7 @@ import { withLimitsInDescriptions } from './query-cost.ts';
 import { CalendarDate, DateTime, DueDate, Month } from './scalars.ts';
 
 /** The SDL files of the API, in the order they are joined. */
-export const schemaFiles = ['limits.graphql', 'enums.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql', 'contract.graphql', 'work-lists.graphql'];
+export const schemaFiles = ['limits.graphql', 'enums.graphql', 'schema.graphql', 'queries.graphql', 'credentials.graphql', 'commands.graphql', 'number-register.graphql', 'ledger-proofs.graphql', 'supervision.graphql', 'archive.graphql', 'contract.graphql', 'work-lists.graphql', 'search.graphql'];
 
 export const schemaSdl = () => schemaFiles.map((file) => readFileSync(new URL(`../../schemas/graphql/${file}`, import.meta.url), 'utf8')).join('\n');
 

@@ -12,6 +12,9 @@ import type { DossierExportView } from '../export/export-jobs.ts';
 import type { GraphQLResolveInfo } from 'graphql';
 import { apiError, guarded } from './errors.ts';
 import { absentIfNull } from './query-resolvers.ts';
+import { relayPage } from './query-cost.ts';
+import { relayConnection } from './relay.ts';
+import type { PageArgs } from '../../projections/shared/keyset.ts';
 import { requireCatalogue, requireExportReader, requirePackageChecker } from './read-access.ts';
 import { readFile } from 'node:fs/promises';
 
@@ -49,12 +52,12 @@ async function fondsOf(ledger: Ledger, p: User): Promise<string> {
 /** The archive queries and the export-progress subscription, behind the read rules of read-access.ts. */
 export function archiveResolvers(ledger: Ledger, log: FastifyBaseLogger) {
   const read =
-    <A>(work: (p: User, args: A, ctx: Ctx) => Promise<unknown>) =>
+    <A>(work: (p: User, args: A, ctx: Ctx, info: GraphQLResolveInfo) => Promise<unknown>) =>
     (_root: unknown, args: A, ctx: Ctx, info: GraphQLResolveInfo) =>
       guarded(log, async () => {
         if (!ctx.auth.ok) throw apiError('UNAUTHENTICATED', ctx.auth.reason);
         // An argument written null means the same as leaving it out (its SDL default, if any).
-        return work(ctx.auth.principal, absentIfNull(args, info), ctx);
+        return work(ctx.auth.principal, absentIfNull(args, info), ctx, info);
       });
   const readableExport = async (p: User, exportId: string) => {
     const e = await ledger.exports.get(exportId);
@@ -71,10 +74,10 @@ export function archiveResolvers(ledger: Ledger, log: FastifyBaseLogger) {
         requireExportReader(p, e, await fondsOf(ledger, p));
         return exportNode(e);
       }),
-      dossierExports: read(async (p, a: { fonds: string; year: number; first: number }) => {
+      dossierExports: read(async (p, a: { fonds: string; year: number } & PageArgs, _ctx, info) => {
         const own = await fondsOf(ledger, p);
         requireCatalogue(p, own.startsWith('unit:') ? null : own, a.fonds);
-        return (await ledger.exports.list(a.fonds, a.year, Math.max(1, Math.min(a.first, 200)))).map(exportNode);
+        return relayConnection(await ledger.exports.list(a.fonds, a.year, relayPage(info, a)), exportNode);
       }),
       checkDossierPackage: read(async (p, a: { exportId?: string; packageBase64?: string }) => {
         if ((a.exportId === undefined) === (a.packageBase64 === undefined)) {

@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import mercurius from 'mercurius';
 import type { Ledger } from '../app/ledger.ts';
 import { loadState } from '../app/commands/deps.ts';
 import { currentRendering, renderingDecider } from '../domain/rendering/index.ts';
-import { Refusal } from '../domain/refusal.ts';
 import { streams } from '../domain/streams.ts';
 import { fontMapFrom, loadRenderInput } from '../render/index.ts';
 import { authenticate } from './authenticate.ts';
 import { clientCertificate } from './graphql.ts';
+import { classify, HttpRefusal, sendApiError } from './http-errors.ts';
 import { readableDocument } from './read-access.ts';
 
 /**
@@ -22,7 +21,7 @@ import { readableDocument } from './read-access.ts';
  * (it is deterministic) and its SM3 is sent beside the one the ledger recorded at sealing, so a
  * client sees at once whether the file matches the ledger's record.
  *
- * Failures answer JSON `{ error: { code, message } }` with the codes of the GraphQL API.
+ * Failures answer as GraphQL errors do, `{ errors: [{ message, extensions: { code } }] }` (http-errors.ts).
  */
 export async function registerDownloads(app: FastifyInstance, ledger: Ledger): Promise<void> {
   const { store, securityLog } = ledger;
@@ -32,7 +31,7 @@ export async function registerDownloads(app: FastifyInstance, ledger: Ledger): P
     const auth = await authenticate(store, request.headers.authorization, new Date(), clientCertificate(request, ledger));
     if (!auth.ok) {
       if (auth.presented) await securityLog.recordFailedLogin(auth.claimedUserId, auth.reason, request.ip).catch(() => {});
-      throw new HttpError(401, 'UNAUTHENTICATED', auth.reason);
+      throw new HttpRefusal('UNAUTHENTICATED', auth.reason);
     }
     return auth.principal;
   }
@@ -40,7 +39,7 @@ export async function registerDownloads(app: FastifyInstance, ledger: Ledger): P
   async function readable(request: FastifyRequest<{ Params: { documentId: string } }>) {
     const principal = await reader(request);
     const doc = await readableDocument(store, principal, request.params.documentId);
-    if (!doc) throw new HttpError(404, 'NOT_FOUND', `公文「${request.params.documentId}」不存在或无权查看 (no such document)`);
+    if (!doc) throw new HttpRefusal('NOT_FOUND', `公文「${request.params.documentId}」不存在或无权查看 (no such document)`);
     return doc;
   }
 
@@ -49,7 +48,7 @@ export async function registerDownloads(app: FastifyInstance, ledger: Ledger): P
       const doc = await readable(request);
       const format = request.query.format ?? 'pdf';
       if (format !== 'pdf' && format !== 'ofd') {
-        throw new HttpError(400, 'VALIDATION_FAILED', `版式格式只能是 pdf 或 ofd (format must be pdf or ofd, got ${JSON.stringify(format).slice(0, 40)})`);
+        throw new HttpRefusal('VALIDATION_FAILED', `版式格式只能是 pdf 或 ofd (format must be pdf or ofd, got ${JSON.stringify(format).slice(0, 40)})`);
       }
       const input = await loadRenderInput(store, doc.documentId);
       const options = { fonts, settings: { timeZone: ledger.config.GONGWEN_TIMEZONE } };
@@ -82,10 +81,10 @@ export async function registerDownloads(app: FastifyInstance, ledger: Ledger): P
     answer(reply, request, async () => {
       const doc = await readable(request);
       const attachment = doc.content.attachments.find((a) => a.sm3 === request.params.sm3.toLowerCase());
-      if (!attachment) throw new HttpError(404, 'NOT_FOUND', `公文「${doc.content.title}」没有摘要为 ${request.params.sm3} 的附件 (no such attachment)`);
+      if (!attachment) throw new HttpRefusal('NOT_FOUND', `公文「${doc.content.title}」没有摘要为 ${request.params.sm3} 的附件 (no such attachment)`);
       const { rows } = await ledger.db.pool.query<{ media_type: string; bytes: Buffer }>('SELECT media_type, bytes FROM attachment_contents WHERE sm3 = $1', [attachment.sm3]);
       const stored = rows[0];
-      if (!stored) throw new HttpError(404, 'NOT_FOUND', `附件「${attachment.name}」的内容未保存在本账本中 (attachment bytes not stored)`);
+      if (!stored) throw new HttpRefusal('NOT_FOUND', `附件「${attachment.name}」的内容未保存在本账本中 (attachment bytes not stored)`);
       reply
         .header('content-type', stored.media_type)
         .header('content-disposition', contentDisposition(attachment.name))
@@ -95,34 +94,13 @@ export async function registerDownloads(app: FastifyInstance, ledger: Ledger): P
   );
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const STATUS: Record<string, number> = { NOT_FOUND: 404, NOT_AUTHORISED: 403, UNAUTHENTICATED: 401, INVALID_STATE: 409, VALIDATION_FAILED: 400 };
-
-/** Runs a download; every failure becomes a typed JSON error, never a 500 with internals. */
-async function answer(reply: FastifyReply, request: FastifyRequest, work: () => Promise<Buffer>): Promise<Buffer | { error: { code: string; message: string } }> {
+/** Runs a download; every failure becomes a typed error in the API's shape, never a 500 with internals. */
+async function answer(reply: FastifyReply, request: FastifyRequest, work: () => Promise<Buffer>): Promise<Buffer | FastifyReply> {
   try {
     return await work();
   } catch (error) {
-    let status = 500;
-    let code = 'INTERNAL_ERROR';
-    let message = '系统内部错误，请稍后重试或联系管理员 (internal error)';
-    if (error instanceof HttpError) ({ status, code, message } = error);
-    else if (error instanceof Refusal) [status, code, message] = [STATUS[error.code] ?? 400, error.code, error.message];
-    else if (error instanceof mercurius.ErrorWithProps) {
-      code = String((error.extensions as { code?: unknown } | undefined)?.code ?? 'INTERNAL_ERROR');
-      [status, message] = [STATUS[code] ?? 400, error.message];
-    } else request.log.error({ err: error }, 'download failed');
-    reply.code(status).header('content-type', 'application/json; charset=utf-8');
-    return { error: { code, message } };
+    const { code, message, details } = classify(request, error);
+    return sendApiError(request, reply, code, message, details);
   }
 }
 

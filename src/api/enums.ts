@@ -13,6 +13,10 @@ import type { ServedHashStatus } from '../../projections/audit/served-status.ts'
 import type { SealAnomaly } from '../../projections/directory/seal-anomalies.ts';
 import type { SealProblemCode } from '../seal/verify-sealed-document.ts';
 import { errorCodes } from './errors.ts';
+import type { DossierExportView } from '../export/export-jobs.ts';
+import type { Aspect } from '../export/check/check-package.ts';
+import type { Side } from '../../projections/catalogue/fold.ts';
+import { NumberReleaseReason } from '../../schemas/events/numbering-release.ts';
 
 /**
  * The closed sets of the domain as GraphQL enums: the one place where a domain value (特急, Y,
@@ -206,6 +210,27 @@ export const apiEnums: readonly ApiEnum[] = [
     ClockResumed: ['CLOCK_RESUMED', '恢复计时 (clock resumed)'],
     WarningCleared: ['WARNING_CLEARED', '解除预警 (warning cleared)'],
   } satisfies Record<SupervisionTimelineType, readonly [string, string]>),
+  // ---- the archive side: 移交导出, 四性检测, 归档文件目录, 发文登记簿 (issue 11) ----
+  enumOf('DossierExportStatus', '移交导出任务的状态 (export job status)', {
+    requested: ['REQUESTED', '已申请，等待执行 (requested, waiting to run)'],
+    running: ['RUNNING', '正在生成移交包 (writing the package)'],
+    exported: ['EXPORTED', '已导出，可下载 (exported; the package can be downloaded)'],
+    failed: ['FAILED', '导出失败，原因见 error (failed; see error)'],
+  } satisfies Record<DossierExportView['status'], readonly [string, string]>),
+  enumOf('PackageAspect', '四性检测的一项 (DA/T 70-2018) (an aspect of the package check)', {
+    authenticity: ['AUTHENTICITY', '真实性：签名、摘要、档号与目录相符 (authenticity: signatures, digests, archival codes)'],
+    integrity: ['INTEGRITY', '完整性：目录、登记表与内容一一对应，件号连续 (integrity: nothing missing or unlisted)'],
+    usability: ['USABILITY', '可用性：文件可读、未加密、格式与 XML 合规 (usability: readable, unencrypted, valid formats)'],
+    security: ['SECURITY', '安全性：无可执行文件、链接、特殊文件或越界路径 (security: no executables, links, special files or unsafe paths)'],
+  } satisfies Record<Aspect, readonly [string, string]>),
+  enumOf('CatalogueSide', '归档文件的来源：发文或收文 (whether a filed item was sent or received)', {
+    sent: ['SENT', '发文：本单位发出的 (issued by the unit)'],
+    incoming: ['INCOMING', '收文：本单位收到的 (received by the unit)'],
+  } satisfies Record<Side, readonly [string, string]>),
+  enumOf('NumberReleaseReason', '发文字号释放的原因 (why a reserved number was given back)', {
+    SIGN_OFF_VOIDED: ['SIGN_OFF_VOIDED', '预留文号后稿件被修改，原签发作废 (the draft was revised after the reservation, voiding its sign-off)'],
+    PREFIX_CHANGED: ['PREFIX_CHANGED', '预留文号后稿件改用其他机关代字 (the draft now uses another prefix)'],
+  }, NumberReleaseReason.options),
 ];
 
 const byName = new Map(apiEnums.map((e) => [e.name, e]));

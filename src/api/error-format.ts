@@ -44,7 +44,7 @@ export function localise(message: string, language: Language, code?: string): st
 }
 
 /** The transport's failures, found by fastify's error codes, as the API's codes. */
-function transportError(error: Error & { code?: string; statusCode?: number }): { code: ErrorCode; message: string } | undefined {
+export function transportError(error: Error & { code?: string; statusCode?: number }): { code: ErrorCode; message: string } | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { sendApiError } from './http-errors.ts';
 
 /**
  * GraphiQL served entirely by the ledger, from npm packages (React and GraphiQL's browser builds),
@@ -43,7 +44,7 @@ export async function registerGraphiql(app: FastifyInstance): Promise<void> {
   app.get('/graphiql', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get<{ Params: { file: string } }>('/graphiql/assets/:file', async (request, reply) => {
     const asset = Object.hasOwn(assets, request.params.file) ? assets[request.params.file]! : undefined;
-    if (!asset) return reply.code(404).send({ error: 'not found' });
+    if (!asset) return sendApiError(request, reply, 'NOT_FOUND', `没有这个文件：${request.params.file.slice(0, 100)} (no such asset)`);
     let body = cache.get(request.params.file);
     if (!body) {
       body = await readFile(asset.file());

@@ -23,17 +23,19 @@ import { verifySealedDocument } from '../seal/verify-sealed-document.ts';
 
 type User = Extract<Principal, { kind: 'user' }>;
 type Ctx = { auth: { ok: true; principal: User } | { ok: false; reason: string } };
-type Page<T> = { items: T[]; endCursor: string | null; hasNextPage: boolean };
 type RelayArgs = { first?: number; after?: string; last?: number; before?: string };
-
-/**
- * A forward-only page (the lists without `last`/`before`): pageInfo.hasPreviousPage says whether
- * the page was read after a cursor, as the schema describes; no start cursor.
- */
-const connection = <T>(page: Page<T>, after?: unknown) => ({
-  edges: page.items.map((node) => ({ node })),
-  pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor, hasPreviousPage: after != null, startCursor: null },
-});
+type SearchArguments = {
+  query: string;
+  sort?: search.SearchSort;
+  docType?: string;
+  urgency?: string;
+  classification?: string;
+  direction?: 'SENT' | 'RECEIVED';
+  issuerUnitId?: string;
+  dateField?: 'WRITTEN' | 'SENT';
+  from?: string;
+  to?: string;
+};
 
 const timelineNode = (e: audit.AuditEntry) => ({
   ...e,
@@ -81,9 +83,10 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       });
 
   return {
-    numberRegister: read(async (p, a: { unitId: string; prefix: string; year: number; first: number; after?: number | null }) => {
+    numberRegister: read(async (p, a: { unitId: string; prefix: string; year: number } & RelayArgs, info) => {
       requireNumberRegister(p, a.unitId);
-      return numberRegister(ledger.store, a);
+      const { page, ...register } = await numberRegister(ledger.store, { unitId: a.unitId, prefix: a.prefix, year: a.year, ...relayPage(info, a) });
+      return { ...register, ...relayConnection(page) };
     }),
     inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; sort?: inbox.InboxSort; first?: number; after?: string; last?: number; before?: string }, info) => {
       const unitId = unitScope(p, a.unitId);
@@ -117,9 +120,23 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       requireTimelineOfUnit(p, a.unitId);
       return relayConnection(await audit.unitTimeline(pool, a.unitId, { from: a.from, to: a.to, order: a.order, ...relayPage(info, a) }), timelineNode);
     }),
-    searchDocuments: read(async (p, a: { query: string; first?: number; after?: string; last?: number; before?: string }, info) => {
+    searchDocuments: read(async (p, a: SearchArguments & RelayArgs, info) => {
       const visibleToUnitId = p.roles.includes('INSPECTOR') || p.roles.includes('SUPER_ADMIN') ? null : p.unitId;
-      return relayConnection(await search.searchDocuments(pool, { query: a.query, visibleToUnitId, ...relayPage(info, a) }));
+      return relayConnection(
+        await search.searchDocuments(pool, {
+          query: a.query,
+          visibleToUnitId,
+          sort: a.sort,
+          docType: a.docType,
+          urgency: a.urgency,
+          classification: a.classification,
+          // Sent or received as the caller's own unit (an inspector's too) sees it.
+          direction: a.direction ? { unitId: p.unitId, side: a.direction } : undefined,
+          issuerUnitId: a.issuerUnitId,
+          dates: { field: a.dateField ?? 'WRITTEN', from: a.from, to: a.to },
+          ...relayPage(info, a),
+        }),
+      );
     }),
     units: read(async (_p, a: { activeOnly?: boolean; limit?: number }, info) =>
       directory.units(pool, { activeOnly: a.activeOnly ?? false, limit: declaredListSize(info, a.limit) }),
@@ -159,9 +176,9 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
       return JSON.stringify(buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, ledgerProof, exportedAt: new Date().toISOString() }, ledger.key));
     }),
     ledgerKey: read(async () => ({ publicKey: ledger.key.publicKeyHex, keyId: ledger.key.keyId })),
-    catalogue: read(async (p, a: { fonds: string; year: number; retention?: string; first: number; after?: string }) => {
+    catalogue: read(async (p, a: { fonds: string; year: number; retention?: string } & RelayArgs, info) => {
       requireCatalogue(p, (await directory.unit(pool, p.unitId))?.fondsCode, a.fonds);
-      return connection(await catalogue.catalogue(pool, { fondsCode: a.fonds, year: a.year, retention: a.retention as never, first: a.first, after: a.after }), a.after);
+      return relayConnection(await catalogue.catalogue(pool, { fondsCode: a.fonds, year: a.year, retention: a.retention as never, ...relayPage(info, a) }));
     }),
   };
 }

@@ -4,6 +4,7 @@ import type { Ledger } from '../app/ledger.ts';
 import { Refusal, refuse } from '../domain/refusal.ts';
 import { apiEnum } from './enums.ts';
 import { authenticate } from './authenticate.ts';
+import { sendApiError } from './http-errors.ts';
 import { supervisionReads } from './supervision-resolvers.ts';
 
 type Row = Record<string, unknown>;
@@ -111,11 +112,11 @@ export function registerSupervisionCsv(app: FastifyInstance, ledger: Ledger): vo
   app.get<{ Params: { file: string }; Querystring: Record<string, string> }>('/supervision/:file', async (request, reply) => {
     const table = /^(\w+)\.csv$/.exec(request.params.file)?.[1];
     const read = table ? tables[table] : undefined;
-    if (!read) return reply.code(404).send({ code: 'NOT_FOUND', message: `没有这张表：${request.params.file}；可下载 ${Object.keys(tables).map((t) => `${t}.csv`).join('、')} (no such table)` });
+    if (!read) return sendApiError(request, reply, 'NOT_FOUND', `没有这张表：${request.params.file}；可下载 ${Object.keys(tables).map((t) => `${t}.csv`).join('、')} (no such table)`);
     const auth = await authenticate(ledger.store, request.headers.authorization, new Date());
-    if (!auth.ok) return reply.code(401).send({ code: 'UNAUTHENTICATED', message: auth.reason });
+    if (!auth.ok) return sendApiError(request, reply, 'UNAUTHENTICATED', auth.reason);
     const { encoding = 'utf-8', ...query } = request.query;
-    if (encoding !== 'utf-8' && encoding !== 'gb18030') return reply.code(400).send({ code: 'VALIDATION_FAILED', message: '编码须为 utf-8 或 gb18030 (encoding)' });
+    if (encoding !== 'utf-8' && encoding !== 'gb18030') return sendApiError(request, reply, 'VALIDATION_FAILED', '编码须为 utf-8 或 gb18030 (encoding)');
     try {
       const { rows, basis } = await read(auth.principal, query);
       const columns = rows.length > 0 ? Object.keys(rows[0]!) : ['(无数据)'];
@@ -129,7 +130,7 @@ export function registerSupervisionCsv(app: FastifyInstance, ledger: Ledger): vo
       const e = error as { extensions?: { code?: string }; message: string };
       const code = error instanceof Refusal ? error.code : e.extensions?.code;
       if (!code) throw error;
-      return reply.code(code === 'NOT_AUTHORISED' ? 403 : 400).send({ code, message: e.message });
+      return sendApiError(request, reply, code, e.message);
     }
   });
 }

@@ -1,7 +1,7 @@
 import { streams } from '../domain/streams.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { NumberingEvent } from '../../schemas/events/numbering.ts';
-import { Refusal } from '../domain/refusal.ts';
+import { encodeCursor, pageWindow, type Connection, type KeyColumn, type PageArgs } from '../../projections/shared/keyset.ts';
 
 /**
  * 发文登记簿: every number of one 机关代字 and year, in order, from `numbering-<unit>.<prefix>.<year>`.
@@ -28,8 +28,8 @@ export interface NumberRegisterPage {
   prefix: string;
   year: number;
   lastNumber: number;
-  entries: NumberRegisterEntry[];
-  hasNextPage: boolean;
+  /** The numbers of the page, a Relay page either way; the register lists 1…lastNumber, so totalCount is lastNumber. */
+  page: Connection<NumberRegisterEntry>;
 }
 
 const reasonTexts: Record<string, string> = {
@@ -37,16 +37,13 @@ const reasonTexts: Record<string, string> = {
   PREFIX_CHANGED: '预留文号后稿件改用其他机关代字，文号释放待重新使用',
 };
 
-export const MAX_REGISTER_PAGE = 500;
+const NUMBER_KEY: readonly KeyColumn[] = [{ sql: 'number', type: 'int' }];
 
-export async function numberRegister(
-  store: EventStore,
-  query: { unitId: string; prefix: string; year: number; first: number; after?: number | null },
-): Promise<NumberRegisterPage> {
+export async function numberRegister(store: EventStore, query: { unitId: string; prefix: string; year: number } & PageArgs): Promise<NumberRegisterPage> {
   const { unitId, prefix, year } = query;
-  if (!Number.isSafeInteger(query.first) || query.first < 1 || query.first > MAX_REGISTER_PAGE) {
-    throw new Refusal('VALIDATION_FAILED', `每页条数须在 1 到 ${MAX_REGISTER_PAGE} 之间 (first out of range)`, { first: query.first });
-  }
+  // A cursor is a number of this one register: handed to another register it is refused.
+  const scope = `number-register ${JSON.stringify([unitId, prefix, year])}`;
+  const w = pageWindow(scope, NUMBER_KEY, query);
   const read = await store.readStream(streams.numbering(unitId, prefix, year));
   const byNumber = new Map<number, NumberRegisterEntry>();
   for (const e of read.events as unknown as (NumberingEvent & { recordedAt: string })[]) {
@@ -63,9 +60,13 @@ export async function numberRegister(
     });
   }
   const lastNumber = Math.max(0, ...byNumber.keys());
-  const after = query.after ?? 0;
+  // Every number from 1 to lastNumber is listed, so a page is a range of numbers between the cursors.
+  const low = w.after ? Math.max(1, Number(w.after[0]) + 1) : 1;
+  const high = w.before ? Math.min(lastNumber, Number(w.before[0]) - 1) : lastNumber;
+  const from = w.backward ? Math.max(low, high - w.size + 1) : low;
+  const to = w.backward ? high : Math.min(high, low + w.size - 1);
   const entries: NumberRegisterEntry[] = [];
-  for (let n = after + 1; n <= lastNumber && entries.length < query.first; n++) {
+  for (let n = from; n <= to; n++) {
     const entry = byNumber.get(n);
     if (!entry) throw new Error(`numbering stream ${read.streamId} skips number ${n}`);
     entries.push(entry);
@@ -81,5 +82,23 @@ export async function numberRegister(
       if (numbered) Object.assign(entry, { status: 'ISSUED', at: numbered.recordedAt });
     }),
   );
-  return { unitId, prefix, year, lastNumber, entries, hasNextPage: entries.length > 0 && entries.at(-1)!.number < lastNumber };
+  const cursors = entries.map((e) => encodeCursor(scope, [e.number]));
+  // Beyond the page's far end within the cursors' bounds; beyond the cursor the page was read from, any number at all.
+  const more = w.backward ? from > low : to < high;
+  const other = w.backward ? w.before !== null && Number(w.before[0]) <= lastNumber : w.after !== null && Number(w.after[0]) >= 1 && lastNumber >= 1;
+  return {
+    unitId,
+    prefix,
+    year,
+    lastNumber,
+    page: {
+      items: entries,
+      cursors,
+      startCursor: cursors[0] ?? null,
+      endCursor: cursors.at(-1) ?? null,
+      hasNextPage: w.backward ? other : more,
+      hasPreviousPage: w.backward ? more : other,
+      totalCount: async () => lastNumber,
+    },
+  };
 }

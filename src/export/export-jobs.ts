@@ -11,8 +11,13 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { RenderAgain } from './dossier-source.ts';
 import { exportDossier } from './export-dossier.ts';
 import { streams } from '../domain/streams.ts';
+import { keysetConnection, type Connection, type KeyColumn, type PageArgs } from '../../projections/shared/keyset.ts';
 
 export const DOSSIER_EXPORT_JOB = 'dossier-export';
+const EXPORT_KEY: readonly KeyColumn[] = [
+  { sql: 'requested_at', type: 'timestamptz' },
+  { sql: 'export_id', type: 'text' },
+];
 const SWEEP_JOB = 'dossier-export-sweep';
 
 export interface DossierExportView {
@@ -141,9 +146,26 @@ export class DossierExports extends EventEmitter<{ progress: [DossierExportView]
     return rows[0] ? view(rows[0]) : null;
   }
 
-  async list(fonds: string, year: number, limit: number): Promise<DossierExportView[]> {
-    const { rows } = await this.deps.pool.query<Row>('SELECT * FROM dossier_exports WHERE fonds = $1 AND year = $2 ORDER BY requested_at DESC, export_id LIMIT $3', [fonds, year, limit]);
-    return rows.map(view);
+  /**
+   * The exports of a fonds' year, newest first, as a Relay page either way (keyset.ts), served by
+   * the index on (fonds, year, requested_at, export_id) read backwards.
+   */
+  async list(fonds: string, year: number, page: PageArgs): Promise<Connection<DossierExportView>> {
+    return keysetConnection(
+      this.deps.pool,
+      {
+        scope: `dossier-exports ${JSON.stringify([fonds, year])}`,
+        key: EXPORT_KEY,
+        select: '*',
+        from: 'dossier_exports',
+        where: ['fonds = $1', 'year = $2'],
+        params: [fonds, year],
+        rowMode: 'object',
+        descending: true,
+        item: view,
+      },
+      page,
+    );
   }
 
   private async update(exportId: string, set: Record<string, unknown>): Promise<void> {

@@ -115,7 +115,7 @@ describe('attachments: single revisions, downloads, over-size uploads', async ()
     for (const other of ['fin-clerk', 'hlth-leader']) {
       const res = await download(other, path);
       assert.equal(res.status, 404, other);
-      assert.equal(JSON.parse(res.body.toString()).error.code, 'NOT_FOUND');
+      assert.equal(JSON.parse(res.body.toString()).errors[0].extensions.code, 'NOT_FOUND');
     }
     assert.equal((await download(null, path)).status, 401);
     assert.equal((await download(`edu-clerk`, `/documents/att-2/attachments/${plan.sm3}`)).status, 404, 'removed before sealing');

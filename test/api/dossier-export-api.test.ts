@@ -50,16 +50,17 @@ test('closeDossier, requestDossierExport, progress by subscription, download by 
   while (Date.now() < deadline) {
     const m = await progress.next();
     last = m.payload?.data?.dossierExportProgress;
-    if (last?.status === 'exported' || last?.status === 'failed') break;
+    if (last?.status === 'EXPORTED' || last?.status === 'FAILED') break;
   }
   progress.close();
-  assert.equal(last.status, 'exported', JSON.stringify(last));
+  assert.equal(last.status, 'EXPORTED', JSON.stringify(last));
   assert.equal(last.itemsDone, 2);
 
-  const q = await api.gql('archivist-2', `{ dossierExport(exportId: "exp-1") { ${fields} } dossierExports(fonds: "0001", year: 2025) { exportId } }`);
+  const q = await api.gql('archivist-2', `{ dossierExport(exportId: "exp-1") { ${fields} } dossierExports(fonds: "0001", year: 2025) { totalCount edges { node { exportId } } } }`);
   assert.equal(q.errors, undefined, JSON.stringify(q.errors));
   assert.equal(q.data!.dossierExport.packageSha256, last.packageSha256);
-  assert.deepEqual(q.data!.dossierExports.map((e: any) => e.exportId), ['exp-1']);
+  assert.deepEqual(q.data!.dossierExports.edges.map((e: any) => e.node.exportId), ['exp-1']);
+  assert.equal(q.data!.dossierExports.totalCount, 1);
   const stranger = await api.gql('edu-archivist', '{ dossierExport(exportId: "exp-1") { exportId } }');
   assert.equal(stranger.errors?.[0]?.extensions?.code, 'NOT_FOUND');
 
@@ -68,17 +69,27 @@ test('closeDossier, requestDossierExport, progress by subscription, download by 
   assert.equal(mine.status, 200);
   const zip = Buffer.from(await mine.arrayBuffer());
   assert.equal(createHash('sha256').update(zip).digest('hex'), last.packageSha256);
-  assert.equal((await download('archivist-2')).status, 403);
-  assert.equal((await fetch(`${api.url}${last.downloadUrl}`)).status, 401);
+  // Refusals in GraphQL's error shape (http-errors.ts), with the status a plain HTTP client expects.
+  const refused = async (res: Response, status: number, code: string) => {
+    assert.equal(res.status, status);
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    assert.deepEqual(Object.keys(body), ['errors']);
+    assert.equal(body.errors[0]!.extensions.code, code);
+    return body.errors[0]!.message;
+  };
+  assert.match(await refused(await download('archivist-2'), 403, 'NOT_AUTHORISED'), /^移交包只能由申请导出的档案员下载/);
+  await refused(await fetch(`${api.url}${last.downloadUrl}`), 401, 'UNAUTHENTICATED');
+  const missing = await fetch(`${api.url}/exports/none/package`, { headers: { authorization: `Bearer ${await api.tokenFor('archivist')}`, 'accept-language': 'en' } });
+  assert.equal(await refused(missing, 404, 'NOT_FOUND'), 'no such export');
 
   const check = await api.gql('archivist', '{ checkDossierPackage(exportId: "exp-1") { passed items findings { code item } summary } }');
   assert.equal(check.errors, undefined, JSON.stringify(check.errors));
   assert.equal(check.data!.checkDossierPackage.passed, true, check.data!.checkDossierPackage.summary);
   // An argument written null is the same as one left out (absentIfNull), on every archive read.
-  const nulls = await api.gql('archivist', '{ checkDossierPackage(exportId: "exp-1", packageBase64: null) { passed findings(first: null) { code } } dossierExports(fonds: "0001", year: 2025, first: null) { exportId } }');
+  const nulls = await api.gql('archivist', '{ checkDossierPackage(exportId: "exp-1", packageBase64: null) { passed findings(first: null) { code } } dossierExports(fonds: "0001", year: 2025, first: null) { edges { node { exportId } } } }');
   assert.equal(nulls.errors, undefined, JSON.stringify(nulls.errors));
   assert.equal(nulls.data!.checkDossierPackage.passed, true);
-  assert.deepEqual(nulls.data!.dossierExports.map((e: any) => e.exportId), ['exp-1']);
+  assert.deepEqual(nulls.data!.dossierExports.edges.map((e: any) => e.node.exportId), ['exp-1']);
   const broken = Buffer.from(zip);
   broken[200] = broken[200]! ^ 0xff;
   const upload = await api.gql('archivist', 'query ($p: String) { checkDossierPackage(packageBase64: $p) { passed findings { code item } } }', { p: broken.toString('base64') });

@@ -135,7 +135,8 @@ describe('every error code of the API, produced over HTTP', async () => {
 
   test('download errors answer the same codes (NOT_FOUND, UNAUTHENTICATED)', async () => {
     const res = await fetch(`${api.url}/documents/e-none/rendering.pdf`, { headers: { authorization: `Bearer ${await api.tokenFor('edu-clerk')}` } });
-    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+    assert.equal(res.status, 404);
+    assert.equal(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code, 'NOT_FOUND');
   });
 
   test('the fastify-level bounds: SERVER_BUSY, QUERY_TIMEOUT, RESPONSE_TOO_LARGE (their module on a bare server with small bounds)', async () => {

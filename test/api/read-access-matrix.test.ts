@@ -217,7 +217,7 @@ describe('read-access matrix: every read query × every role × issuer / fellow 
     // 档案: an export's readers; the exports of a fonds like its catalogue; a package check by archivists.
     dossierExport: { query: q('{ dossierExport(exportId: "ra-none") { exportId } }'), check: (r, a) => (ok(r, a), assert.equal(r.data!.dossierExport, null)) },
     dossierExports: {
-      query: q('{ dossierExports(fonds: "0001", year: 2026) { exportId } }'),
+      query: q('{ dossierExports(fonds: "0001", year: 2026) { edges { node { exportId } } } }'),
       check: (r, a) => (a.seesAll ? ok : refused('NOT_AUTHORISED'))(r, a),
     },
     checkDossierPackage: { query: q('{ checkDossierPackage(exportId: "ra-none") { passed } }'), check: refused('NOT_FOUND') },
@@ -255,7 +255,7 @@ describe('read-access matrix: every read query × every role × issuer / fellow 
       },
     },
     numberRegister: {
-      query: q('{ numberRegister(unitId: "edu", prefix: "阜教", year: 2026) { lastNumber entries { status } } }'),
+      query: q('{ numberRegister(unitId: "edu", prefix: "阜教", year: 2026) { lastNumber edges { node { status } } } }'),
       // The issuing unit's clerks and leaders, inspectors and super administrators.
       check: (r, a) => (a.seesAll || (a.unitId === 'edu' && (a.role === 'CLERK' || a.role === 'LEADER')) ? ok : refused('NOT_AUTHORISED'))(r, a),
     },

@@ -45,7 +45,7 @@ const numbers = async (ledger: Ledger, prefix: string, year: number) =>
   (await ledger.store.readStream(streams.numbering('city-office', prefix, year))).events.map((e) => [e.type, (e.data as { number: number }).number, (e.data as { documentId: string }).documentId]);
 
 const REGISTER = `query ($unitId: ID!, $prefix: String!, $year: Int!) {
-  numberRegister(unitId: $unitId, prefix: $prefix, year: $year) { lastNumber hasNextPage entries { number docNumber status documentId reason reasonText } }
+  numberRegister(unitId: $unitId, prefix: $prefix, year: $year) { lastNumber totalCount pageInfo { hasNextPage } edges { node { number docNumber status documentId reason reasonText } } }
 }`;
 
 describe('released numbers and the register', async () => {
@@ -159,7 +159,7 @@ describe('released numbers and the register', async () => {
     const register = r.data!.numberRegister;
     assert.equal(register.lastNumber, 6);
     assert.deepEqual(
-      register.entries.map((e: Record<string, unknown>) => [e.number, e.status, e.documentId]),
+      register.edges.map(({ node: e }: { node: Record<string, unknown> }) => e).map((e: Record<string, unknown>) => [e.number, e.status, e.documentId]),
       [
         [1, 'ISSUED', 'rel-c'],
         [2, 'ISSUED', 'rel-b'],
@@ -177,13 +177,13 @@ describe('released numbers and the register', async () => {
     await seal('rel-j');
     const again = await api.gql('inspector', REGISTER, { unitId: 'city-office', prefix: '阜政办', year: 2026 });
     assert.deepEqual(
-      again.data!.numberRegister.entries.map((e: Record<string, unknown>) => [e.number, e.status, e.documentId, e.reason]),
+      again.data!.numberRegister.edges.map(({ node: e }: { node: Record<string, unknown> }) => e).map((e: Record<string, unknown>) => [e.number, e.status, e.documentId, e.reason]),
       [
         [1, 'ISSUED', 'rel-h', null],
         [2, 'RELEASED', 'rel-j', 'PREFIX_CHANGED'],
       ],
     );
-    assert.match(again.data!.numberRegister.entries[1].reasonText, /机关代字/);
+    assert.match(again.data!.numberRegister.edges[1].node.reasonText, /机关代字/);
   });
 
   test('numberRegister is for the unit’s own clerks and leaders, and inspectors', async () => {

@@ -120,7 +120,7 @@ describe('the rendering in the ledger and over HTTP', async () => {
     assert.equal(res.headers.get('x-page-count'), pdf.headers.get('x-page-count'), 'as many pages as the PDF');
     const bad = await download('edu-clerk', '/documents/r-1/rendering.pdf?format=docx');
     assert.equal(bad.status, 400);
-    assert.equal(JSON.parse(bad.body.toString()).error.code, 'VALIDATION_FAILED');
+    assert.equal(JSON.parse(bad.body.toString()).errors[0].extensions.code, 'VALIDATION_FAILED');
     assert.equal((await download('fin-clerk', '/documents/r-1/rendering.pdf?format=ofd')).status, 404, 'the read rule holds for OFD too');
   });
 
@@ -137,16 +137,16 @@ describe('the rendering in the ledger and over HTTP', async () => {
   test('no token: 401; a unit that neither issued nor received it: 404; not sealed: 409', async () => {
     const anonymous = await download(null, '/documents/r-1/rendering.pdf');
     assert.equal(anonymous.status, 401);
-    assert.equal(JSON.parse(anonymous.body.toString()).error.code, 'UNAUTHENTICATED');
+    assert.equal(JSON.parse(anonymous.body.toString()).errors[0].extensions.code, 'UNAUTHENTICATED');
     for (const path of ['/documents/r-1/rendering.pdf', `/documents/r-1/attachments/${sm3Hex(plan)}`, '/documents/nothing/rendering.pdf']) {
       const other = await download('fin-clerk', path);
       assert.equal(other.status, 404, path);
-      assert.equal(JSON.parse(other.body.toString()).error.code, 'NOT_FOUND');
+      assert.equal(JSON.parse(other.body.toString()).errors[0].extensions.code, 'NOT_FOUND');
     }
     await draft('r-2');
     const draftOnly = await download('city-office-clerk', '/documents/r-2/rendering.pdf');
     assert.equal(draftOnly.status, 409);
-    assert.equal(JSON.parse(draftOnly.body.toString()).error.code, 'INVALID_STATE');
+    assert.equal(JSON.parse(draftOnly.body.toString()).errors[0].extensions.code, 'INVALID_STATE');
     // The draft's attachment is there for its own unit already.
     assert.equal((await download('city-office-clerk', `/documents/r-2/attachments/${sm3Hex(plan)}`)).status, 200);
   });
