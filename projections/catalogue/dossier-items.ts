@@ -22,13 +22,15 @@ export async function filedItems(pool: pg.Pool | pg.ClientBase, fonds: string, y
     document_date: string;
     classification: string;
     pages: number | null;
+    rendered_pages: number | null;
     remarks: string | null;
     filed_at: Date;
   }>(
-    `SELECT document_id, unit_id, side, fonds_code, retention, organisation_code, title, doc_number, responsible,
-            document_date, classification, pages, remarks, filed_at
-       FROM catalogue_items WHERE fonds_key = $1 AND year = $2
-      ORDER BY retention_rank, group_org, item_no`,
+    `SELECT i.document_id, i.unit_id, i.side, i.fonds_code, i.retention, i.organisation_code, i.title, i.doc_number, i.responsible,
+            i.document_date, i.classification, i.pages, d.rendered_pages, i.remarks, i.filed_at
+       FROM catalogue_items i LEFT JOIN catalogue_documents d ON d.document_id = i.document_id
+      WHERE i.fonds_key = $1 AND i.year = $2
+      ORDER BY i.retention_rank, i.group_org, i.item_no`,
     [fonds, year],
   );
   return rows.map((r) => ({
@@ -44,6 +46,7 @@ export async function filedItems(pool: pg.Pool | pg.ClientBase, fonds: string, y
     date: r.document_date,
     classification: r.classification,
     pages: r.pages,
+    renderedPages: r.rendered_pages,
     remarks: r.remarks ?? '',
     filedAt: r.filed_at.toISOString(),
   }));

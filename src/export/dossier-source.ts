@@ -102,10 +102,24 @@ export class DossierReader {
     private readonly renderAgain: RenderAgain,
   ) {}
 
-  /** The items in package order: batch by batch, each in its frozen order. */
+  /**
+   * The items in package order: batch by batch, each in its frozen order. One item is read ahead,
+   * so its database round trips overlap the signing and zipping of the one before; memory holds
+   * two items at most.
+   */
   async *items(dossier: FrozenDossier): AsyncGenerator<ItemRecord> {
-    for (const batch of dossier.batches) {
-      for (const item of batch.items) yield await this.item(dossier, batch, item);
+    const all = dossier.batches.flatMap((batch) => batch.items.map((item) => ({ batch, item })));
+    const read = (i: number) => {
+      const reading = this.item(dossier, all[i]!.batch, all[i]!.item);
+      // Awaited below; should the consumer stop first, its failure is nobody's to hear.
+      reading.catch(() => {});
+      return reading;
+    };
+    let ahead = all.length > 0 ? read(0) : undefined;
+    for (let i = 0; ahead; i++) {
+      const current = ahead;
+      ahead = i + 1 < all.length ? read(i + 1) : undefined;
+      yield await current;
     }
   }
 

@@ -19,6 +19,7 @@ import { PDFDocument } from 'pdf-lib';
 import { FixtureClock, HOSTILE_TITLE, seedDossierCity } from '../support/dossier-fixture.ts';
 import { cmdId, createTestLedger, refusal, SYSTEM } from '../support/ledger.ts';
 import { readPackage, writeFolder } from '../support/package-files.ts';
+import { sampleFile } from '../support/sample-files.ts';
 
 /**
  * The yearly export end to end on a real ledger: close, export, validate every EEP against the
@@ -36,10 +37,10 @@ describe('yearly dossier export of fonds 0001', async () => {
   const clock = new FixtureClock();
   const ledger = await createTestLedger({ now: clock.now, env: { GONGWEN_EEP_XSD: XSD.pathname } });
   const f = await seedDossierCity(ledger, clock);
-  const pdf = Buffer.from('%PDF-1.4\n% test attachment\n');
-  await f.fileOne('doc-1', { attachments: [{ name: '../../etc/passwd.pdf', mediaType: 'application/pdf', content: pdf }, { name: '..\\..\\boot.ini', mediaType: 'application/pdf', content: Buffer.from('%PDF-1.4 b') }] });
+  const pdf = sampleFile('a.pdf', 'test attachment');
+  await f.fileOne('doc-1', { attachments: [{ name: '../../etc/passwd.pdf', mediaType: 'application/pdf', content: pdf }, { name: '..\\..\\boot.ini', mediaType: 'application/pdf', content: sampleFile('b.pdf', 'b') }] });
   await f.fileOne('doc-2', { title: HOSTILE_TITLE, retention: 'Y', pages: 3, eduFiles: true });
-  await f.fileOne('doc-3', { title: `关于${'长'.repeat(480)}的通知`, pages: 9, attachments: [{ name: '/abs/path/表.xlsx', mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', content: Buffer.from('PK\u0003\u0004 sheet') }] });
+  await f.fileOne('doc-3', { title: `关于${'长'.repeat(480)}的通知`, pages: 9, attachments: [{ name: '/abs/path/表.xlsx', mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', content: sampleFile('表.xlsx', 'sheet') }] });
   // doc-3's rendering, recorded as the recorder does on its sealing (`gongwen serve` runs it; settle does not).
   const sealed3 = (await ledger.store.readStream(streams.document('doc-3'))).events.find((e) => e.type === 'DocumentSealed')!;
   await ledger.renderings.reactor.handle(sealed3);

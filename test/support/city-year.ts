@@ -1,3 +1,4 @@
+import { sampleFile } from './sample-files.ts';
 import type { Role } from '../../schemas/common.ts';
 import type { Principal } from '../../src/app/authorization.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
@@ -300,7 +301,7 @@ export async function generateCityYear(ledger: Ledger, opts: CityYearOptions): P
         preimages.push(Buffer.from(`${documentId}/${i}/${name}`));
         return { name, mediaType: T.mediaTypeOf(name), size: r.int(20, 900) * 1024, sm3: sm3Hex(`${documentId}/${i}/${name}`) };
       }
-      const bytes = Buffer.alloc(r.int(1, 8) * 1024, `${documentId}/${i}/${name}\n`);
+      const bytes = sampleFile(name, `${documentId}/${i}/${name}`, r.int(1, 8) * 1024);
       storedBytes.push(bytes);
       return { name, mediaType: T.mediaTypeOf(name), size: bytes.length, sm3: sm3Hex(bytes) };
     });

@@ -16,8 +16,22 @@ export interface FiledItem {
   date: string;
   classification: string;
   pages: number | null;
+  /** 页数 of the document's recorded fixed-layout rendering (DocumentRendered), when one is recorded. */
+  renderedPages?: number | null;
   remarks: string;
   filedAt: string;
+}
+
+/**
+ * 页数 of an item — the one rule. A document whose fixed-layout rendering (版式文件) is recorded
+ * has that file's pages: the archive receives that very file as the 主文档, and its metadata must
+ * say what the file holds (DA/T 70-2018 真实性: file properties = metadata; check-package compares
+ * them). Otherwise the archivist's count, else the one given at filing. An archivist's 页数 set
+ * before the rendering was recorded gives way to it at closing.
+ */
+export function pagesOf(filed: FiledItem, arrangedPages: number | null | undefined): number | null {
+  if (filed.renderedPages !== undefined && filed.renderedPages !== null) return filed.renderedPages;
+  return arrangedPages !== undefined ? arrangedPages : filed.pages;
 }
 
 const RANK: Readonly<Record<RetentionCode, number>> = { Y: 1, D30: 2, D10: 3 };
@@ -40,7 +54,7 @@ export function arrange(state: DossierState, year: number, filed: readonly Filed
         organisationCode: a.organisationCode !== undefined ? a.organisationCode : f.organisationCode,
         title: archivistTitle ?? f.title,
         archivistTitle: archivistTitle !== null,
-        pages: a.pages !== undefined ? a.pages : f.pages,
+        pages: pagesOf(f, a.pages),
         remarks: a.remarks !== undefined ? (a.remarks ?? '') : f.remarks,
       };
     });

@@ -3,7 +3,7 @@ import type { DossierCommand } from '../../../schemas/commands/dossier.ts';
 import type { DossierEvent } from '../../../schemas/events/dossier.ts';
 import type { DecisionContext } from '../decider.ts';
 import { refuse } from '../refusal.ts';
-import { arrange, type FiledItem } from './arrangement.ts';
+import { arrange, pagesOf, type FiledItem } from './arrangement.ts';
 import { itemKeyOf, type DossierState } from './state.ts';
 
 export interface DossierContext extends DecisionContext {
@@ -41,8 +41,16 @@ export function decideDossier(command: DossierCommand, state: DossierState, ctx:
       if (state.frozen.has(key)) {
         refuse('INVALID_STATE', `该件已于关卷时固定档号「${state.frozen.get(key)!.archivalCode}」，不能再调整 (item frozen by closing)`, { documentId: d.documentId, unitId: d.unitId });
       }
-      if (!ctx.filed.some((f) => itemKeyOf(f) === key)) {
-        refuse('NOT_FOUND', `${yearWord(fonds, year)}没有单位 ${d.unitId} 归档的公文「${d.documentId}」(no such filed item)`, { documentId: d.documentId, unitId: d.unitId });
+      const filed = ctx.filed.find((f) => itemKeyOf(f) === key);
+      if (!filed) {
+        return refuse('NOT_FOUND', `${yearWord(fonds, year)}没有单位 ${d.unitId} 归档的公文「${d.documentId}」(no such filed item)`, { documentId: d.documentId, unitId: d.unitId });
+      }
+      if (d.pages !== undefined && pagesOf(filed, d.pages) !== d.pages) {
+        refuse(
+          'VALIDATION_FAILED',
+          `该件的版式文件（账本记录的 PDF）有 ${filed.renderedPages} 页，页数以版式文件为准，不能${d.pages === null ? '清空' : `登记为 ${d.pages} 页`} (pages contradict the recorded rendering)`,
+          { field: 'pages', pages: d.pages, renderedPages: filed.renderedPages, documentId: d.documentId, unitId: d.unitId },
+        );
       }
       const { commandId: _, ...fields } = d;
       return [{ type: 'DossierItemArranged', data: { ...fields, arrangedBy: ctx.actor.userId, arrangedAt: ctx.now } }];

@@ -12,7 +12,7 @@ export const dossierDecider: Decider<DossierState, DossierCommand, DossierEvent,
   decide: decideDossier,
 };
 
-export { arrange, type FiledItem } from './arrangement.ts';
+export { arrange, pagesOf, type FiledItem } from './arrangement.ts';
 export { decideDossier, type DossierContext } from './decide.ts';
 export { evolveDossier } from './evolve.ts';
 export { groupKeyOf, initialDossierState, itemKeyOf, type DossierState } from './state.ts';

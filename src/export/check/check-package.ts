@@ -5,6 +5,7 @@ import { archivalCodeTemplate, type ArchivalCodeTemplate } from '../../../archiv
 import { ALLOWED_FORMATS, looksExecutable } from '../../../archive-formats/dat48-eep/formats.ts';
 import { verifyEepSignature } from '../../../archive-formats/dat48-eep/verify.ts';
 import { checkPdf } from './pdf-check.ts';
+import { formatMismatch } from './content-format.ts';
 import { sm3Hex } from '../../integrity/sm3.ts';
 import { verifySealedDocument, type SealEvidence } from '../../seal/verify-sealed-document.ts';
 import { SEAL_EVIDENCE_FORMAT } from '../item-files.ts';
@@ -63,6 +64,8 @@ interface EepSummary {
   files: { fileName: string; size: number; sm3: string }[];
   /** The 主文档 PDFs the EEP carries, for checkPdfs (then dropped, so memory stays per item). */
   pdfs: { fileName: string; bytes: Buffer }[];
+  /** The other files it carries, for checkEmbeddedFormats (then dropped likewise). */
+  embedded: { fileName: string; extension: string; bytes: Buffer }[];
   /** 形式特征/页数, when given. */
   pages: number | null;
 }
@@ -131,6 +134,10 @@ export async function checkPackage(location: string, opts: CheckOptions = {}): P
       continue;
     }
     if (!(ext in ALLOWED_FORMATS) && !MANIFEST.test(p)) add('usability', 'FORMAT_NOT_ALLOWED', p, `「${p}」的格式（.${ext || '无扩展名'}）不在允许的归档格式之内 (format not allowed)`);
+    else {
+      const wrong = await formatMismatch(ext, bytes);
+      if (wrong) add('usability', 'FORMAT_MISMATCH', p, `「${p}」${wrong} (content is not the format its extension names)`);
+    }
     files.set(p, { size: bytes.length, md5: hash('md5', bytes), sha256: hash('sha256', bytes), sm3: sm3Hex(bytes) });
 
     const manifest = MANIFEST.exec(p);
@@ -142,6 +149,7 @@ export async function checkPackage(location: string, opts: CheckOptions = {}): P
       const summary = checkEep(p, bytes, opts, add, signers);
       if (summary) {
         await checkPdfs(summary, add);
+        await checkEmbeddedFormats(summary, add);
         eeps.push(summary);
       }
       eepBytes.push({ path: p, bytes });
@@ -250,6 +258,7 @@ function checkEep(path: string, bytes: Buffer, opts: CheckOptions, add: Add, sig
   const decoded: EepSummary['files'] = [];
   const bytesBySm3 = new Map<string, Uint8Array>();
   const pdfs: EepSummary['pdfs'] = [];
+  const embedded: EepSummary['embedded'] = [];
   let sealEvidence: SealEvidence | null = null;
   for (const doc of asArray(entity['文件数据']?.['文档'])) {
     const main = str(doc?.['文档主从声明']) === '主文档';
@@ -268,6 +277,7 @@ function checkEep(path: string, bytes: Buffer, opts: CheckOptions, add: Add, sig
         bytesBySm3.set(digest, raw);
         decoded.push({ fileName, size: raw.length, sm3: digest });
         if (key === 'pdf' && main) pdfs.push({ fileName, bytes: raw });
+        else embedded.push({ fileName, extension: key, bytes: raw });
         if (key === 'json' && fileName === '印章记录.json') {
           try {
             const parsed = JSON.parse(raw.toString('utf8')) as SealEvidence & { format?: string };
@@ -284,13 +294,13 @@ function checkEep(path: string, bytes: Buffer, opts: CheckOptions, add: Add, sig
     const seal = verifySealedDocument({ ...sealEvidence, attachmentBytes: bytesBySm3 }, trusted);
     for (const problem of seal.problems) add('authenticity', `SEAL_${problem.code}`, code, `${code}：电子印章验证未通过：${problem.message}`);
   }
-  return { path, folder, code: str(codeEl), year, retention, fonds: str(codeEl?.['全宗号']), organisation: str(codeEl?.['机构或问题']), itemNo, files: decoded, pdfs, pages: /^\d+$/.test(str(entity['形式特征']?.['页数'])) ? Number(str(entity['形式特征']?.['页数'])) : null };
+  return { path, folder, code: str(codeEl), year, retention, fonds: str(codeEl?.['全宗号']), organisation: str(codeEl?.['机构或问题']), itemNo, files: decoded, pdfs, embedded, pages: /^\d+$/.test(str(entity['形式特征']?.['页数'])) ? Number(str(entity['形式特征']?.['页数'])) : null };
 }
 
 /**
  * The fixed-layout 主文档 (GB/T 18894-2016): a PDF that opens (checkPdf), declares PDF/A and has
- * the pages its 页数 says (file properties = metadata, DA/T 70-2018 真实性). Attachments are the
- * users' own files: their format is checked by extension, their content is not opened.
+ * the pages its 页数 says (file properties = metadata, DA/T 70-2018 真实性). The other files (the
+ * users' attachments among them) are checked by checkEmbeddedFormats: content, not only name.
  */
 async function checkPdfs(eep: EepSummary, add: Add): Promise<void> {
   for (const f of eep.pdfs.splice(0)) {
@@ -301,6 +311,14 @@ async function checkPdfs(eep: EepSummary, add: Add): Promise<void> {
     }
     if (pdf.pdfaPart === null) add('usability', 'FORMAT_NOT_ALLOWED', eep.code, `${eep.code}：主文档「${f.fileName}」不是 PDF/A（XMP 元数据中没有 pdfaid:part），版式文件须为 PDF/A 或 OFD (main PDF is not PDF/A)`);
     if (eep.pages !== null && eep.pages !== pdf.pages) add('authenticity', 'FILE_PROPERTY_MISMATCH', eep.code, `${eep.code}：元数据记载页数 ${eep.pages}，主文档「${f.fileName}」实有 ${pdf.pages} 页 (page count differs)`);
+  }
+}
+
+/** Every other file an EEP carries is the format its 反编码关键字 names (content-format.ts), named by the item. */
+async function checkEmbeddedFormats(eep: EepSummary, add: Add): Promise<void> {
+  for (const f of eep.embedded.splice(0)) {
+    const wrong = await formatMismatch(f.extension, f.bytes);
+    if (wrong) add('usability', 'FORMAT_MISMATCH', eep.code, `${eep.code}：封装的文件「${f.fileName}」${wrong} (content is not the format its extension names)`);
   }
 }
 

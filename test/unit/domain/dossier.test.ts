@@ -128,4 +128,23 @@ describe('dossier: arrangement and closing', () => {
     assert.equal(history.at(-1)!.type, 'DossierExportFailed');
     assert.equal(refusal(() => run(history, { type: 'RecordDossierExport', data: { exportId: 'x1', outcome: { ok: false, reason: '再次' } } }, ctx(year, system))).code, 'INVALID_STATE');
   });
+
+  test('页数 of a rendered item is its rendering\'s: a different one (or clearing it) is refused, the same one is accepted, and an earlier count gives way at closing', () => {
+    const rendered = [filed(1, { pages: 3, renderedPages: 3 }), filed(2, { pages: 5 })];
+    for (const pages of [4, null]) {
+      const r = refusal(() => run([], { type: 'ArrangeDossierItem', data: { documentId: 'doc-1', unitId: 'office', pages } }, ctx(rendered)));
+      assert.equal(r.code, 'VALIDATION_FAILED');
+      assert.match(r.message, /版式文件.*3 页/);
+      assert.deepEqual([r.details?.field, r.details?.renderedPages], ['pages', 3]);
+    }
+    const same = run([], { type: 'ArrangeDossierItem', data: { documentId: 'doc-1', unitId: 'office', pages: 3 } }, ctx(rendered));
+    assert.equal(same.length, 1);
+    // No rendering recorded: the archivist's count stands (and may be cleared).
+    const own = run([], { type: 'ArrangeDossierItem', data: { documentId: 'doc-2', unitId: 'office', pages: 7 } }, ctx(rendered));
+    assert.equal(itemsOf(run(own, { type: 'CloseDossier', data: {} }, ctx(rendered))).find((i) => i.documentId === 'doc-2')!.pages, 7);
+    // Counted by hand before the rendering was recorded: at closing the rendering's pages win.
+    const early = run([], { type: 'ArrangeDossierItem', data: { documentId: 'doc-1', unitId: 'office', pages: 9 } }, ctx([filed(1, { pages: null })]));
+    const closed = itemsOf(run(early, { type: 'CloseDossier', data: {} }, ctx([filed(1, { pages: 2, renderedPages: 2 })])));
+    assert.equal(closed[0]!.pages, 2);
+  });
 });

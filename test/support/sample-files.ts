@@ -1,0 +1,94 @@
+/**
+ * Small files that are really of the format their name says (a PDF with its header, objects, xref
+ * and %%EOF; OFD and Office Open XML packages as zips with their entry files; a PNG), so that
+ * check-package's content checks (src/export/check/content-format.ts) pass on honest packages.
+ * `text` varies the content (and so the digest); `size` pads it to about that many bytes.
+ */
+export function sampleFile(name: string, text: string, size = 0): Buffer {
+  const extension = /\.([^.]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
+  const filler = (n: number) => (n > 0 ? `${text} `.repeat(Math.ceil(n / (Buffer.byteLength(text) + 1))).slice(0, n) : '');
+  switch (extension) {
+    case 'pdf':
+      return samplePdf(text, size);
+    case 'ofd':
+      return storedZip([
+        ['OFD.xml', `<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>`],
+        ['Doc_0/Document.xml', `<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><!-- ${filler(size)} --></ofd:Document>`],
+      ]);
+    case 'docx':
+    case 'xlsx': {
+      const main = extension === 'docx' ? 'word/document.xml' : 'xl/workbook.xml';
+      return storedZip([
+        ['[Content_Types].xml', `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/${main}" ContentType="application/xml"/></Types>`],
+        [main, `<?xml version="1.0" encoding="UTF-8"?><root><!-- ${filler(size)} --></root>`],
+      ]);
+    }
+    default:
+      return Buffer.from(filler(Math.max(size, text.length)), 'utf8');
+  }
+}
+
+function samplePdf(text: string, size: number): Buffer {
+  const comment = `% ${text.replace(/[\r\n]/g, ' ')}\n`.repeat(Math.max(1, Math.ceil(size / (Buffer.byteLength(text) + 3))));
+  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>'];
+  let body = `%PDF-1.4\n${comment}`;
+  const offsets: number[] = [];
+  objects.forEach((o, i) => {
+    offsets.push(Buffer.byteLength(body));
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(body);
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(body, 'utf8');
+}
+
+/** A zip of stored (uncompressed) entries: local headers, central directory, end record. */
+export function storedZip(entries: [string, string | Buffer][]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [path, content] of entries) {
+    const name = Buffer.from(path, 'utf8');
+    const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, data);
+    centrals.push(central, name);
+    offset += 30 + name.length + data.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+function crc32(bytes: Buffer): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
