@@ -134,7 +134,9 @@ describe('supervision API contract: typed values, both-way pages', async () => {
 
     const csv = async (path: string) => {
       const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${await api.tokenFor('inspector')}` } });
-      return { status: res.status, body: (await res.json()) as { code: string; message: string } };
+      // The one error shape of every HTTP route (src/api/http-errors.ts).
+      const body = (await res.json()) as { errors: [{ message: string; extensions: { code: string } }] };
+      return { status: res.status, code: body.errors[0].extensions.code, message: body.errors[0].message };
     };
     for (const [path, field] of [
       [`/supervision/warnings.csv?urgency=${encodeURIComponent('特急')}`, /「urgency」须为 EXTRA_URGENT、URGENT、ORDINARY 之一/],
@@ -145,8 +147,8 @@ describe('supervision API contract: typed values, both-way pages', async () => {
       ['/supervision/dailyCheck.csv?day=2025-02-30', /「day」日期须为实有的日期/],
     ] as const) {
       const r = await csv(path);
-      assert.deepEqual([r.status, r.body.code], [400, 'VALIDATION_FAILED'], path);
-      assert.match(r.body.message, field);
+      assert.deepEqual([r.status, r.code], [400, 'VALIDATION_FAILED'], path);
+      assert.match(r.message, field);
     }
     const good = await fetch(`${api.url}/supervision/warnings.csv?urgency=URGENT&level=YELLOW&clock=SIGN`, { headers: { authorization: `Bearer ${await api.tokenFor('inspector')}` } });
     assert.equal(good.status, 200);
