@@ -10,7 +10,7 @@
  * process managers' checkpoints are set to the end of the feed after the load.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventRegistry } from '../schemas/events/index.ts';
 import { createLedger } from '../src/app/ledger.ts';
@@ -20,7 +20,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { PostgresEventStore } from '../src/eventstore/postgres/postgres-event-store.ts';
 import { encodeFeedPosition } from '../src/eventstore/postgres/feed-position.ts';
 import { createCityClock, generateCityYear } from '../test/support/city-year.ts';
-import { appendByStream, cloneFamily, readTemplate, runWorkers } from './projections.ts';
+import { appendByStream, appendFamilies, cloneBatches, cloneFamily, readTemplate, runWorkers } from './projections.ts';
 import { round } from './server.ts';
 
 export interface BigLedger {
@@ -41,40 +41,81 @@ export interface BigLedger {
 
 const SYSTEM = { kind: 'system' } as const;
 
-export async function bigLedger(opts: { events: number; seed: number; templateDocuments: number; writers: number; dataRoot: string }): Promise<BigLedger> {
-  const dataDir = join(opts.dataRoot, `api-seed${opts.seed}-${opts.events}`);
+export interface BigLedgerOptions {
+  events: number;
+  seed: number;
+  templateDocuments: number;
+  /** Concurrent batches while loading the clones. */
+  writers: number;
+  dataRoot: string;
+  /** The folder's name before `-seed…` (default `api`; the scale bench uses `scale`). */
+  prefix?: string;
+  /** Families per appendBatch (one transaction each; default BENCH_LOAD_BATCH_FAMILIES or 20). */
+  batchFamilies?: number;
+  /** Run the supervision jobs until they settle (default true; see settle). */
+  settleJobs?: boolean;
+}
+
+/** Interleaved rounds of the old and the new load path at the start of a build (BENCH_LOAD_AB_ROUNDS). */
+const LOAD_AB_ROUNDS = Number(process.env.BENCH_LOAD_AB_ROUNDS ?? 2);
+
+export async function bigLedger(opts: BigLedgerOptions): Promise<BigLedger> {
+  const dataDir = join(opts.dataRoot, `${opts.prefix ?? 'api'}-seed${opts.seed}-${opts.events}`);
   const marker = join(dataDir, 'bench-ledger.json');
   if (existsSync(marker)) {
     const built = JSON.parse(await readFile(marker, 'utf8')) as BigLedger;
-    const settled = await settle(built.config, !built.supervisionSettled);
-    if (!built.supervisionSettled) await writeFile(marker, JSON.stringify({ ...built, supervisionSettled: true, settled }, null, 2));
+    const settleJobs = opts.settleJobs !== false && !built.supervisionSettled;
+    const settled = await settle(built.config, settleJobs);
+    if (settleJobs) await writeFile(marker, JSON.stringify({ ...built, supervisionSettled: true, settled }, null, 2));
     return built;
   }
-  await mkdir(dataDir, { recursive: true });
+  // 1. The template year (generated once per seed and size, then copied: see templateYear).
+  const template = await templateYear(opts);
+  await cp(template.dataDir, dataDir, { recursive: true, filter: (from) => !from.endsWith('embedded-postgres.json') });
   const config = loadConfig({ GONGWEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   const db = await openDatabase(config);
   try {
-    // 1. The template year, on the simulated clock.
-    const clock = createCityClock();
-    const started = performance.now();
-    let ledger = await createLedger(config, db, { now: clock.now });
-    const year = await generateCityYear(ledger, { clock, seed: opts.seed, documents: opts.templateDocuments });
-    await ledger.close();
-    const yearSeconds = (performance.now() - started) / 1000;
+    let ledger = await createLedger(config, db);
 
-    // 2. Clones until the size is reached, appended through the store (validated, hashed, MACed).
+    // 2. Clones until the size is reached, appended through the store (validated, hashed, MACed),
+    // many families per transaction (appendBatch). The first rounds interleave the old path (one
+    // append and one commit per stream chunk) with the batched one on equal work, for their ratio.
     const store = new PostgresEventStore({ pool: db.pool, registry: eventRegistry, macKey: ledger.key.macKey });
     const { families, events: templateEvents } = await readTemplate(store);
     const perRound = families.reduce((n, f) => n + f.commands.reduce((m, c) => m + c.events.length, 0), 0);
     const rounds = Math.max(1, Math.ceil((opts.events - templateEvents) / perRound));
-    const work = Array.from({ length: rounds }, (_, r) => families.map((f) => ({ f, k: r + 1 }))).flat();
+    const size = opts.batchFamilies ?? Number(process.env.BENCH_LOAD_BATCH_FAMILIES ?? 20);
+    const batches = cloneBatches(families, 1, rounds, size);
+    const ab = { perAppend: { events: 0, seconds: 0 }, batched: { events: 0, seconds: 0 } };
     const loadStarted = performance.now();
-    await runWorkers(work, opts.writers, ({ f, k }) => appendByStream(store, cloneFamily(f, k)));
+    let next = 0;
+    const abBatches = Math.min(opts.writers * 2, Math.floor(batches.length / (2 * Math.max(1, LOAD_AB_ROUNDS))));
+    for (let r = 0; r < LOAD_AB_ROUNDS && abBatches > 0; r++) {
+      for (const path of ['perAppend', 'batched'] as const) {
+        const slice = batches.slice(next, (next += abBatches));
+        const started = performance.now();
+        ab[path].events += await runWorkers(slice, opts.writers, (batch) =>
+          path === 'batched'
+            ? appendFamilies(store, batch.map(({ f, k }) => cloneFamily(f, k)))
+            : Promise.all(batch.map(({ f, k }) => appendByStream(store, cloneFamily(f, k)))).then((ns) => ns.reduce((a, b) => a + b, 0)),
+        );
+        ab[path].seconds += (performance.now() - started) / 1000;
+      }
+    }
+    await runWorkers(batches.slice(next), opts.writers, (batch) => appendFamilies(store, batch.map(({ f, k }) => cloneFamily(f, k))));
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     await store.awaitVisible();
     await store.close();
     const { rows: count } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
     const events = count[0]!.n;
+    const rate = (x: { events: number; seconds: number }) => (x.seconds > 0 ? Math.round(x.events / x.seconds) : null);
+    const loadAb = {
+      perAppendEventsPerSecond: rate(ab.perAppend),
+      batchedEventsPerSecond: rate(ab.batched),
+      ratio: ab.perAppend.seconds > 0 && ab.batched.seconds > 0 ? round(rate(ab.batched)! / rate(ab.perAppend)!, 2) : null,
+      note: `${LOAD_AB_ROUNDS} interleaved rounds of ${abBatches} batches of ${size} families each way, ${opts.writers} writers: appendByStream (a round trip and a commit per stream chunk, the old load) vs appendFamilies (appendBatch)`,
+    };
+    await ledger.close();
 
     // 3. The process managers start at the end (the clones carry their deliveries), the read models are rebuilt.
     ledger = await createLedger(config, db);
@@ -95,10 +136,10 @@ export async function bigLedger(opts: { events: number; seed: number; templateDo
     // 4. The bench's users: the clerk and a leader of the unit that received most, and the super administrator.
     const { rows: top } = await db.pool.query<{ unit_id: string }>('SELECT unit_id FROM inbox_items GROUP BY unit_id ORDER BY count(*) DESC LIMIT 1');
     const unitId = top[0]!.unit_id;
-    const people = [...year.directory.people.values()];
-    const clerk = people.find((p) => p.unitId === unitId && p.active && p.roles.has('CLERK'))!;
-    const leader = people.find((p) => p.unitId === unitId && p.active && p.roles.has('LEADER'))!;
-    const admin = people.find((p) => p.active && p.roles.has('SUPER_ADMIN'))!;
+    const people = template.people;
+    const clerk = people.find((p) => p.unitId === unitId && p.active && p.roles.includes('CLERK'))!;
+    const leader = people.find((p) => p.unitId === unitId && p.active && p.roles.includes('LEADER'))!;
+    const admin = people.find((p) => p.active && p.roles.includes('SUPER_ADMIN'))!;
     const expiresAt = new Date(Date.now() + 365 * 86_400_000).toISOString();
     const issue = async (userId: string) => {
       const { token, tokenHash } = newToken(userId);
@@ -118,10 +159,12 @@ export async function bigLedger(opts: { events: number; seed: number; templateDo
         seed: opts.seed,
         templateDocuments: opts.templateDocuments,
         templateEvents,
-        templateSeconds: round(yearSeconds, 1),
+        templateSeconds: template.seconds,
         clonedYears: rounds,
+        batchFamilies: size,
         loadSeconds: round(loadSeconds, 1),
         loadEventsPerSecond: Math.round((events - templateEvents) / loadSeconds),
+        loadAb,
         rebuildSeconds: round(rebuildSeconds, 1),
         rebuildEventsPerSecond: Math.round(events / rebuildSeconds),
       },
@@ -132,9 +175,48 @@ export async function bigLedger(opts: { events: number; seed: number; templateDo
       searchTerm: '通知',
     };
     await db.close();
-    const settled = await settle(config, true);
-    await writeFile(marker, JSON.stringify({ ...result, supervisionSettled: true, settled }, null, 2));
+    const settleJobs = opts.settleJobs !== false;
+    const settled = await settle(config, settleJobs);
+    await writeFile(marker, JSON.stringify({ ...result, supervisionSettled: settleJobs, settled }, null, 2));
     return result;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+interface TemplatePerson {
+  userId: string;
+  unitId: string;
+  active: boolean;
+  roles: string[];
+}
+
+/**
+ * The template year of a seed, generated through the real command service on the simulated clock
+ * into a folder of its own (`template-seed<seed>-<documents>`), once: every big ledger of that seed
+ * starts as a copy of it (the ledger key included), so a second size does not generate the year
+ * again. Kept with the people of its directory, whom the bench's users are chosen from.
+ */
+async function templateYear(opts: BigLedgerOptions): Promise<{ dataDir: string; seconds: number; people: TemplatePerson[] }> {
+  const dataDir = join(opts.dataRoot, `template-seed${opts.seed}-${opts.templateDocuments}`);
+  const marker = join(dataDir, 'bench-template.json');
+  if (existsSync(marker)) return { dataDir, ...(JSON.parse(await readFile(marker, 'utf8')) as { seconds: number; people: TemplatePerson[] }) };
+  await rm(dataDir, { recursive: true, force: true }); // an interrupted generation
+  await mkdir(dataDir, { recursive: true });
+  const config = loadConfig({ GONGWEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const db = await openDatabase(config);
+  try {
+    const clock = createCityClock();
+    const started = performance.now();
+    const ledger = await createLedger(config, db, { now: clock.now });
+    const year = await generateCityYear(ledger, { clock, seed: opts.seed, documents: opts.templateDocuments });
+    await ledger.close();
+    const seconds = round((performance.now() - started) / 1000, 1);
+    const people = [...year.directory.people.values()].map((p) => ({ userId: p.userId, unitId: p.unitId, active: p.active, roles: [...p.roles] }));
+    await db.close();
+    await writeFile(marker, JSON.stringify({ seconds, people }, null, 2));
+    return { dataDir, seconds, people };
   } catch (error) {
     await db.close();
     throw error;
