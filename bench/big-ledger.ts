@@ -10,7 +10,8 @@
  * process managers' checkpoints are set to the end of the feed after the load.
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventRegistry } from '../schemas/events/index.ts';
 import { createLedger } from '../src/app/ledger.ts';
@@ -59,11 +60,31 @@ export interface BigLedgerOptions {
 /** Interleaved rounds of the old and the new load path at the start of a build (BENCH_LOAD_AB_ROUNDS). */
 const LOAD_AB_ROUNDS = Number(process.env.BENCH_LOAD_AB_ROUNDS ?? 2);
 
+/** A big ledger's events alone (eventsOnlyLedger): no read models yet, the Merkle log checkpointed over it. */
+export type LedgerFolder = Pick<BigLedger, 'dataDir' | 'config' | 'events' | 'build'>;
+
+/** The big ledger with its read models, the bench's users and their tokens (the API bench). */
 export async function bigLedger(opts: BigLedgerOptions): Promise<BigLedger> {
+  return (await buildLedger(opts, true)) as BigLedger;
+}
+
+/**
+ * The big ledger's events only, for the scale bench, whose own `gongwen rebuild` then builds the
+ * read models (a rebuild at build time would only do the same work twice).
+ */
+export async function eventsOnlyLedger(opts: BigLedgerOptions): Promise<LedgerFolder> {
+  return buildLedger({ ...opts, settleJobs: false }, false);
+}
+
+async function buildLedger(opts: BigLedgerOptions, readModels: boolean): Promise<BigLedger | LedgerFolder> {
   const dataDir = join(opts.dataRoot, `${opts.prefix ?? 'api'}-seed${opts.seed}-${opts.events}`);
   const marker = join(dataDir, 'bench-ledger.json');
   if (existsSync(marker)) {
-    const built = JSON.parse(await readFile(marker, 'utf8')) as BigLedger;
+    const built = JSON.parse(await readFile(marker, 'utf8')) as BigLedger & { readModels?: false };
+    if (built.readModels === false) {
+      if (readModels) throw new Error(`${dataDir} was built without its read models and users (eventsOnlyLedger): delete it, or give the API bench another folder`);
+      return built;
+    }
     const settleJobs = opts.settleJobs !== false && !built.supervisionSettled;
     const settled = await settle(built.config, settleJobs);
     if (settleJobs) await writeFile(marker, JSON.stringify({ ...built, supervisionSettled: true, settled }, null, 2));
@@ -71,7 +92,11 @@ export async function bigLedger(opts: BigLedgerOptions): Promise<BigLedger> {
   }
   // 1. The template year (generated once per seed and size, then copied: see templateYear).
   const template = await templateYear(opts);
-  await cp(template.dataDir, dataDir, { recursive: true, filter: (from) => !from.endsWith('embedded-postgres.json') });
+  // `cp -a`: the cluster's files keep their owner (the account PostgreSQL runs as). A folder
+  // without its marker is a build cut short: started again from the template.
+  await rm(dataDir, { recursive: true, force: true });
+  execFileSync('cp', ['-a', template.dataDir, dataDir]);
+  await rm(join(dataDir, 'embedded-postgres.json'), { force: true });
   const config = loadConfig({ GONGWEN_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   const db = await openDatabase(config);
   try {
@@ -116,6 +141,17 @@ export async function bigLedger(opts: BigLedgerOptions): Promise<BigLedger> {
       note: `${LOAD_AB_ROUNDS} interleaved rounds of ${abBatches} batches of ${size} families each way, ${opts.writers} writers: appendByStream (a round trip and a commit per stream chunk, the old load) vs appendFamilies (appendBatch)`,
     };
     await ledger.close();
+    const buildFigures = () => ({
+      seed: opts.seed,
+      templateDocuments: opts.templateDocuments,
+      templateEvents,
+      templateSeconds: template.seconds,
+      clonedYears: rounds,
+      batchFamilies: size,
+      loadSeconds: round(loadSeconds, 1),
+      loadEventsPerSecond: Math.round((events - templateEvents) / loadSeconds),
+      loadAb,
+    });
 
     // 3. The process managers start at the end (the clones carry their deliveries), the read models are rebuilt.
     ledger = await createLedger(config, db);
@@ -128,6 +164,14 @@ export async function bigLedger(opts: BigLedgerOptions): Promise<BigLedger> {
         `INSERT INTO reactor_checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position`,
         [r.reactor.name, end],
       );
+    }
+    if (!readModels) {
+      await ledger.close();
+      await db.close();
+      const folder = { dataDir, config, events, build: { ...buildFigures(), rebuildSeconds: null } };
+      const settled = await settle(config, false, false);
+      await writeFile(marker, JSON.stringify({ ...folder, readModels: false, settled }, null, 2));
+      return folder;
     }
     const rebuildStarted = performance.now();
     await ledger.projections.rebuild();
@@ -156,15 +200,7 @@ export async function bigLedger(opts: BigLedgerOptions): Promise<BigLedger> {
       config,
       events,
       build: {
-        seed: opts.seed,
-        templateDocuments: opts.templateDocuments,
-        templateEvents,
-        templateSeconds: template.seconds,
-        clonedYears: rounds,
-        batchFamilies: size,
-        loadSeconds: round(loadSeconds, 1),
-        loadEventsPerSecond: Math.round((events - templateEvents) / loadSeconds),
-        loadAb,
+        ...buildFigures(),
         rebuildSeconds: round(rebuildSeconds, 1),
         rebuildEventsPerSecond: Math.round(events / rebuildSeconds),
       },
@@ -210,7 +246,9 @@ async function templateYear(opts: BigLedgerOptions): Promise<{ dataDir: string; 
     const clock = createCityClock();
     const started = performance.now();
     const ledger = await createLedger(config, db, { now: clock.now });
-    const year = await generateCityYear(ledger, { clock, seed: opts.seed, documents: opts.templateDocuments });
+    // With the attachments' bytes stored (the clones name the same digests), so `gongwen verify`
+    // finds every attachment an event names: a ledger of metadata only fails it by the thousand.
+    const year = await generateCityYear(ledger, { clock, seed: opts.seed, documents: opts.templateDocuments, attachmentBytes: true });
     await ledger.close();
     const seconds = round((performance.now() - started) / 1000, 1);
     const people = [...year.directory.people.values()].map((p) => ({ userId: p.userId, unitId: p.unitId, active: p.active, roles: [...p.roles] }));
@@ -229,9 +267,9 @@ async function templateYear(opts: BigLedgerOptions): Promise<{ dataDir: string; 
  * up to date. Quick when a previous run did it. `withJobs` (once per folder): the supervision jobs
  * run until a whole cron period appends nothing, since their first scans of the clones set
  * thousands of deadlines and warnings, which a server started on the folder would otherwise do
- * while it is measured.
+ * while it is measured. `readModels` false (eventsOnlyLedger): the Merkle log only.
  */
-async function settle(config: Config, withJobs: boolean): Promise<Record<string, number>> {
+async function settle(config: Config, withJobs: boolean, readModels = true): Promise<Record<string, number>> {
   const db = await openDatabase(config);
   try {
     const ledger = await createLedger(config, db);
@@ -248,7 +286,7 @@ async function settle(config: Config, withJobs: boolean): Promise<Record<string,
     const jobsSeconds = (performance.now() - started) / 1000;
     const log = await ledger.merkleLog.catchUp({ timeoutMs: 3_600_000 });
     await ledger.merkleLog.checkpoint();
-    await ledger.settle();
+    if (readModels) await ledger.settle();
     await ledger.close();
     return { jobsSeconds: round(jobsSeconds, 1), merkleAppended: log.appended, seconds: round((performance.now() - started) / 1000, 1) };
   } finally {

@@ -1,7 +1,7 @@
 /**
  * `BENCH_ONLY=scale`: the ledger at two sizes (issue 16, items 4–6): the big ledger of the API bench
  * (bench/big-ledger.ts: a seeded city-year, cloned into later years through the store's batch
- * path) built at each size, then `gongwen rebuild` (every projection) and `gongwen verify` run on
+ * path) built at each size (its events and Merkle log; the read models are what the rebuild makes), then `gongwen rebuild` (every projection) and `gongwen verify` run on
  * it as the operator runs them, each in a process of its own whose peak RSS it reports on exit
  * (bench/peak-rss.mjs): events/s against the targets, and whether memory stays flat from the
  * smaller size to the larger.
@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { bigLedger, type BigLedger } from './big-ledger.ts';
+import { eventsOnlyLedger, type LedgerFolder } from './big-ledger.ts';
 import { round } from './server.ts';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '200000,1000000').split(',').map(Number);
@@ -39,7 +39,7 @@ interface CliRun {
 }
 
 /** `gongwen <args>` on the ledger's folder, in a process of its own, with its peak RSS. */
-function gongwen(l: BigLedger, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+function gongwen(l: LedgerFolder, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     // The folder's own embedded PostgreSQL, never another database the bench was pointed at.
@@ -61,7 +61,7 @@ function gongwen(l: BigLedger, args: string[], env: Record<string, string> = {})
   });
 }
 
-async function rebuild(l: BigLedger) {
+async function rebuild(l: LedgerFolder) {
   const run = await gongwen(l, ['rebuild']);
   if (run.code !== 0) throw new Error(`gongwen rebuild exited ${run.code}: ${run.stderr}`);
   // "…: rebuilt from N events in S s (R events/s)": the replay itself, without the process start.
@@ -72,7 +72,7 @@ async function rebuild(l: BigLedger) {
   return { events, seconds, processSeconds: round(run.seconds, 1), eventsPerSecond: Math.round(rate), ratioToTarget: round(rate / REBUILD_TARGET, 2), peakRssMb: run.peakRssMb };
 }
 
-async function verify(l: BigLedger) {
+async function verify(l: LedgerFolder) {
   const run = await gongwen(l, ['verify', '--json']);
   const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as { ok: boolean; eventsChecked: number; durationMs: number; workers: number; mismatches: number; firstMismatch?: unknown };
   const seconds = report.durationMs / 1000;
@@ -91,10 +91,10 @@ async function verify(l: BigLedger) {
 }
 
 export async function benchScale() {
-  const ledgers: { size: number; ledger: BigLedger; buildSeconds: number }[] = [];
+  const ledgers: { size: number; ledger: LedgerFolder; buildSeconds: number }[] = [];
   for (const size of SIZES) {
     const started = performance.now();
-    const ledger = await bigLedger({ events: size, seed: SEED, templateDocuments: TEMPLATE_DOCUMENTS, writers: WRITERS, dataRoot: DATA_ROOT, prefix: 'scale', settleJobs: false });
+    const ledger = await eventsOnlyLedger({ events: size, seed: SEED, templateDocuments: TEMPLATE_DOCUMENTS, writers: WRITERS, dataRoot: DATA_ROOT, prefix: 'scale' });
     ledgers.push({ size, ledger, buildSeconds: round((performance.now() - started) / 1000, 1) });
   }
   const builds = ledgers.map(({ size, ledger, buildSeconds }) => ({ size, events: ledger.events, dataDir: ledger.dataDir, secondsThisRun: buildSeconds, build: ledger.build }));
