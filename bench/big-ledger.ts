@@ -1,13 +1,18 @@
 /**
- * The big ledger of the API bench (bench/api.ts): a city-year generated from a seed through the
- * real command service (test/support/city-year.ts), then its documents cloned into later years
- * (bench/projections.ts's cloneFamily) until the ledger holds BENCH_API_EVENTS events, then every
- * projection rebuilt. Kept in a data folder (BENCH_DATA_DIR, default /work/bench-data) under a
- * name made of the seed and the size, so a second run reuses it; delete the folder to rebuild.
+ * The big ledgers of the API bench (bench/api.ts) and the scale bench (bench/scale.ts): a city-year
+ * generated from a seed through the real command service (test/support/city-year.ts) once, into
+ * a template folder copied for every size, then its documents cloned into later years
+ * (bench/projections.ts's cloneFamily) until the ledger holds the events asked for, loaded
+ * through the store's batch path (appendBatch: many families per transaction, each append
+ * validated, chained and MACed as a single one). Kept in a data folder (BENCH_DATA_DIR, default
+ * /work/bench-data) under a name made of the prefix, the seed and the size, so a second run
+ * reuses it; delete the folder to rebuild.
  *
  * The folder is a `gongwen serve` data folder (embedded PostgreSQL, ledger key). The clones are
  * written as already dispatched and rendered (their delivery streams are cloned with them), so the
- * process managers' checkpoints are set to the end of the feed after the load.
+ * process managers' checkpoints are set to the end of the feed after the load. bigLedger then
+ * rebuilds every projection and issues the bench's users their tokens; eventsOnlyLedger leaves the
+ * read models to the rebuild the scale bench measures.
  */
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
