@@ -12,11 +12,15 @@
  * Environment: BENCH_SCALE_SIZES (default 200000,1000000), BENCH_SCALE_SEED (2025),
  * BENCH_SCALE_TEMPLATE_DOCUMENTS (80), BENCH_SCALE_WRITERS (4, batches loaded side by side),
  * BENCH_SCALE_RUNS (1: rebuild and verify runs per size, interleaved across sizes),
- * BENCH_SCALE_BUILD_ONLY (1: build the ledgers, measure nothing).
+ * BENCH_SCALE_BUILD_ONLY (1: build the ledgers, measure nothing), BENCH_SCALE_PROFILE (a folder:
+ * each rebuild and verify runs under `--cpu-prof` there, and its main thread's top frames are printed).
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventsOnlyLedger, type LedgerFolder } from './big-ledger.ts';
+import { topFrames, type CpuProfile } from './cpu-profile.ts';
 import { round } from './server.ts';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '200000,1000000').split(',').map(Number);
@@ -25,6 +29,7 @@ const TEMPLATE_DOCUMENTS = Number(process.env.BENCH_SCALE_TEMPLATE_DOCUMENTS ?? 
 const WRITERS = Number(process.env.BENCH_SCALE_WRITERS ?? 4);
 const RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 1);
 const DATA_ROOT = process.env.BENCH_DATA_DIR ?? '/work/bench-data';
+const PROFILE_ROOT = process.env.BENCH_SCALE_PROFILE;
 const REBUILD_TARGET = 20_000;
 const VERIFY_TARGET = 50_000;
 
@@ -36,15 +41,19 @@ interface CliRun {
   peakRssMb: number;
   stdout: string;
   stderr: string;
+  /** With BENCH_SCALE_PROFILE: the main thread's top frames. */
+  profile?: ReturnType<typeof topFrames>;
 }
 
 /** `gongwen <args>` on the ledger's folder, in a process of its own, with its peak RSS. */
-function gongwen(l: LedgerFolder, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
+async function gongwen(l: LedgerFolder, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const profileDir = PROFILE_ROOT ? await mkdtemp(join(PROFILE_ROOT, `${args[0]}-${l.events}-`)) : null;
+  const run = await new Promise<CliRun>((resolve, reject) => {
     const started = performance.now();
     // The folder's own embedded PostgreSQL, never another database the bench was pointed at.
     const { DATABASE_URL: _ignored, ...inherited } = process.env;
-    const child = spawn(process.execPath, ['--import', './bench/peak-rss.mjs', 'bin/gongwen.js', ...args], {
+    const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const child = spawn(process.execPath, [...profiling, '--import', './bench/peak-rss.mjs', 'bin/gongwen.js', ...args], {
       cwd: root,
       env: { ...inherited, GONGWEN_DATA_DIR: l.dataDir, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +68,12 @@ function gongwen(l: LedgerFolder, args: string[], env: Record<string, string> = 
       resolve({ code, seconds: (performance.now() - started) / 1000, peakRssMb: peak ? round(Number(peak[1]) / 1024, 0) : NaN, stdout, stderr: stderr.slice(-2000) });
     });
   });
+  if (profileDir) {
+    // Thread 0 of the process: CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile.
+    const main = (await readdir(profileDir)).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f)).sort()[0];
+    if (main) run.profile = topFrames(JSON.parse(await readFile(join(profileDir, main), 'utf8')) as CpuProfile, 15);
+  }
+  return run;
 }
 
 async function rebuild(l: LedgerFolder) {
@@ -69,7 +84,15 @@ async function rebuild(l: LedgerFolder) {
   const events = Number(m?.[1] ?? l.events);
   const seconds = Number(m?.[2] ?? run.seconds);
   const rate = events / seconds;
-  return { events, seconds, processSeconds: round(run.seconds, 1), eventsPerSecond: Math.round(rate), ratioToTarget: round(rate / REBUILD_TARGET, 2), peakRssMb: run.peakRssMb };
+  return {
+    events,
+    seconds,
+    processSeconds: round(run.seconds, 1),
+    eventsPerSecond: Math.round(rate),
+    ratioToTarget: round(rate / REBUILD_TARGET, 2),
+    peakRssMb: run.peakRssMb,
+    ...(run.profile ? { profile: run.profile } : {}),
+  };
 }
 
 async function verify(l: LedgerFolder) {
@@ -87,6 +110,7 @@ async function verify(l: LedgerFolder) {
     workers: report.workers,
     peakRssMb: run.peakRssMb,
     ...(report.ok ? {} : { mismatches: report.mismatches, firstMismatch: report.firstMismatch }),
+    ...(run.profile ? { profile: run.profile } : {}),
   };
 }
 
