@@ -21,7 +21,7 @@ import { inTransaction } from '../../db/transaction.ts';
 import { decodeFeedPosition, encodeFeedPosition } from './feed-position.ts';
 import { FeedSubscription } from './feed-subscription.ts';
 import { StreamTipCache, type StreamTip } from '../stream-tip-cache.ts';
-import { chainEvents, NEW_STREAM, nextBase, prepareAppend, type Envelope, type PreparedEvent } from '../event-envelope.ts';
+import { chainEvents, NEW_STREAM, nextBase, prepareAppend, type ChainedEvent, type Envelope, type PreparedEvent } from '../event-envelope.ts';
 
 /** The channel appends are announced on (after commit; see #announce); subscribers LISTEN on it. */
 export const EVENTS_CHANNEL = 'gongwen_events';
@@ -64,6 +64,8 @@ const EVENT_COLUMNS = `global_position, transaction_id::text AS txid, stream_id,
   prev_hash, hash, mac`;
 
 const APPEND_SQL = `SELECT * FROM gongwen_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+
+const APPEND_BATCH_SQL = `SELECT * FROM gongwen_append_batch($1)`;
 
 // Feed order, and only below the oldest transaction still running: a row whose transaction has
 // not committed yet (however low its sequence number) is waited for, never stepped over.
@@ -125,6 +127,20 @@ interface AppendRow {
   last_revision: number | null;
   global_positions: (string | number)[] | null;
   transaction_id: string | null;
+}
+
+interface BatchRow {
+  ord: number;
+  outcome: AppendRow['outcome'];
+  global_positions: (string | number)[] | null;
+  transaction_id: string | null;
+}
+
+/** One append of a batch (see appendBatch). */
+export interface BatchAppend {
+  streamId: string;
+  events: NewEvent[];
+  options: AppendOptions;
 }
 
 interface CommandRow {
@@ -192,6 +208,65 @@ export class PostgresEventStore implements EventStore {
       this.#announce();
     }
     return result;
+  }
+
+  /**
+   * Many appends in one transaction and one round trip (gongwen_append_batch, migration 190, which
+   * calls gongwen_append for each in order): bulk loading, where a round trip and a commit per
+   * append is most of the cost. Each append is validated, chained and MACed exactly as append()
+   * does it, a later append to a stream of the batch chaining from the earlier one. All or
+   * nothing: when the store cannot chain every append from a tip it knows (no cached tip for
+   * 'any'/'stream_exists', an expectation the batch itself contradicts) or the database answers
+   * anything but 'appended' for one of them (a duplicate command, a stale tip, the feed-order
+   * guard), nothing of the batch is kept and the appends are made one by one through append's
+   * own path, so each gets exactly the outcome (result, duplicate or error) it would alone.
+   */
+  async appendBatch(appends: BatchAppend[]): Promise<AppendResult[]> {
+    const requests = appends.map((a) => this.#request(a.streamId, a.events, a.options));
+    if (requests.length === 0) return [];
+    const planned = this.#chainBatch(requests);
+    let results: AppendResult[] | null = null;
+    if (planned) {
+      try {
+        results = await inTransaction(this.#pool, async (client) => {
+          const { rows } = await client.query<BatchRow>({
+            name: 'gongwen_append_batch',
+            text: APPEND_BATCH_SQL,
+            values: [
+              JSON.stringify(
+                planned.map(({ request: { envelope: e }, base, chained }) => ({
+                  stream_id: e.streamId,
+                  base_revision: base.revision,
+                  base_hash: base.lastHash,
+                  command_id: e.commandId,
+                  command_hash: e.commandHash,
+                  actor: e.actor,
+                  correlation_id: e.correlationId,
+                  causation_id: e.causationId,
+                  recorded_at: e.recordedAt,
+                  events: eventRows(chained),
+                })),
+              ),
+            ],
+          });
+          if (rows.length !== planned.length || rows.some((r) => r.outcome !== 'appended')) throw new BatchNotWhole();
+          return planned.map(({ request, chained }, i) => recordedEvents(request.envelope.streamId, chained, rows[i]!));
+        });
+      } catch (error) {
+        if (!(error instanceof BatchNotWhole) && !isFeedOrderRefusal(error)) throw error;
+      }
+    }
+    if (results) {
+      for (const r of results) this.#tips.remember(r.streamId, { revision: r.revision, lastHash: r.events.at(-1)!.hash });
+    } else {
+      results = [];
+      for (const request of requests) results.push(await this.#append(this.#pool, request, true));
+    }
+    if (results.some((r) => !r.duplicate)) {
+      this.#wakeSubscriptions();
+      this.#announce();
+    }
+    return results;
   }
 
   /**
@@ -398,19 +473,7 @@ export class PostgresEventStore implements EventStore {
         envelope.correlationId,
         envelope.causationId,
         envelope.recordedAt,
-        chained
-          ? JSON.stringify(
-              chained.map((e) => ({
-                event_id: e.eventId,
-                type: e.type,
-                schema_version: e.schemaVersion,
-                data: e.data,
-                occurred_at: e.occurredAt,
-                hash: e.hash,
-                mac: e.mac,
-              })),
-            )
-          : '[]',
+        chained ? JSON.stringify(eventRows(chained)) : '[]',
         // In the caller's own transaction the NOTIFY rides along; see #announce for why not otherwise.
         !ownsCache && this.#notify,
       ],
@@ -427,20 +490,36 @@ export class PostgresEventStore implements EventStore {
       }, db);
     }
     if (row.outcome === 'appended' && chained) {
-      // int8[] arrives as text (only scalar int8 has a parser installed).
-      const positions = row.global_positions!.map(Number);
-      const txid = row.transaction_id!;
-      const recorded = chained.map((e, i) => ({
-        ...e,
-        globalPosition: positions[i]!,
-        position: encodeFeedPosition(txid, positions[i]!),
-      }));
-      const last = recorded.at(-1)!;
-      if (ownsCache) this.#tips.remember(envelope.streamId, { revision: last.revision, lastHash: last.hash });
-      return { streamId: envelope.streamId, revision: last.revision, events: recorded, duplicate: false };
+      const result = recordedEvents(envelope.streamId, chained, row);
+      if (ownsCache) this.#tips.remember(envelope.streamId, { revision: result.revision, lastHash: chained.at(-1)!.hash });
+      return result;
     }
     // 'conflict': our view of the tip was missing, stale or lost a race.
     return { tip: row.stream_revision === null ? null : { revision: row.stream_revision, lastHash: row.stream_last_hash! } };
+  }
+
+  /** Each append of a batch chained from the tip before it (the batch's own, else the cache); null when one cannot be. */
+  #chainBatch(requests: AppendRequest[]): { request: AppendRequest; base: StreamTip; chained: ChainedEvent[] }[] | null {
+    const tips = new Map<string, StreamTip>();
+    const planned = [];
+    for (const request of requests) {
+      const { streamId } = request.envelope;
+      const inBatch = tips.get(streamId);
+      let base: StreamTip | null;
+      if (inBatch) {
+        try {
+          base = nextBase(streamId, request.expected, inBatch);
+        } catch {
+          return null; // the expectation fails against the batch itself: one by one, so it is reported as alone
+        }
+      } else base = this.#initialBase(streamId, request.expected);
+      if (!base) return null;
+      const chained = chainEvents(this.#macKey, base, request.prepared, request.envelope);
+      const last = chained.at(-1)!;
+      tips.set(streamId, { revision: last.revision, lastHash: last.hash });
+      planned.push({ request, base, chained });
+    }
+    return planned;
   }
 
   #initialBase(streamId: string, expected: ExpectedRevision): StreamTip | null {
@@ -592,6 +671,31 @@ export class PostgresEventStore implements EventStore {
     this.#reconnectTimer.unref();
   }
 }
+
+/** The events as gongwen_append takes them (p_events). */
+function eventRows(chained: ChainedEvent[]) {
+  return chained.map((e) => ({
+    event_id: e.eventId,
+    type: e.type,
+    schema_version: e.schemaVersion,
+    data: e.data,
+    occurred_at: e.occurredAt,
+    hash: e.hash,
+    mac: e.mac,
+  }));
+}
+
+/** The appended events with their places in the feed, from gongwen_append's answer. */
+function recordedEvents(streamId: string, chained: ChainedEvent[], row: Pick<AppendRow, 'global_positions' | 'transaction_id'>): AppendResult {
+  // int8[] arrives as text (only scalar int8 has a parser installed).
+  const positions = row.global_positions!.map(Number);
+  const txid = row.transaction_id!;
+  const events = chained.map((e, i) => ({ ...e, globalPosition: positions[i]!, position: encodeFeedPosition(txid, positions[i]!) }));
+  return { streamId, revision: events.at(-1)!.revision, events, duplicate: false };
+}
+
+/** A batch the database did not append whole: rolled back, then appended one by one. */
+class BatchNotWhole extends Error {}
 
 /**
  * An append inside a transaction that took its id before the stream's last event was written:
