@@ -3,6 +3,7 @@ import type { Actor } from '../../schemas/common.ts';
 import { refuse } from '../../src/domain/refusal.ts';
 import { compare, encodeCursor, MAX_PAGE_SIZE, pageWindow, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
 import { SERVED_EVENT_COLUMNS, SERVED_EVENT_JOIN, servedHashStatus, type ServedEventColumns, type ServedHashStatus } from './served-status.ts';
+import { timeBound } from '../shared/time-bound.ts';
 
 export type { Page } from '../shared/keyset.ts';
 
@@ -120,14 +121,6 @@ function toEntry(r: EntryRow): AuditEntry {
     anchored: r.anchored,
     leafIndex: r.leaf_index === null ? null : Number(r.leaf_index),
   };
-}
-
-/** An optional time bound given as ISO text or a Date, checked before it reaches SQL. */
-function timeBound(value: string | Date | undefined, name: 'from' | 'to'): string | null {
-  if (value === undefined) return null;
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
-  if (Number.isNaN(ms)) refuse('VALIDATION_FAILED', `时间范围「${name}」须为带时区的 ISO 8601 时间 (invalid ${name})`, { [name]: String(value) });
-  return new Date(ms).toISOString();
 }
 
 /**

@@ -4,6 +4,7 @@ import { refuse } from '../../src/domain/refusal.ts';
 import { decodeCursor, keysetConnection, type Connection, type KeyColumn } from '../shared/keyset.ts';
 import type { PreviousName, SealStatus } from './rows.ts';
 import type { SealAnomaly } from './seal-anomalies.ts';
+import { timeBound } from '../shared/time-bound.ts';
 
 export type { Page } from '../shared/keyset.ts';
 
@@ -243,14 +244,6 @@ export interface SealUsageOptions {
   after?: string;
   last?: number;
   before?: string;
-}
-
-/** An optional time bound given as ISO text or a Date, checked before it reaches SQL. */
-function timeBound(value: string | Date | undefined, name: 'from' | 'to'): string | null {
-  if (value === undefined) return null;
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
-  if (Number.isNaN(ms)) refuse('VALIDATION_FAILED', `时间范围「${name}」须为带时区的 ISO 8601 时间 (invalid ${name})`, { [name]: String(value) });
-  return new Date(ms).toISOString();
 }
 
 const USAGE_SCOPE = 'directory.seal-usage';

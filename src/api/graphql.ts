@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { validate, type GraphQLSchema } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
 import type { Ledger } from '../app/ledger.ts';
+import type { SecurityLogFilter } from '../app/security-log.ts';
+import type { PageArgs } from '../../projections/shared/keyset.ts';
 import type { CommandOutcome } from '../app/commands/route.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 import { apiCommands, newToken, readUploads, storeAcceptedUploads, uploadFields } from './api-commands.ts';
@@ -16,7 +18,8 @@ import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
 import { apiError, databaseUnavailable, guarded } from './errors.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { declaredListSize, queryCostRule } from './query-cost.ts';
+import { queryCostRule, relayPage } from './query-cost.ts';
+import { relayConnection } from './relay.ts';
 import { buildApiSchema } from './api-schema.ts';
 import { literalTimesRule } from './scalars.ts';
 import { queryDepthRule } from './query-depth.ts';
@@ -129,14 +132,14 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
           const user = await users.get(p.userId);
           return { userId: p.userId, unitId: p.unitId, name: user.exists ? user.name : p.userId, roles: p.roles };
         }),
-      securityLog: (_root, args: { userId?: string; unitId?: string; limit?: number }, ctx: Context, info) =>
+      securityLog: (_root, args: SecurityLogFilter & PageArgs, ctx: Context, info) =>
         guarded(app.log, async () => {
           const p = principalOf(ctx);
           if (!p.roles.includes('INSPECTOR') && !p.roles.includes('SUPER_ADMIN')) {
             throw apiError('NOT_AUTHORISED', '只有纪检监察人员和超级管理员可以查看安全日志 (inspectors only)');
           }
-          const a = absentIfNull(args, info);
-          return securityLog.list({ userId: a.userId, unitId: a.unitId, limit: declaredListSize(info, a.limit) });
+          const { userId, unitId, code, commandType, from, to, order, ...page } = absentIfNull(args, info);
+          return relayConnection(await securityLog.page({ userId, unitId, code, commandType, from, to, order }, relayPage(info, page)));
         }),
     },
     Mutation: mutations,

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import type { Principal } from './authorization.ts';
 import type { Refusal } from '../domain/refusal.ts';
+import { keysetConnection, type Connection, type PageArgs } from '../../projections/shared/keyset.ts';
+import { timeBound } from '../../projections/shared/time-bound.ts';
 
 export interface SecurityLogEntry {
   at: string;
@@ -10,6 +12,16 @@ export interface SecurityLogEntry {
   commandId: string | null;
   code: string;
   message: string;
+}
+
+export interface SecurityLogFilter {
+  userId?: string;
+  unitId?: string;
+  code?: string;
+  commandType?: string;
+  from?: string;
+  to?: string;
+  order?: 'OLDEST' | 'NEWEST';
 }
 
 /** Writes every refused command and refused login; inspectors query it. A failure to log must not hide the refusal. */
@@ -34,21 +46,47 @@ export class SecurityLog {
     );
   }
 
-  async list(filter: { userId?: string; unitId?: string; limit?: number } = {}): Promise<SecurityLogEntry[]> {
-    const { rows } = await this.pool.query(
-      `SELECT at, user_id, unit_id, command_type, command_id, code, message FROM security_log
-        WHERE ($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR unit_id = $2)
-        ORDER BY id DESC LIMIT $3`,
-      [filter.userId ?? null, filter.unitId ?? null, filter.limit ?? 100],
+  /**
+   * The refusals as a Relay connection, NEWEST first by default (what an inspector opens the log
+   * for), each filter an index range read in the order the refusals were written.
+   */
+  async page(filter: SecurityLogFilter, page: PageArgs): Promise<Connection<SecurityLogEntry>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(condition(`$${params.length}`));
+    };
+    if (filter.userId !== undefined) add((n) => `user_id = ${n}`, filter.userId);
+    if (filter.unitId !== undefined) add((n) => `unit_id = ${n}`, filter.unitId);
+    if (filter.code !== undefined) add((n) => `code = ${n}`, filter.code);
+    if (filter.commandType !== undefined) add((n) => `command_type = ${n}`, filter.commandType);
+    const from = timeBound(filter.from, 'from');
+    const to = timeBound(filter.to, 'to');
+    if (from !== null) add((n) => `at >= ${n}::timestamptz`, from);
+    if (to !== null) add((n) => `at < ${n}::timestamptz`, to);
+    return keysetConnection(
+      this.pool,
+      {
+        scope: 'security-log',
+        key: [{ sql: 'id', type: 'bigint' }],
+        descending: (filter.order ?? 'NEWEST') === 'NEWEST',
+        select: 'at, user_id, unit_id, command_type, command_id, code, message',
+        from: 'security_log',
+        where,
+        params,
+        rowMode: 'object',
+        item: (r) => ({
+          at: (r.at as Date).toISOString(),
+          userId: r.user_id,
+          unitId: r.unit_id,
+          commandType: r.command_type,
+          commandId: r.command_id,
+          code: r.code,
+          message: r.message,
+        }),
+      },
+      page,
     );
-    return rows.map((r) => ({
-      at: (r.at as Date).toISOString(),
-      userId: r.user_id,
-      unitId: r.unit_id,
-      commandType: r.command_type,
-      commandId: r.command_id,
-      code: r.code,
-      message: r.message,
-    }));
   }
 }

@@ -11,6 +11,7 @@ import { streams } from '../../src/domain/streams.ts';
 import { reviewDelivery } from '../../src/supervision/review.ts';
 import { SEAL_PASSPHRASE, createTestLedger, draftInput, seedCity, SYSTEM } from '../support/ledger.ts';
 import { apiInput, startApi, type GraphqlResponse } from '../support/http.ts';
+import { walkBothWays, type RelayPage } from '../support/relay-walk.ts';
 
 /**
  * The authorisation matrix as an executable specification: every role against every mutation the
@@ -354,7 +355,7 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
     const after = await snapshot(watched);
     assert.deepEqual(after.revisions, before.revisions, `${mutation} by ${userId} changed ${watched.join(', ')} although refused`);
     assert.equal(after.events, before.events, `${mutation} by ${userId} appended events although refused`);
-    const logged = (await ledger.securityLog.list({ userId, limit: 20 })).find((e) => e.commandId === commandId);
+    const logged = (await ledger.securityLog.page({ userId }, { first: 20 })).items.find((e) => e.commandId === commandId);
     assert.ok(logged, `${mutation} by ${userId}: refusal not in the security log`);
     assert.equal(logged.code, code);
     assert.equal(logged.commandType, commandType);
@@ -542,9 +543,17 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
     test('an inspector finds every refusal of this file in the securityLog query', async () => {
       assert.ok(provoked.size >= Roles.length);
       for (const [userId, refusals] of provoked) {
-        const r = await api.gql(matrixUser('INSPECTOR'), 'query ($u: ID) { securityLog(userId: $u, limit: 1000) { userId commandType commandId code } }', { u: userId });
-        assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-        const logged = new Map((r.data!.securityLog as { userId: string; commandType: string; commandId: string; code: string }[]).map((e) => [e.commandId, e]));
+        type Entry = { userId: string; commandType: string; commandId: string; code: string };
+        const edges = await walkBothWays<Entry>(async (page) => {
+          const r = await api.gql(
+            matrixUser('INSPECTOR'),
+            'query ($u: ID, $first: Int, $after: String, $last: Int, $before: String) { securityLog(userId: $u, first: $first, after: $after, last: $last, before: $before) { edges { cursor node { userId commandType commandId code } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }',
+            { u: userId, ...page },
+          );
+          assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+          return r.data!.securityLog as RelayPage<Entry>;
+        }, 7, `${userId}'s security log`);
+        const logged = new Map(edges.map((e) => [e.node.commandId, e.node]));
         for (const x of refusals) {
           assert.deepEqual(logged.get(x.commandId), { userId, commandType: x.commandType, commandId: x.commandId, code: x.code }, `${userId}: ${x.commandType} missing from securityLog`);
         }
@@ -553,7 +562,7 @@ describe('authorisation matrix: every role × every mutation over GraphQL on HTT
 
     test('only inspectors and super administrators read the security log', async () => {
       for (const role of Roles) {
-        const r = await api.gql(matrixUser(role), '{ securityLog(limit: 1) { code } }');
+        const r = await api.gql(matrixUser(role), '{ securityLog(first: 1) { totalCount } }');
         if (role === 'INSPECTOR' || role === 'SUPER_ADMIN') assert.equal(r.errors, undefined, `${role}: ${JSON.stringify(r.errors)}`);
         else assert.equal(r.errors?.[0]?.extensions?.code, 'NOT_AUTHORISED', `${role} read the security log`);
       }

@@ -168,7 +168,7 @@ test('expected refusals are logged at info, an internal error at error level', a
     // A real failure: the security log's table is gone.
     await ledger.db.pool.query('ALTER TABLE security_log RENAME TO security_log_aside');
     try {
-      assert.equal((await ask('{ securityLog { code } }')).errors?.[0]?.extensions.code, 'INTERNAL_ERROR');
+      assert.equal((await ask('{ securityLog { edges { node { code } } } }')).errors?.[0]?.extensions.code, 'INTERNAL_ERROR');
     } finally {
       await ledger.db.pool.query('ALTER TABLE security_log_aside RENAME TO security_log');
     }

@@ -63,7 +63,7 @@ describe('the whole lifecycle over GraphQL on HTTP', async () => {
     const me = await api.gql('edu-leader', '{ me { userId unitId roles } }');
     assert.deepEqual(me.data?.me, { userId: 'edu-leader', unitId: 'edu', roles: ['LEADER'] });
     // Refused logins are in the security log (no credential at all is not a login attempt).
-    const logins = (await ledger.securityLog.list({ limit: 20 })).filter((e) => e.commandType === 'Login');
+    const logins = (await ledger.securityLog.page({}, { first: 20 })).items.filter((e) => e.commandType === 'Login');
     assert.deepEqual(
       logins.map((e) => [e.userId, e.code]),
       [[null, 'UNAUTHENTICATED'], ['admin', 'UNAUTHENTICATED']],

@@ -100,7 +100,7 @@ describe('read-access matrix: every read query × every role × issuer / fellow 
   /** Each read query: how it is asked, and what each asker must get. */
   const cases: Record<string, { query: string; check: Check }> = {
     me: { query: q('{ me { userId unitId } }'), check: (r, a) => (ok(r, a), assert.equal(r.data!.me.userId, a.userId)) },
-    securityLog: { query: q('{ securityLog(limit: 5) { code } }'), check: (r, a) => (a.seesAll ? ok : refused('NOT_AUTHORISED'))(r, a) },
+    securityLog: { query: q('{ securityLog(first: 5) { edges { node { code } } } }'), check: (r, a) => (a.seesAll ? ok : refused('NOT_AUTHORISED'))(r, a) },
     inbox: {
       query: q('{ inbox(unitId: "fin") { edges { node { documentId unitId } } } }'),
       check: (r, a) => {

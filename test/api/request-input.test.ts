@@ -31,7 +31,7 @@ describe('bad input answers VALIDATION_FAILED naming the field', async () => {
       ['sealUsage', 'query ($v: ID) { sealUsage(sealId: $v) { pageInfo { hasNextPage } } }', 'sealId'],
       ['catalogue', 'query ($v: String!) { catalogue(fonds: $v, year: 2026) { pageInfo { hasNextPage } } }', 'fonds'],
       ['verifySeal', 'query ($v: ID!) { verifySeal(documentId: $v) { valid } }', 'documentId'],
-      ['securityLog', 'query ($v: ID) { securityLog(userId: $v) { code } }', 'userId'],
+      ['securityLog', 'query ($v: ID) { securityLog(userId: $v) { totalCount } }', 'userId'],
       ['searchDocuments', 'query ($v: String!) { searchDocuments(query: $v) { pageInfo { hasNextPage } } }', 'query'],
     ];
     for (const [name, query, argument] of queries) {
@@ -72,7 +72,7 @@ describe('bad input answers VALIDATION_FAILED naming the field', async () => {
       '{ sealUsage(after: null, unitId: null) { pageInfo { hasNextPage } } }',
       '{ seals(status: null, unitId: null, limit: null) { sealId } }',
       '{ units(activeOnly: null, limit: null) { unitId } }',
-      '{ securityLog(limit: null, userId: null) { code } }',
+      '{ securityLog(first: null, userId: null, code: null, order: null) { totalCount } }',
       '{ searchDocuments(query: "通知", after: null) { pageInfo { hasNextPage } } }',
     ];
     for (const query of cases) {
@@ -84,7 +84,7 @@ describe('bad input answers VALIDATION_FAILED naming the field', async () => {
   });
 
   test('a list size outside 1..max is VALIDATION_FAILED, not a database error', async () => {
-    for (const query of ['{ seals(limit: 0) { sealId } }', '{ units(limit: 5000) { unitId } }', '{ securityLog(limit: -1) { code } }']) {
+    for (const query of ['{ seals(limit: 0) { sealId } }', '{ units(limit: 5000) { unitId } }', '{ securityLog(first: -1) { totalCount } }']) {
       const r = await api.gql('inspector', query);
       assert.equal(r.errors?.[0]?.extensions?.code, 'VALIDATION_FAILED', `${query}: ${JSON.stringify(r.errors)}`);
     }

@@ -84,8 +84,8 @@ describe('electronic seals over GraphQL', async () => {
     assert.equal(r.status, 200);
     assert.equal(r.code, 'SEAL_PASSPHRASE_WRONG');
     assert.match(r.errors![0]!.message, /印章「阜阳市人民政府办公室」的密码不正确/);
-    const log = await api.gql('inspector', '{ securityLog(unitId: "city-office") { code commandType userId } }');
-    assert.deepEqual(log.data!.securityLog[0], { code: 'SEAL_PASSPHRASE_WRONG', commandType: 'SealDocument', userId: 'city-office-keeper' });
+    const log = await api.gql('inspector', '{ securityLog(unitId: "city-office") { edges { node { code commandType userId } } } }');
+    assert.deepEqual(log.data!.securityLog.edges[0].node, { code: 'SEAL_PASSPHRASE_WRONG', commandType: 'SealDocument', userId: 'city-office-keeper' });
     assert.ok((await sealServer('v-2')).result);
   });
 

@@ -126,7 +126,7 @@ describe('a document from draft to filing at both ends, through the command serv
   test('a role that may not act is refused before anything is loaded, and the refusal is in the security log', async () => {
     const r = await refusal(city.run(office.clerk, 'SignOffDocument', { documentId: 'doc-3' }));
     assert.equal(r.code, 'NOT_AUTHORISED');
-    const log = await ledger.securityLog.list({ userId: 'city-office-clerk' });
+    const log = (await ledger.securityLog.page({ userId: 'city-office-clerk' }, { first: 100 })).items;
     assert.ok(log.some((e) => e.commandType === 'SignOffDocument' && e.code === 'NOT_AUTHORISED'));
   });
 
