@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { acknowledgedOnce } from './acknowledged-once.ts';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.ts';
 import { openDatabase } from '../../../src/db/database.ts';
@@ -177,19 +178,7 @@ export async function postgresKillScenario(o: PostgresKillOptions): Promise<Post
     // Nothing half-written: every acknowledged command once, with the events its answer named, and nothing else.
     const db = await openDatabase(loadConfig(embeddedEnv(o.dataDir)), { migrate: false });
     try {
-      const { rows } = await db.pool.query<{ command_id: string; event_ids: string[] }>(
-        `SELECT command_id, array_agg(event_id::text ORDER BY global_position) AS event_ids FROM events WHERE command_id LIKE 'pgkill-c%' GROUP BY command_id`,
-      );
-      const stored = new Map(rows.map((r) => [r.command_id, r.event_ids]));
-      const seen = new Set<string>();
-      for (const out of outcomes) {
-        if (seen.has(out.commandId)) problems.push(`${out.commandId} acknowledged twice`);
-        seen.add(out.commandId);
-        const ids = stored.get(out.commandId);
-        if (!ids) problems.push(`${out.commandId} acknowledged but not in the ledger`);
-        else if (ids.join() !== out.eventIds.join()) problems.push(`${out.commandId}: answered with events ${out.eventIds.join()}, the ledger holds ${ids.join()}`);
-      }
-      for (const commandId of stored.keys()) if (!seen.has(commandId)) problems.push(`${commandId} is in the ledger but was never acknowledged`);
+      problems.push(...(await acknowledgedOnce(db.pool, 'pgkill-c', outcomes)));
     } finally {
       await db.close();
     }

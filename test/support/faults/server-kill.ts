@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { acknowledgedOnce } from './acknowledged-once.ts';
 import type pg from 'pg';
 import { newToken } from '../../../src/api/api-commands.ts';
 import { createLedger } from '../../../src/app/ledger.ts';
@@ -157,20 +158,7 @@ export async function serverKillScenario(o: ServerKillOptions): Promise<ServerKi
 
   const problems: string[] = [];
   try {
-    // Every acknowledged command is in the ledger once, with the events its answer named.
-    const { rows } = await o.pool.query<{ command_id: string; event_ids: string[] }>(
-      `SELECT command_id, array_agg(event_id::text ORDER BY global_position) AS event_ids FROM events WHERE command_id LIKE 'kill-c%' GROUP BY command_id`,
-    );
-    const stored = new Map(rows.map((r) => [r.command_id, r.event_ids]));
-    const seen = new Set<string>();
-    for (const out of outcomes) {
-      if (seen.has(out.commandId)) problems.push(`${out.commandId} acknowledged twice`);
-      seen.add(out.commandId);
-      const ids = stored.get(out.commandId);
-      if (!ids) problems.push(`${out.commandId} acknowledged but not in the ledger`);
-      else if (ids.join() !== out.eventIds.join()) problems.push(`${out.commandId}: the answer named events ${out.eventIds.join()} but the ledger holds ${ids.join()}`);
-    }
-    for (const commandId of stored.keys()) if (!seen.has(commandId)) problems.push(`${commandId} is in the ledger but was never acknowledged`);
+    problems.push(...(await acknowledgedOnce(o.pool, 'kill-c', outcomes)));
     const { rows: units } = await o.pool.query<{ n: number; distinct: number }>(
       `SELECT count(*)::int AS n, count(DISTINCT stream_id)::int AS distinct FROM events WHERE type = 'UnitRegistered' AND command_id LIKE 'kill-c%'`,
     );
