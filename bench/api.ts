@@ -15,7 +15,7 @@
  * the queries.
  *
  * Environment: BENCH_API_EVENTS (default 200000), BENCH_API_SEED (2025), BENCH_API_TEMPLATE_DOCUMENTS
- * (80), BENCH_API_CLIENTS (50), BENCH_API_SECONDS (10 per query), BENCH_DATA_DIR (/work/bench-data),
+ * (80), BENCH_API_CLIENTS (50), BENCH_API_SECONDS (10 per query), BENCH_DATA_DIR (./.bench-data),
  * BENCH_API_QUERIES (a comma list of the query names to run, default all; `none` for none),
  * BENCH_API_PROFILE (a folder: the server runs under `node --cpu-prof` there, and the section
  * reports its top frames).
@@ -35,13 +35,14 @@ import { bigLedger, type BigLedger } from './big-ledger.ts';
 import { lifecycleClients } from './api-lifecycles.ts';
 import { topFrames } from './cpu-profile.ts';
 import { round } from './server.ts';
+import { BENCH_DATA_ROOT } from './data-root.ts';
 
 const EVENTS = Number(process.env.BENCH_API_EVENTS ?? 200_000);
 const SEED = Number(process.env.BENCH_API_SEED ?? 2025);
 const TEMPLATE_DOCUMENTS = Number(process.env.BENCH_API_TEMPLATE_DOCUMENTS ?? 80);
 const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 50);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
-const DATA_ROOT = process.env.BENCH_DATA_DIR ?? '/work/bench-data';
+const DATA_ROOT = BENCH_DATA_ROOT;
 const PROFILE_DIR = process.env.BENCH_API_PROFILE;
 const LIFECYCLE_CLIENTS = Number(process.env.BENCH_API_LIFECYCLE_CLIENTS ?? 4);
 const ONLY_QUERIES = process.env.BENCH_API_QUERIES?.split(',').map((q) => q.trim());

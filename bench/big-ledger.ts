@@ -5,7 +5,7 @@
  * (bench/projections.ts's cloneFamily) until the ledger holds the events asked for, loaded
  * through the store's batch path (appendBatch: many families per transaction, each append
  * validated, chained and MACed as a single one). Kept in a data folder (BENCH_DATA_DIR, default
- * /work/bench-data) under a name made of the prefix, the seed and the size, so a second run
+ * ./.bench-data) under a name made of the prefix, the seed and the size, so a second run
  * reuses it; delete the folder to rebuild.
  *
  * The folder is a `gongwen serve` data folder (embedded PostgreSQL, ledger key). The clones are

@@ -6,7 +6,7 @@
  * (bench/peak-rss.mjs): events/s against the targets, and whether memory stays flat from the
  * smaller size to the larger.
  *
- * The folders are kept in BENCH_DATA_DIR (default /work/bench-data) as `scale-seed<seed>-<events>`,
+ * The folders are kept in BENCH_DATA_DIR (default ./.bench-data) as `scale-seed<seed>-<events>`,
  * beside the template year they are copied from; delete one to build it again.
  *
  * Environment: BENCH_SCALE_SIZES (default 200000,1000000), BENCH_SCALE_SEED (2025),
@@ -22,13 +22,14 @@ import { fileURLToPath } from 'node:url';
 import { eventsOnlyLedger, type LedgerFolder } from './big-ledger.ts';
 import { topFrames, type CpuProfile } from './cpu-profile.ts';
 import { round } from './server.ts';
+import { BENCH_DATA_ROOT } from './data-root.ts';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '200000,1000000').split(',').map(Number);
 const SEED = Number(process.env.BENCH_SCALE_SEED ?? 2025);
 const TEMPLATE_DOCUMENTS = Number(process.env.BENCH_SCALE_TEMPLATE_DOCUMENTS ?? 80);
 const WRITERS = Number(process.env.BENCH_SCALE_WRITERS ?? 4);
 const RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 1);
-const DATA_ROOT = process.env.BENCH_DATA_DIR ?? '/work/bench-data';
+const DATA_ROOT = BENCH_DATA_ROOT;
 const PROFILE_ROOT = process.env.BENCH_SCALE_PROFILE;
 const REBUILD_TARGET = 20_000;
 const VERIFY_TARGET = 50_000;
