@@ -40,23 +40,8 @@ export interface Rendering {
  */
 export async function renderDocument(input: RenderInput, options: RenderOptions = {}): Promise<Rendering> {
   const { fonts, layout } = laidOut(input, options);
-  const pdf = await writePdf(layout, fonts, {
-    title: input.title,
-    author: input.issuerName,
-    subject: input.docNumber,
-    keywords: `${input.docNumber} ${input.docType} sealed-content-sm3:${input.contentDigest}`,
-    createdAt: new Date(input.printedAt),
-  });
-  return {
-    format: 'PDF/A-2b',
-    pdf,
-    pageCount: layout.pages.length,
-    sm3: sm3Hex(pdf),
-    byteLength: pdf.length,
-    rendererVersion: RENDERER_VERSION,
-    fontsDigest: fontsDigest(fonts),
-    substitutions: layout.substitutions,
-  };
+  const pdf = await writePdf(layout, fonts, metadataOf(input));
+  return { format: 'PDF/A-2b', pdf, ...factsOf(pdf, layout, fonts) };
 }
 
 /** The one layout both formats draw (layout.ts): the same marks in the same places. */
@@ -64,6 +49,29 @@ function laidOut(input: RenderInput, options: RenderOptions) {
   const fonts = loadFontSet(options.fonts ?? DEFAULT_FONT_MAP);
   const settings: LayoutSettings = { timeZone: 'Asia/Shanghai', ...options.settings };
   return { fonts, layout: layoutDocument(input, fonts, settings) };
+}
+
+/** The document properties both formats carry (the PDF's Info and XMP, the OFD's DocInfo). */
+function metadataOf(input: RenderInput) {
+  return {
+    title: input.title,
+    author: input.issuerName,
+    subject: input.docNumber,
+    keywords: `${input.docNumber} ${input.docType} sealed-content-sm3:${input.contentDigest}`,
+    createdAt: new Date(input.printedAt),
+  };
+}
+
+/** What a rendering records about its bytes, whichever format they are. */
+function factsOf(bytes: Buffer, layout: ReturnType<typeof layoutDocument>, fonts: FontSet) {
+  return {
+    pageCount: layout.pages.length,
+    sm3: sm3Hex(bytes),
+    byteLength: bytes.length,
+    rendererVersion: RENDERER_VERSION,
+    fontsDigest: fontsDigest(fonts),
+    substitutions: layout.substitutions,
+  };
 }
 
 export interface OfdRendering extends Omit<Rendering, 'format' | 'pdf'> {
@@ -79,24 +87,8 @@ export interface OfdRendering extends Omit<Rendering, 'format' | 'pdf'> {
  */
 export async function renderDocumentOfd(input: RenderInput, options: RenderOptions = {}): Promise<OfdRendering> {
   const { fonts, layout } = laidOut(input, options);
-  const ofd = await writeOfd(layout, fonts, {
-    docId: input.contentDigest.slice(0, 32),
-    title: input.title,
-    author: input.issuerName,
-    subject: input.docNumber,
-    keywords: `${input.docNumber} ${input.docType} sealed-content-sm3:${input.contentDigest}`,
-    createdAt: new Date(input.printedAt),
-  });
-  return {
-    format: 'OFD',
-    ofd,
-    pageCount: layout.pages.length,
-    sm3: sm3Hex(ofd),
-    byteLength: ofd.length,
-    rendererVersion: RENDERER_VERSION,
-    fontsDigest: fontsDigest(fonts),
-    substitutions: layout.substitutions,
-  };
+  const ofd = await writeOfd(layout, fonts, { docId: input.contentDigest.slice(0, 32), ...metadataOf(input) });
+  return { format: 'OFD', ofd, ...factsOf(ofd, layout, fonts) };
 }
 
 export function fontsDigest(fonts: FontSet): string {
