@@ -512,26 +512,7 @@ export class EventStoreDbEventStore implements EventStore {
       throw error;
     }
     const position = e.position!;
-    const recorded: RecordedEvent = {
-      eventId: e.id,
-      type: e.type,
-      schemaVersion: m.schemaVersion,
-      streamId: e.streamId,
-      revision,
-      // A number for the port's sake; exact below 2^53 (9 PB of log). `position` is always exact.
-      globalPosition: Number(position.commit),
-      position: encodeEsdbPosition(position),
-      occurredAt: m.occurredAt,
-      recordedAt: m.recordedAt,
-      actor: m.actor,
-      commandId: m.commandId,
-      correlationId: m.correlationId,
-      causationId: m.causationId,
-      data,
-      prevHash: m.prevHash,
-      hash: m.hash,
-      mac: m.mac,
-    };
+    const recorded = fromPlan(e.streamId, revision, { eventId: e.id, type: e.type, data, metadata: m }, position);
     if (eventHash(m.prevHash, recorded) !== m.hash) throw new InvalidEventError(e.type, where, 'the hash does not recompute over the event (altered)');
     if (eventMac(this.#macKey, m.hash) !== m.mac) throw new InvalidEventError(e.type, where, 'the MAC was not made with the ledger key (forged)');
     return recorded;
@@ -565,6 +546,7 @@ function fromPlan(streamId: string, revision: number, e: PlannedEvent, position:
     schemaVersion: m.schemaVersion,
     streamId,
     revision,
+    // A number for the port's sake; exact below 2^53 (9 PB of log). `position` is always exact.
     globalPosition: Number(position.commit),
     position: encodeEsdbPosition(position),
     occurredAt: m.occurredAt,
