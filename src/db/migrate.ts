@@ -49,15 +49,24 @@ export async function migrate(pool: pg.Pool, sources: MigrationSource[]): Promis
   const applied: string[] = [];
   const client = await pool.connect();
   try {
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      component text NOT NULL, version int NOT NULL, name text NOT NULL, checksum text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))`).catch(ignoreConcurrentCreate);
+    // Created under the migrators' lock: two processes running CREATE TABLE IF NOT EXISTS at once
+    // race on the catalog (the loser gets 23505, 42P07 or 42710 for the row type), so they queue.
+    await client.query('BEGIN');
+    try {
+      await client.query(LOCK);
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        component text NOT NULL, version int NOT NULL, name text NOT NULL, checksum text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
     for (const source of sources) {
       for (const m of await loadMigrations(source)) {
         await client.query('BEGIN');
         try {
-          // One migrator at a time across processes; the lock ends with the transaction.
-          await client.query("SELECT pg_advisory_xact_lock(hashtext('gongwen.migrate'))");
+          await client.query(LOCK);
           const { rows } = await client.query<{ checksum: string }>(
             'SELECT checksum FROM schema_migrations WHERE component = $1 AND version = $2',
             [m.component, m.version],
@@ -85,7 +94,5 @@ export async function migrate(pool: pg.Pool, sources: MigrationSource[]): Promis
   return applied;
 }
 
-// Two processes creating the bookkeeping table at once race on the catalog; the loser can go on.
-function ignoreConcurrentCreate(error: { code?: string }) {
-  if (error.code !== '23505' && error.code !== '42P07') throw error;
-}
+// One migrator at a time across processes; the lock ends with its transaction.
+const LOCK = "SELECT pg_advisory_xact_lock(hashtext('gongwen.migrate'))";
