@@ -43,6 +43,7 @@ export class ZipWriter {
     this.zip.on('warning', (e: Error) => {
       this.failure = e;
     });
+    coalesceCentralDirectory(this.zip);
     this.zip.pipe(out);
     this.done = once(out, 'finish');
   }
@@ -76,4 +77,65 @@ export class ZipWriter {
   abort(): void {
     this.zip.abort();
   }
+}
+
+/** The part of archiver's zip engine (zip-stream on compress-commons) that writes the central directory. */
+interface ZipEngine {
+  offset: number;
+  write(chunk: Buffer | string): boolean;
+  end(...args: unknown[]): unknown;
+  _finish(): void;
+}
+
+const COALESCE_BYTES = 1 << 16;
+
+/**
+ * compress-commons writes the central directory in one synchronous loop of about twenty small
+ * writes per entry (a 2- or 4-byte Buffer each), so nothing drains until it ends: for a year of
+ * 55,000 files that is a million queued Buffers, hundreds of MB, at the very end of an export
+ * whose items streamed in flat memory. Here those writes are gathered into 64 KB chunks while
+ * `_finish` runs — the same bytes in the same order, and `offset` kept exact for the offsets the
+ * end records compute — so the directory costs its own size (~130 bytes a file), not ~5 KB.
+ * Internal API (archiver 8 / zip-stream 7 / compress-commons 7): checked here, so an upgrade that
+ * moves it fails the first export loudly instead of silently bringing the queue back.
+ */
+export function coalesceCentralDirectory(zip: ZipArchive): void {
+  const engine = (zip as unknown as { _module?: { engine?: Partial<ZipEngine> } })._module?.engine;
+  if (!engine || typeof engine._finish !== 'function' || typeof engine.write !== 'function' || typeof engine.offset !== 'number') {
+    throw new Error('archiver 的 zip 引擎结构已变，无法合并中央目录写入 (archiver internals changed: zip-stream engine with _finish/write/offset not found)');
+  }
+  const e = engine as ZipEngine;
+  const finish = e._finish;
+  e._finish = function (this: ZipEngine) {
+    const write = this.write;
+    const end = this.end;
+    let parts: Buffer[] = [];
+    let size = 0;
+    const flush = () => {
+      if (parts.length === 0) return;
+      const chunk = Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+      // The real write adds the chunk's length to offset, which the collector has already counted.
+      this.offset -= chunk.length;
+      write.call(this, chunk);
+    };
+    // An ASCII name (no UTF-8 flag) and the empty comment come as strings, which the stream would
+    // encode as UTF-8; offset counts their length as the real write does.
+    this.write = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      parts.push(bytes);
+      size += bytes.length;
+      this.offset += chunk.length;
+      if (size >= COALESCE_BYTES) flush();
+      return true;
+    };
+    this.end = (...args: unknown[]) => {
+      flush();
+      this.write = write;
+      this.end = end;
+      return end.apply(this, args);
+    };
+    finish.call(this);
+  };
 }
