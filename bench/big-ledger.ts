@@ -85,7 +85,10 @@ async function buildLedger(opts: BigLedgerOptions, readModels: boolean): Promise
   const dataDir = join(opts.dataRoot, `${opts.prefix ?? 'api'}-seed${opts.seed}-${opts.events}`);
   const marker = join(dataDir, 'bench-ledger.json');
   if (existsSync(marker)) {
-    const built = JSON.parse(await readFile(marker, 'utf8')) as BigLedger & { readModels?: false };
+    const recorded = JSON.parse(await readFile(marker, 'utf8')) as BigLedger & { readModels?: false };
+    // The marker records the folder it was built in; a copy (`cp -a` into another BENCH_DATA_DIR,
+    // so a bench never writes into a ledger others use) must run on itself, not on the original.
+    const built = { ...recorded, dataDir, config: { ...recorded.config, GONGWEN_DATA_DIR: dataDir } };
     if (built.readModels === false) {
       if (readModels) throw new Error(`${dataDir} was built without its read models and users (eventsOnlyLedger): delete it, or give the API bench another folder`);
       return built;

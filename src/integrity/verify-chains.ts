@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { EventRegistry } from '../../schemas/registry.ts';
 import { canonicalEventText } from './canonical-json.ts';
 import { GENESIS_HASH, eventMac } from './event-hash.ts';
-import { sm3Hex } from './sm3.ts';
+import { sm3HexOfHexAndText } from './sm3.ts';
 import { Findings, NO_PLACE, short } from './verify-findings.ts';
 import { eachBatch } from './verify-log.ts';
 
@@ -168,7 +168,7 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
             causationId: row.causation_id ?? null,
             data,
           });
-          recomputed = HEX64.test(row.prev_hash) ? sm3Hex(Buffer.from(row.prev_hash, 'hex'), text) : '(prev_hash is not a hash)';
+          recomputed = HEX64.test(row.prev_hash) ? sm3HexOfHexAndText(row.prev_hash, text) : '(prev_hash is not a hash)';
         } catch (error) {
           recomputed = `(cannot be computed: ${(error as Error).message})`;
         }

@@ -89,6 +89,59 @@ interface LeafRow {
 }
 
 
+/**
+ * The stored subtrees (merkle_nodes) of one level, read in node_index order from a cursor of the
+ * current transaction as the leaf walk asks for them; rows the walk steps over are extra ones,
+ * counted by the final count check.
+ */
+class StoredLevel {
+  private rows: { node_index: number | string; hash: string }[] = [];
+  private at = 0;
+  private exhausted = false;
+
+  private constructor(
+    private readonly client: Conn,
+    private readonly name: string,
+    private readonly batchSize: number,
+  ) {}
+
+  static async open(client: Conn, level: number, batchSize: number): Promise<StoredLevel> {
+    const name = `verify_nodes_${level}`;
+    await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR SELECT node_index, hash FROM merkle_nodes WHERE level = $1 ORDER BY node_index`, [level]);
+    return new StoredLevel(client, name, batchSize);
+  }
+
+  /**
+   * The stored hash of subtree `index`, null when it is not stored, or undefined when the rows
+   * read so far do not say (then fetchAndTake reads on). Indexes must be asked in increasing order.
+   */
+  take(index: number): string | null | undefined {
+    while (this.at < this.rows.length) {
+      const row = this.rows[this.at]!;
+      const stored = Number(row.node_index);
+      if (stored > index) return null;
+      this.at++;
+      if (stored === index) return row.hash;
+    }
+    return this.exhausted ? null : undefined;
+  }
+
+  async fetchAndTake(index: number): Promise<string | null> {
+    for (;;) {
+      const { rows } = await this.client.query<{ node_index: number | string; hash: string }>(`FETCH ${this.batchSize} FROM ${this.name}`);
+      this.rows = rows;
+      this.at = 0;
+      this.exhausted = rows.length < this.batchSize;
+      const found = this.take(index);
+      if (found !== undefined) return found;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.query(`CLOSE ${this.name}`);
+  }
+}
+
 export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings: Findings): Promise<LogCheckResult> {
   const trusted = o.publicKeyHex.toLowerCase();
   const frontier = MerkleFrontier.empty(sm3Merkle);
@@ -128,27 +181,28 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
     );
   };
   // The derived tables: every complete subtree the leaves make must be stored as merkle_nodes
-  // (proofs and export packages are built from them), and nothing else.
+  // (proofs and export packages are built from them), and nothing else. The walk makes each
+  // level's subtrees in node_index order, so each level is read beside it from a cursor of its own
+  // in that order (the primary key's), merged, instead of looking every subtree up by key: the
+  // lookups were a third of the server's work in a verify.
   let expectedNodes = 0;
+  const levels = new Map<number, StoredLevel>();
   const checkNodes = async (nodes: { level: number[]; index: number[]; hash: string[] }) => {
-    if (nodes.level.length === 0) return;
     expectedNodes += nodes.level.length;
-    const { rows } = await client.query<{ level: number; idx: number | string; hash: string | null }>(
-      `SELECT w.level, w.idx, n.hash FROM unnest($1::smallint[], $2::bigint[]) AS w(level, idx)
-         LEFT JOIN merkle_nodes n ON n.level = w.level AND n.node_index = w.idx`,
-      [nodes.level, nodes.index],
-    );
-    const stored = new Map(rows.map((r) => [`${r.level}/${Number(r.idx)}`, r.hash]));
     for (let i = 0; i < nodes.level.length; i++) {
-      const found = stored.get(`${nodes.level[i]}/${nodes.index[i]}`) ?? null;
+      const level = nodes.level[i]!;
+      let stored = levels.get(level);
+      if (!stored) levels.set(level, (stored = await StoredLevel.open(client, level, o.batchSize)));
+      const known = stored.take(nodes.index[i]!);
+      const found = known === undefined ? await stored.fetchAndTake(nodes.index[i]!) : known;
       if (found === nodes.hash[i]) continue;
       findings.add({
         kind: 'merkle_node_mismatch',
         ...NO_PLACE,
-        leafIndex: nodes.index[i]! * 2 ** nodes.level[i]!,
+        leafIndex: nodes.index[i]! * 2 ** level,
         detail: found === null
-          ? `subtree ${nodes.level[i]}/${nodes.index[i]} is missing from merkle_nodes`
-          : `subtree ${nodes.level[i]}/${nodes.index[i]} is stored as ${short(found)}, the leaves make ${short(nodes.hash[i])}`,
+          ? `subtree ${level}/${nodes.index[i]} is missing from merkle_nodes`
+          : `subtree ${level}/${nodes.index[i]} is stored as ${short(found)}, the leaves make ${short(nodes.hash[i])}`,
       });
     }
   };
@@ -230,6 +284,7 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
   );
   await settle(true);
   await client.query('CLOSE verify_checkpoints');
+  for (const stored of levels.values()) await stored.close();
   const latestCheckpoint = previous as SignedCheckpoint | null;
   if (latestCheckpoint && lastSignatureChecked !== latestCheckpoint) checkSignature(latestCheckpoint);
   const { rows: nodeCount } = await client.query<{ n: number | string }>('SELECT count(*) AS n FROM merkle_nodes');

@@ -406,4 +406,27 @@ describe('tamper evidence: replay order, checkpoints and the derived log tables 
     assert.equal(edited.firstMismatch?.kind, 'merkle_node_mismatch');
     assert.equal(edited.firstMismatch?.leafIndex, 6);
   });
+
+  test('merkle_nodes read level by level beside the walk: a hole mid-level is named alone, and a stray row is counted', async () => {
+    // batchSize 10: level 1's ~38 subtrees come in several fetches, so the hole lies past the first.
+    const l = await buildLedger();
+    await l.pool.query('DELETE FROM merkle_nodes WHERE level = 1 AND node_index = 17');
+    const report = await l.verify();
+    const nodeFindings = report.samples.filter((m) => m.kind === 'merkle_node_mismatch');
+    // The hole, then the count; the subtrees after it on the same level still compare equal.
+    assert.equal(nodeFindings.length, 2, formatVerifyReport(report));
+    assert.equal(nodeFindings[0]!.leafIndex, 34);
+    assert.match(nodeFindings[0]!.detail, /subtree 1\/17 is missing from merkle_nodes/);
+    assert.match(nodeFindings[1]!.detail, /holds \d+ subtrees, the leaves make \d+/);
+
+    const other = await buildLedger();
+    await other.pool.query(`INSERT INTO merkle_nodes (level, node_index, hash) VALUES (1, 100000, $1)`, ['ab'.repeat(32)]);
+    const stray = await other.verify();
+    assert.deepEqual(
+      stray.samples.map((m) => m.kind),
+      ['merkle_node_mismatch'],
+      formatVerifyReport(stray),
+    );
+    assert.match(stray.samples[0]!.detail, /holds \d+ subtrees, the leaves make \d+/);
+  });
 });

@@ -51,3 +51,23 @@ test('a failing COPY aborts the transaction like any statement, and the connecti
     client.release();
   }
 });
+
+test('a batch larger than one encoded chunk arrives whole: rows and multi-byte text across chunk ends, a bad row sends nothing', async () => {
+  await db.pool.query(`CREATE TABLE copy_many (id int PRIMARY KEY, t text)`);
+  // Lines of differing lengths (Chinese, a surrogate pair, escapes) so the chunk ends fall inside
+  // rows and after multi-byte characters: several hundred kilobytes of COPY text in all.
+  const text = (i: number) => `${'签收归档'.repeat(i % 37)}\t𠀋${i}\\${'x'.repeat(i % 11)}`;
+  const rows = Array.from({ length: 5000 }, (_, i) => [i, text(i)]);
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    assert.equal(await copyRows(client, 'copy_many', ['id', 't'], rows), 5000);
+    await assert.rejects(copyRows(client, 'copy_many', ['id', 't'], [[6000, 'ok'], ...rows.slice(0, 3000), [7000, 'late', 'extra']]), TypeError);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+  const { rows: stored } = await db.pool.query<{ id: number; t: string }>('SELECT id, t FROM copy_many ORDER BY id');
+  assert.equal(stored.length, 5000);
+  for (const r of stored) assert.equal(r.t, text(r.id));
+});
