@@ -21,7 +21,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { crc32, deflateSync } from 'node:zlib';
 import { eventRegistry } from '../schemas/events/index.ts';
 import type { Actor } from '../schemas/common.ts';
 import { readUploads, storeAcceptedUploads } from '../src/api/api-commands.ts';
@@ -42,6 +41,7 @@ import { RenderWorker } from '../src/render/index.ts';
 import { SealKeyVault } from '../src/seal/seal-key-vault.ts';
 import { appendByStream, runWorkers } from './projections.ts';
 import { round } from './server.ts';
+import { samplePng } from '../test/support/sample-files.ts';
 
 export interface SeedOptions {
   /** Items (件) in the closed dossier: sealed documents × (recipients + 1). */
@@ -287,7 +287,7 @@ function cloneDocument(family: Append[], i: number, year: number, sign: (digestH
 
 // ---- attachments: real files of the allowed formats --------------------------------------------------
 
-/** A text PDF (pdf-lib) and a PNG (written here): what an attachment of a 通知 typically is. */
+/** A text PDF (pdf-lib) and a PNG (test/support's): what an attachment of a 通知 typically is. */
 async function sampleAttachments(): Promise<{ name: string; mediaType: string; bytes: Buffer }[]> {
   const pdf = await PDFDocument.create();
   const font = await pdf.embedFont(StandardFonts.Helvetica);
@@ -299,27 +299,7 @@ async function sampleAttachments(): Promise<{ name: string; mediaType: string; b
   pdf.setModificationDate(new Date('2026-01-01T00:00:00Z'));
   return [
     { name: '工作方案.pdf', mediaType: 'application/pdf', bytes: Buffer.from(await pdf.save()) },
-    { name: '现场照片.png', mediaType: 'image/png', bytes: png(160, 120) },
+    { name: '现场照片.png', mediaType: 'image/png', bytes: samplePng(160, 120) },
   ];
 }
 
-/** An RGB PNG with a gradient (signature, IHDR, IDAT, IEND, each chunk with its CRC). */
-function png(width: number, height: number): Buffer {
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) raw.set([x % 256, y % 256, (x * y) % 256], y * (width * 3 + 1) + 1 + x * 3);
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { checkPackage } from '../../src/export/check/check-package.ts';
 import { formatMismatch } from '../../src/export/check/content-format.ts';
 import { exportDossier, exportRenderer } from '../../src/export/export-dossier.ts';
 import { FixtureClock, seedDossierCity } from '../support/dossier-fixture.ts';
 import { cmdId, createTestLedger } from '../support/ledger.ts';
 import { readPackage, writeFolder } from '../support/package-files.ts';
-import { sampleFile, storedZip } from '../support/sample-files.ts';
+import { sampleFile, samplePng, storedZip } from '../support/sample-files.ts';
 
 /**
  * check-package reads what the files are, not only what they are called (content-format.ts): a
@@ -21,26 +20,7 @@ import { sampleFile, storedZip } from '../support/sample-files.ts';
 
 const MZ = Buffer.concat([Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00]), Buffer.alloc(200)]);
 const HTML = Buffer.from('<!doctype html><html><body><script>location="http://example.invalid"</script></body></html>');
-const png = (() => {
-  const crc = (b: Buffer) => {
-    let c = ~0;
-    for (const x of b) {
-      c ^= x;
-      for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-    }
-    return ~c >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc(body), body.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from([0, 1, 2, 3]))), chunk('IEND', Buffer.alloc(0))]);
-})();
+const png = samplePng(1, 1);
 
 describe('content checks by format', () => {
   test('files that are what they are called pass', async () => {

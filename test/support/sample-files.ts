@@ -1,3 +1,4 @@
+import { crc32, deflateSync } from 'node:zlib';
 import { rawZip } from './raw-zip.ts';
 
 /**
@@ -25,6 +26,8 @@ export function sampleFile(name: string, text: string, size = 0): Buffer {
         [main, `<?xml version="1.0" encoding="UTF-8"?><root><!-- ${filler(size)} --></root>`],
       ]);
     }
+    case 'png':
+      return samplePng(16, 16);
     default:
       return Buffer.from(filler(Math.max(size, text.length)), 'utf8');
   }
@@ -48,4 +51,25 @@ function samplePdf(text: string, size: number): Buffer {
 /** A zip of stored (uncompressed) entries: local headers, central directory, end record. */
 export function storedZip(entries: [string, string | Buffer][]): Buffer {
   return rawZip(entries.map(([name, content]) => ({ name, data: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8') })));
+}
+
+/** An RGB PNG with a gradient: signature, IHDR, IDAT and IEND, each chunk with its CRC (node:zlib's crc32). */
+export function samplePng(width: number, height: number): Buffer {
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) raw.set([x % 256, y % 256, (x * y) % 256], y * (width * 3 + 1) + 1 + x * 3);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
