@@ -4,6 +4,7 @@ import { refuse } from '../../src/domain/refusal.ts';
 import { compare, encodeCursor, MAX_PAGE_SIZE, pageWindow, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
 import { SERVED_EVENT_COLUMNS, SERVED_EVENT_JOIN, servedHashStatus, type ServedEventColumns, type ServedHashStatus } from './served-status.ts';
 import { timeBound } from '../shared/time-bound.ts';
+import { prepared } from '../shared/prepared.ts';
 
 export type { Page } from '../shared/keyset.ts';
 
@@ -178,7 +179,7 @@ async function timelineConnection(pool: pg.Pool, list: TimelineList, opts: Timel
   const ranges = list.ranges.map((r) => `SELECT feed_seq, occurred_at FROM audit_entries WHERE ${[...r, ...bounds].join(' AND ')} ORDER BY ${orderBy('')} LIMIT ${limit}`);
   const picked = ranges.length === 1 ? ranges[0]! : `SELECT feed_seq, occurred_at FROM (${ranges.map((r) => `(${r})`).join(' UNION ')}) u ORDER BY ${orderBy('')} LIMIT ${limit}`;
   const checked = opts.hashStatus !== false;
-  const { rows } = await pool.query<EntryRow>(decorated(picked, orderBy('a.'), checked), params);
+  const { rows } = await pool.query<EntryRow>(prepared(decorated(picked, orderBy('a.'), checked), params));
   const more = rows.length > w.size;
   const kept = rows.slice(0, w.size);
   if (w.backward) kept.reverse();
