@@ -93,15 +93,18 @@ export function queryResolvers(ledger: Ledger, log: FastifyBaseLogger): Record<s
     }),
     inbox: read(async (p, a: { status?: string; mine?: boolean; unitId?: string; sort?: inbox.InboxSort; first?: number; after?: string; last?: number; before?: string }, info) => {
       const unitId = unitScope(p, a.unitId);
-      const page = await inbox.listInbox(pool, {
-        unitId,
-        status: a.status as never,
-        assigneeUserId: a.mine ? p.userId : undefined,
-        sort: a.sort,
-        ...relayPage(info, a),
-      });
-      const counts = await inbox.inboxCounts(pool, unitId, p.userId);
-      return { ...relayConnection(page), counts: { ...counts, mine: counts.person } };
+      // The badge numbers only when shown, read beside the page rather than after it (one round trip less to wait for).
+      const [page, counts] = await Promise.all([
+        inbox.listInbox(pool, {
+          unitId,
+          status: a.status as never,
+          assigneeUserId: a.mine ? p.userId : undefined,
+          sort: a.sort,
+          ...relayPage(info, a),
+        }),
+        selectsField(info, 'counts') ? inbox.inboxCounts(pool, unitId, p.userId) : null,
+      ]);
+      return { ...relayConnection(page), counts: counts && { ...counts, mine: counts.person } };
     }),
     sentDocuments: read(async (p, a: { unitId?: string; status?: string; sort?: sentBox.SentSort; first?: number; after?: string; last?: number; before?: string }, info) =>
       relayConnection(await sentBox.listSent(pool, { unitId: unitScope(p, a.unitId), status: a.status as never, sort: a.sort, ...relayPage(info, a) })),
