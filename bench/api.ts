@@ -49,14 +49,14 @@ const ONLY_QUERIES = process.env.BENCH_API_QUERIES?.split(',').map((q) => q.trim
 const P99_TARGET_MS = 25;
 const SEQ_SCAN_ROWS = 10_000;
 
-interface Query {
+export interface Query {
   name: string;
   token: keyof BigLedger['tokens'];
   query: string;
   variables?: Record<string, unknown>;
 }
 
-const queries = (l: BigLedger): Query[] => [
+export const queries = (l: BigLedger): Query[] => [
   { name: 'floor (ledgerKey)', token: 'clerk', query: '{ ledgerKey { keyId } }' },
   {
     name: 'inbox',
@@ -84,12 +84,18 @@ const queries = (l: BigLedger): Query[] => [
   },
 ];
 
-/** `gongwen serve` on the data folder, in its own process; resolves once it listens. */
-async function startServer(l: BigLedger): Promise<{ url: string; child: ChildProcess; cpuSeconds(): Promise<number>; peakRssMb(): Promise<number>; stop(): Promise<void> }> {
-  const args = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), 'bin/gongwen.js', 'serve'];
+/**
+ * `gongwen serve` on the data folder, in its own process; resolves once it listens. `env` is added
+ * to the server's environment, `codeDir` runs another checkout's server (bench/api-ab.ts).
+ */
+export async function startServer(
+  l: BigLedger,
+  opts: { env?: Record<string, string>; profileDir?: string; codeDir?: string } = { profileDir: PROFILE_DIR },
+): Promise<{ url: string; child: ChildProcess; cpuSeconds(): Promise<number>; peakRssMb(): Promise<number>; stop(): Promise<void> }> {
+  const args = [...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), 'bin/gongwen.js', 'serve'];
   const child = spawn(process.execPath, args, {
-    cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, GONGWEN_DATA_DIR: l.dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    cwd: opts.codeDir ?? new URL('..', import.meta.url).pathname,
+    env: { ...process.env, GONGWEN_DATA_DIR: l.dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -123,7 +129,7 @@ async function startServer(l: BigLedger): Promise<{ url: string; child: ChildPro
   };
 }
 
-async function post(url: string, token: string, q: Query): Promise<Record<string, unknown>> {
+export async function post(url: string, token: string, q: Query): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -132,7 +138,7 @@ async function post(url: string, token: string, q: Query): Promise<Record<string
   return (await res.json()) as Record<string, unknown>;
 }
 
-async function cannon(url: string, token: string, q: Query, seconds = SECONDS) {
+export async function cannon(url: string, token: string, q: Query, seconds = SECONDS) {
   const result = await autocannon({
     url,
     method: 'POST',

@@ -4,6 +4,7 @@ import { refuse } from '../../src/domain/refusal.ts';
 import { compare, encodeCursor, MAX_PAGE_SIZE, pageWindow, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
 import { SERVED_EVENT_COLUMNS, SERVED_EVENT_JOIN, servedHashStatus, type ServedEventColumns, type ServedHashStatus } from './served-status.ts';
 import { timeBound } from '../shared/time-bound.ts';
+import { prepared } from '../shared/prepared.ts';
 
 export type { Page } from '../shared/keyset.ts';
 
@@ -35,8 +36,11 @@ export interface AuditEntry {
   lateRecorded: boolean;
   hash: string;
   prevHash: string;
-  /** Checked against the event when served (served-status.ts), not read from the read model. */
-  hashStatus: ServedHashStatus;
+  /**
+   * Checked against the event when served (served-status.ts), not read from the read model; null
+   * when the caller did not ask for it (TimelineOptions.hashStatus false).
+   */
+  hashStatus: ServedHashStatus | null;
   /** Covered by the latest signed Merkle checkpoint (its leaf names this very event and hash). */
   anchored: boolean;
   leafIndex: number | null;
@@ -49,6 +53,12 @@ export interface TimelineOptions extends PageArgs {
   to?: string | Date;
   /** OLDEST (the default): in the timeline's order; NEWEST: the other way round. */
   order?: 'OLDEST' | 'NEWEST';
+  /**
+   * Check each entry against its event (the default): false when the caller does not show the
+   * status (the API, when the query does not select hashStatus), and the events are then not read
+   * at all — the check hashes every entry's event, most of a timeline page's cost (issue #16).
+   */
+  hashStatus?: boolean;
 }
 
 interface EntryRow extends ServedEventColumns {
@@ -83,20 +93,20 @@ interface EntryRow extends ServedEventColumns {
  * hash, inside the tree size of the latest signed checkpoint; the leaf must name the same event
  * and hash, so a row changed after it was logged does not count as anchored.
  */
-const decorated = (picked: string, order: string) => `
+const decorated = (picked: string, order: string, checked: boolean) => `
   WITH picked AS (${picked}),
        head AS (SELECT coalesce(max(tree_size), 0) AS tree_size FROM merkle_checkpoints)
   SELECT a.*, l.leaf_index,
-         (l.leaf_index IS NOT NULL AND l.leaf_index < head.tree_size) AS anchored,
-         ${SERVED_EVENT_COLUMNS}
+         (l.leaf_index IS NOT NULL AND l.leaf_index < head.tree_size) AS anchored
+         ${checked ? `, ${SERVED_EVENT_COLUMNS}` : ''}
     FROM picked p
     JOIN audit_entries a ON a.feed_seq = p.feed_seq
-    CROSS JOIN head${SERVED_EVENT_JOIN}
+    CROSS JOIN head${checked ? SERVED_EVENT_JOIN : ''}
     LEFT JOIN merkle_leaves l
       ON l.global_position = a.global_position AND l.event_id = a.event_id AND l.event_hash = a.hash
    ORDER BY ${order}`;
 
-function toEntry(r: EntryRow): AuditEntry {
+function toEntry(r: EntryRow, checked: boolean): AuditEntry {
   return {
     feedSeq: Number(r.feed_seq),
     position: r.position,
@@ -117,7 +127,7 @@ function toEntry(r: EntryRow): AuditEntry {
     lateRecorded: r.late_recorded,
     hash: r.hash,
     prevHash: r.prev_hash,
-    hashStatus: servedHashStatus(r),
+    hashStatus: checked ? servedHashStatus(r) : null,
     anchored: r.anchored,
     leafIndex: r.leaf_index === null ? null : Number(r.leaf_index),
   };
@@ -168,7 +178,8 @@ async function timelineConnection(pool: pg.Pool, list: TimelineList, opts: Timel
   const limit = `$${params.length}`;
   const ranges = list.ranges.map((r) => `SELECT feed_seq, occurred_at FROM audit_entries WHERE ${[...r, ...bounds].join(' AND ')} ORDER BY ${orderBy('')} LIMIT ${limit}`);
   const picked = ranges.length === 1 ? ranges[0]! : `SELECT feed_seq, occurred_at FROM (${ranges.map((r) => `(${r})`).join(' UNION ')}) u ORDER BY ${orderBy('')} LIMIT ${limit}`;
-  const { rows } = await pool.query<EntryRow>(decorated(picked, orderBy('a.')), params);
+  const checked = opts.hashStatus !== false;
+  const { rows } = await pool.query<EntryRow>(prepared(decorated(picked, orderBy('a.'), checked), params));
   const more = rows.length > w.size;
   const kept = rows.slice(0, w.size);
   if (w.backward) kept.reverse();
@@ -183,7 +194,7 @@ async function timelineConnection(pool: pg.Pool, list: TimelineList, opts: Timel
     other = (await pool.query<{ other: boolean }>(`SELECT ${probes.join(' OR ')} AS other`, probeParams)).rows[0]!.other;
   }
   return {
-    items: kept.map(toEntry),
+    items: kept.map((r) => toEntry(r, checked)),
     cursors,
     startCursor: cursors[0] ?? null,
     endCursor: cursors.at(-1) ?? null,

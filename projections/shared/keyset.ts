@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { refuse } from '../../src/domain/refusal.ts';
+import { prepared } from './prepared.ts';
 
 /**
  * Keyset (cursor) pagination shared by the read models. A cursor is the sort key of the last row
@@ -189,10 +190,11 @@ export async function keysetConnection<T>(db: pg.Pool | pg.ClientBase, q: Keyset
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const width = q.key.length;
   const objects = q.rowMode === 'object';
+  const text = `SELECT ${q.select}, ${q.key.map((k) => k.sql).join(', ')} FROM ${q.from} ${whereSql}
+      ORDER BY ${q.key.map((k) => k.sql + direction).join(', ')} LIMIT $${params.length}`;
   const { rows } = await db.query<any>({
-    text: `SELECT ${q.select}, ${q.key.map((k) => k.sql).join(', ')} FROM ${q.from} ${whereSql}
-      ORDER BY ${q.key.map((k) => k.sql + direction).join(', ')} LIMIT $${params.length}`,
-    values: params,
+    // Named columns only: a prepared `SELECT *` fails once its table gains a column.
+    ...(q.select.includes('*') ? { text, values: params } : prepared(text, params)),
     ...(objects ? {} : { rowMode: 'array' as const }),
   });
   const more = rows.length > w.size;

@@ -14,6 +14,7 @@ import { awaitReadModels, lastPositionOf, readYourWritesResolvers, type WriteRec
 import { isBodyTooLarge, oversizedUploadBody, refuseOversizedUploads } from './upload-size.ts';
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
 import { userCacheOf } from './user-cache.ts';
+import { CheckedVariables } from './checked-variables.ts';
 import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
 import { apiError, databaseUnavailable, guarded } from './errors.ts';
@@ -232,10 +233,14 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
   onlyPersistedSubscriptions(app, persisted, persistedQueries);
   // Every request, cached document or not: the database check, then the rules that read the
   // variables, failing as a validation failure does (the same errors, the same answer).
+  const checked = new CheckedVariables();
   app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
     if ((context as unknown as Context).databaseDown) throw databaseUnavailable();
+    const key = checked.keyOf(document, variables);
+    if (checked.passed(document, key)) return;
     const errors = validate(schema, document, [queryCostRule(limits.queryCost, variables ?? {}), textArgumentsRule(variables ?? {})]);
     if (errors.length > 0) throw Object.assign(new Error('Graphql validation error'), { errors, statusCode: 400 });
+    checked.remember(document, key);
   });
   app.graphql.addHook('preSubscriptionExecution', async (_schema, _document, context) => {
     if ((context as unknown as Context).databaseDown) throw databaseUnavailable();

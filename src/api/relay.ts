@@ -15,19 +15,21 @@ export function relayConnection<T, N = T>(page: Connection<T>, node: (item: T) =
 }
 
 /**
- * Whether the query selects `name` on the field being resolved (through fragments too): a list read
- * inside a snapshot that closes before GraphQL resolves the connection's fields counts its
- * totalCount there, and only when asked.
+ * Whether the query selects the field at `path` below the field being resolved (through fragments
+ * too): `selectsField(info, 'totalCount')`, or `selectsField(info, 'edges', 'node', 'hashStatus')`.
+ * A list read inside a snapshot that closes before GraphQL resolves the connection's fields counts
+ * its totalCount there, and only when asked; a timeline checks its entries' hashes only when shown.
  */
-export function selectsField(info: GraphQLResolveInfo, name: string): boolean {
+export function selectsField(info: GraphQLResolveInfo, ...path: [string, ...string[]]): boolean {
   const seen = new Set<string>();
-  const within = (set: SelectionSetNode | undefined): boolean =>
+  const within = (set: SelectionSetNode | undefined, depth: number): boolean =>
     (set?.selections ?? []).some((s) => {
-      if (s.kind === Kind.FIELD) return s.name.value === name;
-      if (s.kind === Kind.INLINE_FRAGMENT) return within(s.selectionSet);
-      if (seen.has(s.name.value)) return false;
-      seen.add(s.name.value);
-      return within(info.fragments[s.name.value]?.selectionSet);
+      if (s.kind === Kind.FIELD) return s.name.value === path[depth] && (depth === path.length - 1 || within(s.selectionSet, depth + 1));
+      if (s.kind === Kind.INLINE_FRAGMENT) return within(s.selectionSet, depth);
+      const key = `${depth}:${s.name.value}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return within(info.fragments[s.name.value]?.selectionSet, depth);
     });
-  return info.fieldNodes.some((node) => within(node.selectionSet));
+  return info.fieldNodes.some((node) => within(node.selectionSet, 0));
 }

@@ -178,4 +178,46 @@ describe('searchDocuments: filters and orders', async () => {
       assert.match(plan, /search_documents_head|search_bodies_tsv/, `${name}: the terms' indexes find the candidates`);
     }
   });
+
+  test('a term most bodies hold is still found through the index: the search prices sequential scans out (issue #16)', async () => {
+    const pool = ledger.db.pool;
+    // 8,000 bodies holding the term (about half the table): the planner's estimate then prefers
+    // reading search_bodies whole, tsvector by tsvector, to the GIN index.
+    await pool.query(`INSERT INTO search_documents (document_id, issuer_unit_id, recipient_unit_ids, status, title, doc_number, doc_type, sent_at, urgency, classification,
+                                    signed_off_at, drafted_at, match_title, match_number, match_issuer, title_tsv, number_tsv, issuer_tsv)
+      SELECT 'common-' || g, 'fin', ARRAY['hlth'], 'sent', '其他公文' || g, NULL, '函', timestamptz '2025-01-01', '平件', '非密',
+             timestamptz '2025-01-01', timestamptz '2025-01-01', 'c' || g, '', 'c' || g, ('c' || g)::tsvector, ''::tsvector, ('c' || g)::tsvector
+        FROM generate_series(1, 8000) g`);
+    await pool.query(`INSERT INTO search_bodies (document_id, body, match_body, body_tsv, complete)
+      SELECT 'common-' || g, '值班', '值班', (SELECT string_agg('w' || g || '_' || i, ' ') FROM generate_series(1, 40) i)::tsvector || '值班'::tsvector, true FROM generate_series(1, 8000) g`);
+    await pool.query('ANALYZE search_documents; ANALYZE search_bodies');
+    const sent: string[] = [];
+    const recording = {
+      idleCount: 0,
+      connect: async () => {
+        const client = await pool.connect();
+        return new Proxy(client, { get: (c, name) => (name === 'query' ? (q: string | { text: string }, v?: unknown[]) => (sent.push(typeof q === 'string' ? q : q.text), c.query(q as never, v)) : Reflect.get(c, name, c)) });
+      },
+    };
+    const counted = countingPool(pool);
+    await searchDocuments(counted.pool, { query: '值班', visibleToUnitId: 'edu', first: 20 });
+    const { text, values } = counted.statements[0]!;
+    const plan = async (settings: string) => {
+      const client = await pool.connect();
+      try {
+        await client.query(`BEGIN; ${settings}`);
+        return (await client.query(`EXPLAIN (FORMAT JSON) ${text}`, values)).rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    };
+    // The planner's own choice (the reason for the rule): a sequential scan of the bodies.
+    assert.ok(seqScans(await plan('')).includes('search_bodies'), 'precondition: without the setting the planner scans search_bodies');
+    const found = await searchDocuments(recording as never, { query: '值班', visibleToUnitId: 'edu', first: 20 });
+    assert.ok(found.items.length > 0);
+    assert.match(sent[0]!, /^BEGIN READ ONLY; SET LOCAL enable_seqscan = off$/);
+    assert.equal(sent.at(-1), 'COMMIT');
+    assert.deepEqual(seqScans(await plan('SET LOCAL enable_seqscan = off')), []);
+  });
 });
