@@ -81,10 +81,7 @@ export async function writeTransferPackage(out: Writable, o: PackageOptions): Pr
     const all = [...zip.written];
     const contentBytes = listed.reduce((n, w) => n + w.size, 0);
     const manifests: WrittenFile[] = [];
-    for (const a of profile.digests) {
-      const body = all.map((w) => `${w.digests[a]}  ${w.path}\n`).join('');
-      manifests.push(await zip.add(`manifest-${a}.txt`, Buffer.from(`# ${ALGORITHM_NAMES[a]}\n${body}`, 'utf8'), { list: false }));
-    }
+    for (const a of profile.digests) manifests.push(await zip.addChunks(`manifest-${a}.txt`, manifestLines(a, all), { list: false }));
     await zip.add(f.readme, Buffer.from(readme(dossier, loaded, rows.length, listed.length, contentBytes, carrierNumber, manifests, profile.digests), 'utf8'), { list: false });
     const packageBytes = await zip.finish();
     return { items: rows.length, files: listed.length, contentBytes, packageBytes };
@@ -92,6 +89,19 @@ export async function writeTransferPackage(out: Writable, o: PackageOptions): Pr
     zip.abort();
     throw error;
   }
+}
+
+/** "digest  path" per line under a header naming the algorithm, in chunks of about 64 KB. */
+function* manifestLines(algorithm: DigestAlgorithm, files: readonly WrittenFile[]): Generator<Buffer> {
+  let text = `# ${ALGORITHM_NAMES[algorithm]}\n`;
+  for (const w of files) {
+    text += `${w.digests[algorithm]}  ${w.path}\n`;
+    if (text.length >= 32768) {
+      yield Buffer.from(text, 'utf8');
+      text = '';
+    }
+  }
+  if (text) yield Buffer.from(text, 'utf8');
 }
 
 export const ALGORITHM_NAMES: Record<DigestAlgorithm, string> = { md5: 'MD5', sha256: 'SHA-256', sm3: 'SM3' };

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { ZipArchive } from 'archiver';
-import { sm3Hex } from '../../src/integrity/sm3.ts';
 
 export type DigestAlgorithm = 'md5' | 'sha256' | 'sm3';
 
@@ -12,8 +11,8 @@ export interface WrittenFile {
   digests: Partial<Record<DigestAlgorithm, string>>;
 }
 
-const digestOf = (algorithm: DigestAlgorithm, bytes: Uint8Array): string =>
-  algorithm === 'sm3' ? sm3Hex(bytes) : createHash(algorithm).update(bytes).digest('hex');
+// Node's OpenSSL has SM3 (src/integrity/sm3.ts relies on it too).
+const digestOf = (algorithm: DigestAlgorithm, bytes: Uint8Array): string => createHash(algorithm).update(bytes).digest('hex');
 
 /**
  * The package as a zip (archiver), written as it is produced: each entry is handed to the zip
@@ -58,6 +57,35 @@ export class ZipWriter {
     this.pending++;
     this.zip.append(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: path, date: this.date, mode: 0o644 });
     while (this.pending > 4 && !this.failure) await once(this.zip, 'entry');
+    if (opts.list !== false) this.files.push(file);
+    return file;
+  }
+
+  /**
+   * A file produced piece by piece (a manifest of 55,000 lines): zipped and digested as the pieces
+   * come, so the whole file is never one string or Buffer. Resolves once the zip has taken it all.
+   */
+  async addChunks(path: string, chunks: Iterable<Buffer>, opts: { list?: boolean } = {}): Promise<WrittenFile> {
+    if (this.failure) throw this.failure;
+    if (this.paths.has(path)) throw new Error(`包内路径重复：${path} (duplicate path in package)`);
+    this.paths.add(path);
+    const file: WrittenFile = { path, size: 0, digests: {} };
+    const hashes = this.algorithms.map((a) => [a, createHash(a)] as const);
+    const source = Readable.from(
+      (function* () {
+        for (const chunk of chunks) {
+          for (const [, h] of hashes) h.update(chunk);
+          file.size += chunk.length;
+          yield chunk;
+        }
+      })(),
+      { objectMode: false },
+    );
+    this.pending++;
+    this.zip.append(source, { name: path, date: this.date, mode: 0o644 });
+    while (this.pending > 0 && !this.failure) await once(this.zip, 'entry');
+    if (this.failure) throw this.failure;
+    for (const [a, h] of hashes) file.digests[a] = h.digest('hex');
     if (opts.list !== false) this.files.push(file);
     return file;
   }

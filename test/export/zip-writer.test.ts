@@ -4,7 +4,9 @@ import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { once } from 'node:events';
 import { ZipArchive } from 'archiver';
-import { coalesceCentralDirectory } from '../../archive-formats/transfer-package/zip-writer.ts';
+import { createHash } from 'node:crypto';
+import yauzl from 'yauzl';
+import { coalesceCentralDirectory, ZipWriter } from '../../archive-formats/transfer-package/zip-writer.ts';
 
 /** Collects what a zip writes, and how many chunks it wrote after its last entry was handed over. */
 class Sink extends Writable {
@@ -66,3 +68,42 @@ test('an archiver whose engine moved is refused at once, not left to queue', () 
   (zip as unknown as { _module: unknown })._module = {};
   assert.throws(() => coalesceCentralDirectory(zip), /archiver internals changed/);
 });
+
+test('a file added piece by piece (a manifest) has the digests and bytes of the whole', async () => {
+  const sink = new Sink();
+  const writer = new ZipWriter(sink, DATE, ['md5', 'sha256', 'sm3']);
+  const pieces = Array.from({ length: 300 }, (_, i) => Buffer.from(`${'ab'.repeat(32)}  电子档案/2026/永久/第${i}件/正文.txt\n`, 'utf8'));
+  const whole = Buffer.concat(pieces);
+  const chunked = await writer.addChunks('manifest-sm3.txt', pieces, { list: false });
+  const single = await writer.add('whole.txt', whole);
+  await writer.finish();
+  assert.equal(chunked.size, whole.length);
+  assert.deepEqual(chunked.digests, single.digests);
+  assert.equal(chunked.digests.sm3, createHash('sm3').update(whole).digest('hex'));
+  assert.deepEqual(writer.written.map((w) => w.path), ['whole.txt'], 'list: false keeps it out of the listed files');
+  const entries = await unzip(sink.bytes());
+  assert.ok(entries.get('manifest-sm3.txt')!.equals(whole));
+  assert.ok(entries.get('whole.txt')!.equals(whole));
+});
+
+async function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
+  const file = await new Promise<yauzl.ZipFile>((ok, fail) => yauzl.fromBuffer(zip, { lazyEntries: true }, (e, z) => (e ? fail(e) : ok(z!))));
+  const out = new Map<string, Buffer>();
+  await new Promise<void>((ok, fail) => {
+    file.on('error', fail);
+    file.on('end', ok);
+    file.on('entry', (entry: yauzl.Entry) =>
+      file.openReadStream(entry, (e, stream) => {
+        if (e || !stream) return fail(e ?? new Error('no stream'));
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          out.set(entry.fileName, Buffer.concat(chunks));
+          file.readEntry();
+        });
+      }),
+    );
+    file.readEntry();
+  });
+  return out;
+}
