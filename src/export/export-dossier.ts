@@ -9,7 +9,6 @@ import { loadProfile } from '../../archive-formats/profiles/index.ts';
 import { writeTransferPackage, type PackageSummary } from '../../archive-formats/transfer-package/index.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { LedgerKey } from '../integrity/ledger-key.ts';
-import { sm3 } from '../integrity/sm3.ts';
 import type { Config } from '../config/config.ts';
 import { fontMapFrom, type RenderWorker } from '../render/index.ts';
 import { DossierReader, loadFrozenDossier, type RenderAgain } from './dossier-source.ts';
@@ -53,25 +52,14 @@ export function exportRenderer(renderer: Pick<RenderWorker, 'render'>, config: P
 /** Digests the zip as it streams to disk, so the package is never held in memory to be hashed. */
 class Digesting extends Transform {
   readonly sha256 = createHash('sha256');
-  private readonly sm3 = createSm3();
+  private readonly sm3 = createHash('sm3');
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.sha256.update(chunk);
     this.sm3.update(chunk);
     done(null, chunk);
   }
   sm3Hex(): string {
-    return this.sm3.digest();
-  }
-}
-
-function createSm3(): { update(b: Buffer): void; digest(): string } {
-  // Node's crypto streams SM3 when its OpenSSL has it; otherwise the package is hashed in one pass at the end.
-  try {
-    const h = createHash('sm3');
-    return { update: (b) => h.update(b), digest: () => h.digest('hex') };
-  } catch {
-    const parts: Buffer[] = [];
-    return { update: (b) => parts.push(b), digest: () => sm3(Buffer.concat(parts)).toString('hex') };
+    return this.sm3.digest('hex');
   }
 }
 
