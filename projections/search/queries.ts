@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { refuse } from '../../src/domain/refusal.ts';
+import { inTransaction } from '../../src/db/transaction.ts';
 import { encodeCursor, pageWindow, type Connection, type CursorValue, type KeyColumn } from '../shared/keyset.ts';
 import type { SearchStatus } from './fold.ts';
 import { locate, parseQuery, rankQuery, termQuery, type QueryTerm, type Range } from './segment.ts';
@@ -245,21 +246,7 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
  * index (EXPLAIN ANALYZE). Given a client (a caller's transaction), the search runs on it as is.
  */
 async function withoutSequentialScans<T>(db: pg.Pool | pg.ClientBase, search: (db: pg.ClientBase) => Promise<T>): Promise<T> {
-  if (!('idleCount' in db)) return search(db);
-  const client = await db.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN READ ONLY; SET LOCAL enable_seqscan = off');
-    const result = await search(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    // A connection that cannot even roll back is not given back to the pool.
-    await client.query('ROLLBACK').catch(() => (broken = true));
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  return 'idleCount' in db ? inTransaction(db, search, 'BEGIN READ ONLY; SET LOCAL enable_seqscan = off') : search(db);
 }
 
 /** The filters as given, checked: a date that does not parse, or a range that ends before it starts, is refused. */
