@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { inTransaction } from './transaction.ts';
 
 /**
  * Versioned SQL migrations. Each component (the event store, each projection) keeps its own folder
@@ -47,52 +48,38 @@ export class MigrationChecksumError extends Error {
 /** Applies what is missing, each file in its own transaction; returns the names applied. */
 export async function migrate(pool: pg.Pool, sources: MigrationSource[]): Promise<string[]> {
   const applied: string[] = [];
-  const client = await pool.connect();
-  try {
-    // Created under the migrators' lock: two processes running CREATE TABLE IF NOT EXISTS at once
-    // race on the catalog (the loser gets 23505, 42P07 or 42710 for the row type), so they queue.
-    await client.query('BEGIN');
-    try {
-      await client.query(LOCK);
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-        component text NOT NULL, version int NOT NULL, name text NOT NULL, checksum text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    }
-    for (const source of sources) {
-      for (const m of await loadMigrations(source)) {
-        await client.query('BEGIN');
-        try {
-          await client.query(LOCK);
-          const { rows } = await client.query<{ checksum: string }>(
-            'SELECT checksum FROM schema_migrations WHERE component = $1 AND version = $2',
-            [m.component, m.version],
-          );
-          if (rows[0]) {
-            if (rows[0].checksum !== m.checksum) throw new MigrationChecksumError(m);
-          } else {
-            await client.query(m.sql);
-            await client.query(
-              'INSERT INTO schema_migrations (component, version, name, checksum) VALUES ($1, $2, $3, $4)',
-              [m.component, m.version, m.name, m.checksum],
-            );
-            applied.push(`${m.component}/${String(m.version).padStart(3, '0')}_${m.name}`);
-          }
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
+  // One migrator at a time across processes: every step takes the lock first, and it ends with its transaction.
+  const locked = (work: (client: pg.PoolClient) => Promise<unknown>) =>
+    inTransaction(pool, async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('gongwen.migrate'))");
+      await work(client);
+    });
+  // The bookkeeping table under the lock too: two processes running CREATE TABLE IF NOT EXISTS at
+  // once race on the catalog (the loser gets 23505, 42P07 or 42710 for the row type), so they queue.
+  await locked((client) =>
+    client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      component text NOT NULL, version int NOT NULL, name text NOT NULL, checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))`),
+  );
+  for (const source of sources) {
+    for (const m of await loadMigrations(source)) {
+      await locked(async (client) => {
+        const { rows } = await client.query<{ checksum: string }>(
+          'SELECT checksum FROM schema_migrations WHERE component = $1 AND version = $2',
+          [m.component, m.version],
+        );
+        if (rows[0]) {
+          if (rows[0].checksum !== m.checksum) throw new MigrationChecksumError(m);
+          return;
         }
-      }
+        await client.query(m.sql);
+        await client.query(
+          'INSERT INTO schema_migrations (component, version, name, checksum) VALUES ($1, $2, $3, $4)',
+          [m.component, m.version, m.name, m.checksum],
+        );
+        applied.push(`${m.component}/${String(m.version).padStart(3, '0')}_${m.name}`);
+      });
     }
-  } finally {
-    client.release();
   }
   return applied;
 }
-
-// One migrator at a time across processes; the lock ends with its transaction.
-const LOCK = "SELECT pg_advisory_xact_lock(hashtext('gongwen.migrate'))";
