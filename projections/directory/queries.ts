@@ -4,7 +4,7 @@ import { refuse } from '../../src/domain/refusal.ts';
 import { decodeCursor, keysetConnection, type Connection, type KeyColumn } from '../shared/keyset.ts';
 import type { PreviousName, SealStatus } from './rows.ts';
 import type { SealAnomaly } from './seal-anomalies.ts';
-import { timeBound } from '../shared/time-bound.ts';
+import { Conditions } from '../shared/conditions.ts';
 
 export type { Page } from '../shared/keyset.ts';
 
@@ -255,19 +255,11 @@ const USAGE_KEY: readonly KeyColumn[] = [
 
 /** The seal usage log (用印登记) by sealing time (OLDEST first by default, or NEWEST), ties in feed order; both ways (Relay). */
 export async function sealUsage(pool: pg.Pool, opts: SealUsageOptions = {}): Promise<Connection<SealUse>> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (condition: (n: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(condition(`$${params.length}`));
-  };
-  if (opts.sealId !== undefined) add((n) => `seal_id = ${n}`, opts.sealId);
-  if (opts.unitId !== undefined) add((n) => `unit_id = ${n}`, opts.unitId);
-  const from = timeBound(opts.from, 'from');
-  const to = timeBound(opts.to, 'to');
-  if (from !== null) add((n) => `sealed_at >= ${n}::timestamptz`, from);
-  if (to !== null) add((n) => `sealed_at < ${n}::timestamptz`, to);
-  if (opts.anomaliesOnly) where.push('anomalous');
+  const c = new Conditions();
+  if (opts.sealId !== undefined) c.add((n) => `seal_id = ${n}`, opts.sealId);
+  if (opts.unitId !== undefined) c.add((n) => `unit_id = ${n}`, opts.unitId);
+  c.timeRange('sealed_at', opts.from, opts.to);
+  if (opts.anomaliesOnly) c.where.push('anomalous');
   const order = opts.order ?? 'OLDEST';
   if (order !== 'OLDEST' && order !== 'NEWEST') refuse('VALIDATION_FAILED', '排序方式须为 OLDEST 或 NEWEST (unknown order)', { order });
   for (const [name, value] of [['after', opts.after], ['before', opts.before]] as const) {
@@ -277,7 +269,7 @@ export async function sealUsage(pool: pg.Pool, opts: SealUsageOptions = {}): Pro
   }
   return keysetConnection(
     pool,
-    { scope: USAGE_SCOPE, key: USAGE_KEY, descending: order === 'NEWEST', select: '*', from: 'directory_seal_usage', where, params, item: toSealUse, rowMode: 'object' },
+    { scope: USAGE_SCOPE, key: USAGE_KEY, descending: order === 'NEWEST', select: '*', from: 'directory_seal_usage', where: c.where, params: c.params, item: toSealUse, rowMode: 'object' },
     opts,
   );
 }

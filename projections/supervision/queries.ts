@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { keysetConnection, type Connection, type KeyColumn, type PageArgs } from '../shared/keyset.ts';
+import { Conditions } from '../shared/conditions.ts';
 
 export type { Connection } from '../shared/keyset.ts';
 
@@ -104,14 +105,12 @@ const OVERDUE_KEY: readonly KeyColumn[] = [
  * (flagged), as they are still late.
  */
 export async function overdue(tx: pg.ClientBase, o: OverdueOptions): Promise<Connection<OverdueItem>> {
-  const params: unknown[] = [o.now];
-  const where: string[] = [];
-  const add = (condition: (n: string) => string, value: unknown) => where.push(condition(`$${params.push(value)}`));
-  if (o.unitIds) add((n) => `unit_id = ANY (${n}::text[])`, o.unitIds);
-  if (o.issuerUnitId !== undefined) add((n) => `issuer_unit_id = ${n}`, o.issuerUnitId);
-  if (o.userId !== undefined) add((n) => `${n} = ANY (responsible_ids)`, o.userId);
-  if (o.clock !== undefined) add((n) => `clock = ${n}`, o.clock);
-  if (o.urgency !== undefined) add((n) => `urgency = ${n}`, o.urgency);
+  const c = new Conditions(o.now);
+  if (o.unitIds) c.add((n) => `unit_id = ANY (${n}::text[])`, o.unitIds);
+  if (o.issuerUnitId !== undefined) c.add((n) => `issuer_unit_id = ${n}`, o.issuerUnitId);
+  if (o.userId !== undefined) c.add((n) => `${n} = ANY (responsible_ids)`, o.userId);
+  if (o.clock !== undefined) c.add((n) => `clock = ${n}`, o.clock);
+  if (o.urgency !== undefined) c.add((n) => `urgency = ${n}`, o.urgency);
   return keysetConnection(
     tx,
     {
@@ -120,8 +119,8 @@ export async function overdue(tx: pg.ClientBase, o: OverdueOptions): Promise<Con
       select: `document_id, unit_id, issuer_unit_id, title, doc_number, doc_type, urgency, kind, clock, delivered_at, received_at, red_at, paused, provisional,
                ${UNIT_NAME('i.unit_id')} AS unit_name, ${UNIT_NAME('i.issuer_unit_id')} AS issuer_name, ${PEOPLE('i.responsible_ids')} AS responsible`,
       from: OVERDUE_ITEMS,
-      where,
-      params,
+      where: c.where,
+      params: c.params,
       rowMode: 'object',
       item: (r): OverdueItem => ({
         documentId: r.document_id,
@@ -193,17 +192,15 @@ const WARNING_KEY: readonly KeyColumn[] = [
 
 /** 预警: yellow and red warnings, in the order they fell due, a Relay page either way. */
 export async function warnings(tx: pg.ClientBase, o: WarningOptions): Promise<Connection<WarningRow>> {
-  const params: unknown[] = [];
-  const where: string[] = [];
-  const add = (condition: (n: string) => string, value: unknown) => where.push(condition(`$${params.push(value)}`));
-  if (o.unitIds) add((n) => `unit_id = ANY (${n}::text[])`, o.unitIds);
-  if (o.userId !== undefined) add((n) => `${n} = ANY (responsible_user_ids)`, o.userId);
-  if (o.urgency !== undefined) add((n) => `urgency = ${n}`, o.urgency);
-  if (o.level !== undefined) add((n) => `level = ${n}`, o.level);
-  if (o.clock !== undefined) add((n) => `clock = ${n}`, o.clock);
-  if (o.from !== undefined) add((n) => `fell_due_at >= ${n}::timestamptz`, o.from);
-  if (o.to !== undefined) add((n) => `fell_due_at < ${n}::timestamptz`, o.to);
-  if (o.activeOnly) where.push('cleared_at IS NULL');
+  const c = new Conditions();
+  if (o.unitIds) c.add((n) => `unit_id = ANY (${n}::text[])`, o.unitIds);
+  if (o.userId !== undefined) c.add((n) => `${n} = ANY (responsible_user_ids)`, o.userId);
+  if (o.urgency !== undefined) c.add((n) => `urgency = ${n}`, o.urgency);
+  if (o.level !== undefined) c.add((n) => `level = ${n}`, o.level);
+  if (o.clock !== undefined) c.add((n) => `clock = ${n}`, o.clock);
+  if (o.from !== undefined) c.add((n) => `fell_due_at >= ${n}::timestamptz`, o.from);
+  if (o.to !== undefined) c.add((n) => `fell_due_at < ${n}::timestamptz`, o.to);
+  if (o.activeOnly) c.where.push('cleared_at IS NULL');
   return keysetConnection(
     tx,
     {
@@ -213,8 +210,8 @@ export async function warnings(tx: pg.ClientBase, o: WarningOptions): Promise<Co
                policy_version, calendar_version, cleared_at, cleared_reason,
                ${UNIT_NAME('w.unit_id')} AS unit_name, ${UNIT_NAME('w.issuer_unit_id')} AS issuer_name, ${PEOPLE('w.responsible_user_ids')} AS responsible`,
       from: 'supervision_warnings w',
-      where,
-      params,
+      where: c.where,
+      params: c.params,
       rowMode: 'object',
       item: (r): WarningRow => ({
         warningId: r.warning_id,

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Principal } from './authorization.ts';
 import type { Refusal } from '../domain/refusal.ts';
 import { keysetConnection, type Connection, type PageArgs } from '../../projections/shared/keyset.ts';
-import { timeBound } from '../../projections/shared/time-bound.ts';
+import { Conditions } from '../../projections/shared/conditions.ts';
 
 export interface SecurityLogEntry {
   at: string;
@@ -51,20 +51,12 @@ export class SecurityLog {
    * for), each filter an index range read in the order the refusals were written.
    */
   async page(filter: SecurityLogFilter, page: PageArgs): Promise<Connection<SecurityLogEntry>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (condition: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(condition(`$${params.length}`));
-    };
-    if (filter.userId !== undefined) add((n) => `user_id = ${n}`, filter.userId);
-    if (filter.unitId !== undefined) add((n) => `unit_id = ${n}`, filter.unitId);
-    if (filter.code !== undefined) add((n) => `code = ${n}`, filter.code);
-    if (filter.commandType !== undefined) add((n) => `command_type = ${n}`, filter.commandType);
-    const from = timeBound(filter.from, 'from');
-    const to = timeBound(filter.to, 'to');
-    if (from !== null) add((n) => `at >= ${n}::timestamptz`, from);
-    if (to !== null) add((n) => `at < ${n}::timestamptz`, to);
+    const c = new Conditions();
+    if (filter.userId !== undefined) c.add((n) => `user_id = ${n}`, filter.userId);
+    if (filter.unitId !== undefined) c.add((n) => `unit_id = ${n}`, filter.unitId);
+    if (filter.code !== undefined) c.add((n) => `code = ${n}`, filter.code);
+    if (filter.commandType !== undefined) c.add((n) => `command_type = ${n}`, filter.commandType);
+    c.timeRange('at', filter.from, filter.to);
     return keysetConnection(
       this.pool,
       {
@@ -73,8 +65,8 @@ export class SecurityLog {
         descending: (filter.order ?? 'NEWEST') === 'NEWEST',
         select: 'at, user_id, unit_id, command_type, command_id, code, message',
         from: 'security_log',
-        where,
-        params,
+        where: c.where,
+        params: c.params,
         rowMode: 'object',
         item: (r) => ({
           at: (r.at as Date).toISOString(),
