@@ -49,16 +49,12 @@ export class ZipWriter {
 
   /** `list: false` keeps the file out of `written` (the manifests and the readme are not listed in themselves). */
   async add(path: string, bytes: Uint8Array, opts: { list?: boolean } = {}): Promise<WrittenFile> {
-    if (this.failure) throw this.failure;
-    if (this.paths.has(path)) throw new Error(`包内路径重复：${path} (duplicate path in package)`);
-    this.paths.add(path);
-    const file: WrittenFile = { path, size: bytes.byteLength, digests: {} };
+    const file = this.claim(path, bytes.byteLength);
     for (const a of this.algorithms) file.digests[a] = digestOf(a, bytes);
     this.pending++;
     this.zip.append(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: path, date: this.date, mode: 0o644 });
     while (this.pending > 4 && !this.failure) await once(this.zip, 'entry');
-    if (opts.list !== false) this.files.push(file);
-    return file;
+    return this.listed(file, opts);
   }
 
   /**
@@ -66,10 +62,7 @@ export class ZipWriter {
    * come, so the whole file is never one string or Buffer. Resolves once the zip has taken it all.
    */
   async addChunks(path: string, chunks: Iterable<Buffer>, opts: { list?: boolean } = {}): Promise<WrittenFile> {
-    if (this.failure) throw this.failure;
-    if (this.paths.has(path)) throw new Error(`包内路径重复：${path} (duplicate path in package)`);
-    this.paths.add(path);
-    const file: WrittenFile = { path, size: 0, digests: {} };
+    const file = this.claim(path, 0);
     const hashes = this.algorithms.map((a) => [a, createHash(a)] as const);
     const source = Readable.from(
       (function* () {
@@ -86,6 +79,18 @@ export class ZipWriter {
     while (this.pending > 0 && !this.failure) await once(this.zip, 'entry');
     if (this.failure) throw this.failure;
     for (const [a, h] of hashes) file.digests[a] = h.digest('hex');
+    return this.listed(file, opts);
+  }
+
+  /** A new path's record, once the zip has not failed and the path is not in it yet. */
+  private claim(path: string, size: number): WrittenFile {
+    if (this.failure) throw this.failure;
+    if (this.paths.has(path)) throw new Error(`包内路径重复：${path} (duplicate path in package)`);
+    this.paths.add(path);
+    return { path, size, digests: {} };
+  }
+
+  private listed(file: WrittenFile, opts: { list?: boolean }): WrittenFile {
     if (opts.list !== false) this.files.push(file);
     return file;
   }
