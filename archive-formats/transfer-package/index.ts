@@ -74,34 +74,25 @@ export async function writeTransferPackage(out: Writable, o: PackageOptions): Pr
     await zip.add(`${f.other}/档号编制规则.txt`, Buffer.from(numberingRules(dossier), 'utf8'));
     await zip.add(`${f.other}/${loaded.fileName}`, Buffer.from(loaded.text, 'utf8'));
     if (o.xsdPath) await zip.add(`${f.other}/dat48-eep.xsd`, await readFile(o.xsdPath));
-    const listed = [...zip.written];
+    const listed = zip.listedTotals;
     const register = transferRegister(dossier, rows.length, listed, profile.digests, carrierNumber);
     await zip.add(`${f.other}/移交登记表.xml`, Buffer.from(register, 'utf8'));
 
-    const all = [...zip.written];
-    const contentBytes = listed.reduce((n, w) => n + w.size, 0);
     const manifests: WrittenFile[] = [];
-    for (const a of profile.digests) manifests.push(await zip.addChunks(`manifest-${a}.txt`, manifestLines(a, all), { list: false }));
-    await zip.add(f.readme, Buffer.from(readme(dossier, loaded, rows.length, listed.length, contentBytes, carrierNumber, manifests, profile.digests), 'utf8'), { list: false });
+    for (const a of profile.digests) manifests.push(await zip.addChunks(`manifest-${a}.txt`, manifest(a, zip.manifestLines(a)), { list: false }));
+    await zip.add(f.readme, Buffer.from(readme(dossier, loaded, rows.length, listed.files, listed.bytes, carrierNumber, manifests, profile.digests), 'utf8'), { list: false });
     const packageBytes = await zip.finish();
-    return { items: rows.length, files: listed.length, contentBytes, packageBytes };
+    return { items: rows.length, files: listed.files, contentBytes: listed.bytes, packageBytes };
   } catch (error) {
     zip.abort();
     throw error;
   }
 }
 
-/** "digest  path" per line under a header naming the algorithm, in chunks of about 64 KB. */
-function* manifestLines(algorithm: DigestAlgorithm, files: readonly WrittenFile[]): Generator<Buffer> {
-  let text = `# ${ALGORITHM_NAMES[algorithm]}\n`;
-  for (const w of files) {
-    text += `${w.digests[algorithm]}  ${w.path}\n`;
-    if (text.length >= 32768) {
-      yield Buffer.from(text, 'utf8');
-      text = '';
-    }
-  }
-  if (text) yield Buffer.from(text, 'utf8');
+/** A manifest: a header naming the algorithm, then "digest  path" per file (the zip writer's lines). */
+async function* manifest(algorithm: DigestAlgorithm, lines: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield Buffer.from(`# ${ALGORITHM_NAMES[algorithm]}\n`, 'utf8');
+  yield* lines;
 }
 
 export const ALGORITHM_NAMES: Record<DigestAlgorithm, string> = { md5: 'MD5', sha256: 'SHA-256', sm3: 'SM3' };
@@ -154,8 +145,7 @@ function numberingRules(d: FrozenDossier): string {
   ].join('\n');
 }
 
-function transferRegister(d: FrozenDossier, items: number, files: readonly WrittenFile[], digests: readonly DigestAlgorithm[], carrier: string): string {
-  const bytes = files.reduce((n, w) => n + w.size, 0);
+function transferRegister(d: FrozenDossier, items: number, files: { files: number; bytes: number }, digests: readonly DigestAlgorithm[], carrier: string): string {
   return (
     `${XML_DECLARATION}<移交登记表>` +
     el('全宗号', d.fondsCode) +
@@ -163,8 +153,8 @@ function transferRegister(d: FrozenDossier, items: number, files: readonly Writt
     el('年度', d.year) +
     el('载体编号', carrier) +
     el('件数', items) +
-    el('文件数', files.length) +
-    el('数据量', bytes) +
+    el('文件数', files.files) +
+    el('数据量', files.bytes) +
     el('数据量单位', '字节') +
     el('批次数', d.batches.length) +
     el('摘要算法', digests.map((a) => ALGORITHM_NAMES[a]).join('、')) +

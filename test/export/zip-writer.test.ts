@@ -6,7 +6,11 @@ import { once } from 'node:events';
 import { ZipArchive } from 'archiver';
 import { createHash } from 'node:crypto';
 import yauzl from 'yauzl';
-import { coalesceCentralDirectory, ZipWriter } from '../../archive-formats/transfer-package/zip-writer.ts';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Spool } from '../../archive-formats/transfer-package/spool.ts';
+import { spoolCentralDirectory, ZipWriter } from '../../archive-formats/transfer-package/zip-writer.ts';
 
 /** Collects what a zip writes, and how many chunks it wrote after its last entry was handed over. */
 class Sink extends Writable {
@@ -24,9 +28,11 @@ const DATE = new Date('2026-12-31T08:00:00Z');
 // ASCII names (written by compress-commons as strings) and Chinese ones (UTF-8 flagged Buffers).
 const entryName = (i: number) => (i % 2 === 0 ? `records/2026/Y/0001-WS-2026-Y-${String(i).padStart(5, '0')}/body.txt` : `电子档案/2026/永久/第${i}件/正文.txt`);
 
-async function zipOf(entries: number, opts: { coalesce: boolean; forceZip64?: boolean }) {
+async function zipOf(entries: number, opts: { spool: boolean; forceZip64?: boolean }) {
   const zip = new ZipArchive({ zlib: { level: 6 }, ...(opts.forceZip64 && { forceZip64: true }) } as ConstructorParameters<typeof ZipArchive>[0]);
-  if (opts.coalesce) coalesceCentralDirectory(zip);
+  const folder = await mkdtemp(join(tmpdir(), 'zip-writer-test-'));
+  const spool = new Spool(join(folder, 'central-directory'));
+  if (opts.spool) spoolCentralDirectory(zip, spool);
   const sink = new Sink();
   zip.pipe(sink);
   let processed = 0;
@@ -39,34 +45,49 @@ async function zipOf(entries: number, opts: { coalesce: boolean; forceZip64?: bo
   // Let every entry's bytes reach the sink, so what arrives after finalize is the directory alone.
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   const beforeFinish = sink.chunks.length;
+  const engine = (zip as unknown as { _module: { engine: { _entries: unknown } } })._module.engine;
+  const kept = Array.isArray(engine._entries) ? engine._entries.length : 0;
   await Promise.all([zip.finalize(), finished(sink)]);
-  return { bytes: sink.bytes(), directoryChunks: sink.chunks.length - beforeFinish };
+  spool.close();
+  await rm(folder, { recursive: true });
+  return { bytes: sink.bytes(), directoryChunks: sink.chunks.length - beforeFinish, keptEntries: kept, spooled: spool.size };
 }
 
-test('the central directory is written in 64 KB chunks, byte for byte what archiver writes on its own', async () => {
+test('the central directory goes through a spool, not memory, and comes out byte for byte what archiver writes on its own', async () => {
   const entries = 3000;
-  const plain = await zipOf(entries, { coalesce: false });
-  const coalesced = await zipOf(entries, { coalesce: true });
-  assert.ok(coalesced.bytes.equals(plain.bytes), 'same zip bytes');
-  // archiver alone: about twenty writes per entry (a million for a year of 55,000 files, all queued at once).
+  const plain = await zipOf(entries, { spool: false });
+  const spooled = await zipOf(entries, { spool: true });
+  assert.ok(spooled.bytes.equals(plain.bytes), 'same zip bytes');
+  // archiver alone keeps every entry's record to the end, then makes about twenty writes an entry
+  // (a million for a year of 55,000 files, all queued at once).
+  assert.equal(plain.keptEntries, entries);
   assert.ok(plain.directoryChunks > entries * 10, `plain: ${plain.directoryChunks} chunks`);
-  assert.ok(coalesced.directoryChunks < 20, `coalesced: ${coalesced.directoryChunks} chunks`);
+  assert.equal(spooled.keptEntries, 0, 'no entry record kept in memory');
+  assert.ok(spooled.spooled > entries * 46, `the records are in the spool: ${spooled.spooled} bytes`);
+  assert.ok(spooled.directoryChunks < 20, `spooled: ${spooled.directoryChunks} chunks`);
 });
 
 test('with ZIP64 records too (a year past 65,535 files or 4 GB): the same bytes', async () => {
-  const plain = await zipOf(500, { coalesce: false, forceZip64: true });
-  const coalesced = await zipOf(500, { coalesce: true, forceZip64: true });
-  assert.ok(coalesced.bytes.equals(plain.bytes));
+  const plain = await zipOf(500, { spool: false, forceZip64: true });
+  const spooled = await zipOf(500, { spool: true, forceZip64: true });
+  assert.ok(spooled.bytes.equals(plain.bytes));
   // The ZIP64 end-of-central-directory locator is there and points at its record.
-  const locator = coalesced.bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x07]));
-  const record = Number(coalesced.bytes.readBigUInt64LE(locator + 8));
-  assert.equal(coalesced.bytes.readUInt32LE(record), 0x06064b50);
+  const locator = spooled.bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x06, 0x07]));
+  const record = Number(spooled.bytes.readBigUInt64LE(locator + 8));
+  assert.equal(spooled.bytes.readUInt32LE(record), 0x06064b50);
 });
 
-test('an archiver whose engine moved is refused at once, not left to queue', () => {
+test('an archiver whose engine moved is refused at once, not left to keep every entry', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'zip-writer-test-'));
+  const spool = new Spool(join(folder, 'central-directory'));
   const zip = new ZipArchive();
   (zip as unknown as { _module: unknown })._module = {};
-  assert.throws(() => coalesceCentralDirectory(zip), /archiver internals changed/);
+  assert.throws(() => spoolCentralDirectory(zip, spool), /archiver internals changed/);
+  const engine = { ...(new ZipArchive() as unknown as { _module: { engine: object } })._module.engine, _entries: undefined };
+  (zip as unknown as { _module: unknown })._module = { engine };
+  assert.throws(() => spoolCentralDirectory(zip, spool), /archiver internals changed/);
+  spool.close();
+  await rm(folder, { recursive: true });
 });
 
 test('a file added piece by piece (a manifest) has the digests and bytes of the whole', async () => {
@@ -80,10 +101,37 @@ test('a file added piece by piece (a manifest) has the digests and bytes of the 
   assert.equal(chunked.size, whole.length);
   assert.deepEqual(chunked.digests, single.digests);
   assert.equal(chunked.digests.sm3, createHash('sm3').update(whole).digest('hex'));
-  assert.deepEqual(writer.written.map((w) => w.path), ['whole.txt'], 'list: false keeps it out of the listed files');
+  assert.deepEqual(writer.listedTotals, { files: 1, bytes: whole.length }, 'list: false keeps it out of the listed files');
   const entries = await unzip(sink.bytes());
   assert.ok(entries.get('manifest-sm3.txt')!.equals(whole));
   assert.ok(entries.get('whole.txt')!.equals(whole));
+});
+
+test("the manifests' lines come back from disk in the order the files were added; the spools go at finish and at abort", async () => {
+  const sink = new Sink();
+  const writer = new ZipWriter(sink, DATE, ['md5', 'sm3']);
+  const folder = (writer as unknown as { folder: string }).folder;
+  const files = ['电子档案/2026/永久/第1件/正文.txt', 'b.txt', '其他/移交登记表.xml'].map((path, i) => ({ path, bytes: Buffer.from(`file ${i}`) }));
+  for (const f of files) await writer.add(f.path, f.bytes);
+  await writer.add('说明文件.txt', Buffer.from('readme'), { list: false });
+  const lines = async (a: 'md5' | 'sm3') => {
+    const chunks: Buffer[] = [];
+    for await (const c of writer.manifestLines(a)) chunks.push(c);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  const expected = (a: 'md5' | 'sm3') => files.map((f) => `${createHash(a).update(f.bytes).digest('hex')}  ${f.path}\n`).join('');
+  assert.equal(await lines('md5'), expected('md5'));
+  assert.equal(await lines('sm3'), expected('sm3'));
+  assert.throws(() => writer.manifestLines('sha256'), /digest not taken/);
+  assert.deepEqual((await readdir(folder)).sort(), ['central-directory', 'manifest-md5', 'manifest-sm3']);
+  await writer.finish();
+  await assert.rejects(readdir(folder), { code: 'ENOENT' });
+
+  const aborted = new ZipWriter(new Sink(), DATE, ['sha256']);
+  const abortedFolder = (aborted as unknown as { folder: string }).folder;
+  await aborted.add('a.txt', Buffer.from('a'));
+  aborted.abort();
+  await assert.rejects(readdir(abortedFolder), { code: 'ENOENT' });
 });
 
 async function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
