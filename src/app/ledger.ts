@@ -13,7 +13,7 @@ import { SealKeyVault } from '../seal/seal-key-vault.ts';
 import { deliveryDispatcher } from './reactors/delivery-dispatcher.ts';
 import { ReactorRunner } from './reactors/reactor-runner.ts';
 import { renderingRecorder } from './reactors/rendering-recorder.ts';
-import { RenderWorker } from '../render/index.ts';
+import { RenderWorker } from '../render/render-worker.ts';
 import { SecurityLog } from './security-log.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { loadSupervision, registerSupervisionJobs, type Supervision } from '../supervision/supervision.ts';
@@ -60,7 +60,7 @@ export interface Ledger {
 export async function createLedger(config: Config, db: Database, opts: { now?: () => Date } = {}): Promise<Ledger> {
   const key = await loadLedgerKey(config);
   const now = opts.now ?? (() => new Date());
-  const store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey, clock: now });
+  const store = await createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey, clock: now });
   // A bad deadline policy or office hours stop start-up here, naming the field.
   const supervision = loadSupervision(config);
   const deps: CommandDeps = { store, pool: db.pool, config, vault: new SealKeyVault(db.pool, key.macKey), sealIssuer: key, supervision, now };

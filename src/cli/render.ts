@@ -28,7 +28,7 @@ export async function renderCommand(config: Config, documentId: string | undefin
   try {
     const key = await loadLedgerKey(config);
     // Wherever the events live (EVENT_STORE): PostgreSQL or EventStoreDB.
-    store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey });
+    store = await createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey });
     const input = await loadRenderInput(store, documentId);
     if (format === 'ofd') {
       const ofd = await renderDocumentOfd(input, { fonts: fontMapFrom(config), settings: { timeZone: config.GONGWEN_TIMEZONE } });

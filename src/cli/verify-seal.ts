@@ -73,7 +73,7 @@ export async function exportDocument(config: Config, documentId: string | undefi
   let store: EventStore | undefined;
   try {
     const key = await loadLedgerKey(config);
-    store = createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey });
+    store = await createEventStore(config, { pool: db.pool, registry: eventRegistry, macKey: key.macKey });
     const evidence = await loadSealEvidence(store, db.pool, documentId);
     const ledgerProof = await ledgerProofOf(new MerkleLog({ pool: db.pool, key, ...(config.EVENT_STORE === 'eventstoredb' ? { feed: store } : {}) }), evidence.sealedEvent);
     const package_ = buildSealedDocumentPackage({ evidence, attachments: evidence.attachments, ledgerProof, exportedAt: new Date().toISOString() }, key);

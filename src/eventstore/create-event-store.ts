@@ -2,7 +2,6 @@ import type pg from 'pg';
 import type { Config } from '../config/config.ts';
 import { categoryOf, streams } from '../domain/streams.ts';
 import type { EventRegistry } from '../../schemas/registry.ts';
-import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store.ts';
 import type { EventStore } from './port.ts';
 import { PostgresEventStore } from './postgres/postgres-event-store.ts';
 
@@ -15,9 +14,13 @@ export function ledgerStreamCategories(): string[] {
   return [...new Set(Object.values(streams).map((make) => `${categoryOf(sample(make))}-`))];
 }
 
-/** The event store EVENT_STORE names: PostgreSQL on the ledger's pool, or EventStoreDB at EVENTSTORE_URL. */
-export function createEventStore(config: Config, o: { pool: pg.Pool; registry: EventRegistry; macKey: Buffer; clock?: () => Date }): EventStore {
+/**
+ * The event store EVENT_STORE names: PostgreSQL on the ledger's pool, or EventStoreDB at
+ * EVENTSTORE_URL — whose client (gRPC, ~25 MB resident) is loaded only when it is the one named.
+ */
+export async function createEventStore(config: Config, o: { pool: pg.Pool; registry: EventRegistry; macKey: Buffer; clock?: () => Date }): Promise<EventStore> {
   if (config.EVENT_STORE === 'eventstoredb') {
+    const { EventStoreDbEventStore } = await import('./eventstoredb/eventstoredb-event-store.ts');
     return new EventStoreDbEventStore({ url: config.EVENTSTORE_URL!, registry: o.registry, macKey: o.macKey, categories: ledgerStreamCategories(), ...(o.clock ? { clock: o.clock } : {}) });
   }
   return new PostgresEventStore({ pool: o.pool, registry: o.registry, macKey: o.macKey, ...(o.clock ? { clock: o.clock } : {}) });

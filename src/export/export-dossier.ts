@@ -10,7 +10,8 @@ import { writeTransferPackage, type PackageSummary } from '../../archive-formats
 import type { EventStore } from '../eventstore/port.ts';
 import type { LedgerKey } from '../integrity/ledger-key.ts';
 import type { Config } from '../config/config.ts';
-import { fontMapFrom, type RenderWorker } from '../render/index.ts';
+import { fontMapFrom } from '../render/font-map.ts';
+import type { RenderWorker } from '../render/render-worker.ts';
 import { DossierReader, loadFrozenDossier, type RenderAgain } from './dossier-source.ts';
 
 export interface ExportRequest {

@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 
 /**
  * One kind of background job: its queue (pg-boss 10 queues are created before use), the handler,
@@ -41,6 +41,8 @@ export class JobQueue {
 
   async start(): Promise<void> {
     if (this.boss) return;
+    // Loaded on start: the CLI commands that build a ledger and never run jobs (export, verify…) do not pay for it.
+    const { default: PgBoss } = await import('pg-boss');
     const boss = new PgBoss({ connectionString: this.connectionString, schema: 'pgboss', application_name: 'gongwen-jobs', max: 4 });
     // pg-boss reports lost connections and failed maintenance here; without a listener they kill the process.
     boss.on('error', (e) => this.onError(e));

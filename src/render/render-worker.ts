@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { FontError } from './fonts.ts';
+import { FontError } from './font-map.ts';
 import type { OfdRendering, Rendering, RenderInput, RenderOptions } from './index.ts';
 
 /**
