@@ -15,9 +15,9 @@ export function sm2SignDeterministic(privateKeyHex: string, message: Uint8Array 
   if (!isValidSm2PrivateKey(privateKeyHex)) throw new RangeError('不是有效的 SM2 私钥 (not a valid SM2 private key)');
   const d = privateKeyHex.toLowerCase();
   const publicKey = (publicKeyHex ?? sm2PublicKeyOf(d)).toLowerCase();
-  const bytes = typeof message === 'string' ? Buffer.from(message, 'utf8') : Buffer.from(message);
   // e = SM3(Z_A ‖ M), as the signature itself computes it: k is bound to exactly what is signed.
-  const digest = sm2MessageDigest(bytes, publicKey);
+  // The message is hashed where it lies (an export signs a few MB an item: no copy).
+  const digest = sm2MessageDigest(message, publicKey);
   const e = Buffer.from(digest);
   // The first nonce of the sequence that gives a valid signature (r ≠ 0, r + k ≠ n, s ≠ 0, as
   // GM/T 0003 asks), checked here so that only it is computed: a nonce's point is a scalar
