@@ -184,6 +184,8 @@ describe('searchDocuments: filters and orders', async () => {
       written: { query: '值班', dates: { field: 'WRITTEN', from: day(3).toISOString(), to: day(6).toISOString() }, first: 20 },
       sentRange: { query: '值班', dates: { field: 'SENT', from: day(3).toISOString() }, first: 20 },
       newest: { query: '值班', sort: 'NEWEST', last: 2 },
+      // A term the canonical text decides (three bigrams) beside one the index decides.
+      terms: { query: '做好值班 通知', visibleToUnitId: 'edu', first: 20 },
     };
     for (const [name, c] of Object.entries(cases)) {
       const counted = countingPool(pool);
