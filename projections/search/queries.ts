@@ -3,7 +3,7 @@ import { refuse } from '../../src/domain/refusal.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { encodeCursor, pageWindow, type Connection, type CursorValue, type KeyColumn } from '../shared/keyset.ts';
 import type { SearchStatus } from './fold.ts';
-import { locate, parseQuery, rankQuery, termQuery, type QueryTerm, type Range } from './segment.ts';
+import { locate, parseQuery, termQuery, type QueryTerm, type Range } from './segment.ts';
 
 export interface SearchHit {
   documentId: string;
@@ -20,10 +20,10 @@ export interface SearchHit {
   writtenAt: string | null;
   /**
    * Higher first. The whole part counts the query terms found in the title or 发文字号 (each worth
-   * more than all terms found in the issuer's name) and in the issuer's name. The fraction, in
-   * [0, 1), is the mean of ts_rank_cd of the terms as phrases over those short fields (weights A,
-   * B) and n/(n+1) for n occurrences of the terms in the body. So a title hit always ranks above a
-   * hit in the body only, however often the body repeats the term.
+   * more than all terms found in the issuer's name) and in the issuer's name; it is 0 for a hit in
+   * the body only. The fraction, in [0, 1), is the document's date (sent, else signed off, else
+   * drafted) scaled, so among equal counts the newest comes first. So a title hit always ranks above
+   * a hit in the body only, however often the body repeats the term.
    */
   score: number;
   /** Where the terms occur in `title`. */
@@ -83,8 +83,8 @@ const MAX_QUERY_LENGTH = 100;
 const MAX_TERMS = 10;
 const SNIPPET_LENGTH = 100;
 const SNIPPET_LEAD = 30;
-/** $1 … $4 of the query; the terms' tsqueries follow, then the cursors' values. */
-const FIXED_PARAMS = 4;
+/** Seconds since 1970 over this are a score's fraction: below 1 until the year 2286. */
+const RECENCY_SCALE = 1e10;
 
 export function searchTerms(query: string): QueryTerm[] {
   if (typeof query !== 'string' || query.length > MAX_QUERY_LENGTH) {
@@ -117,9 +117,11 @@ interface HitRow {
  * without white space (segment.ts): 电子印章 finds documents where those four characters stand
  * together, not documents that merely contain them scattered.
  *
- * Each term's candidates come from the GIN indexes (short fields, or body); the candidates of all
- * terms are intersected; then each candidate's canonical texts decide exactly whether every term
- * occurs, in which field, and how often.
+ * The hits fall in two parts (hitParts): those with a term in the short fields (title, 发文字号,
+ * issuer), found through their GIN index and scored by those fields alone, and those whose terms
+ * are all in the body only, found through the bodies' index and ordered by date. In RELEVANCE order
+ * every hit of the first part comes before every hit of the second, so the second is read only when
+ * the first does not fill the page: for a term most documents hold, a page reads no body but its own.
  */
 export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: SearchArgs): Promise<Connection<SearchHit>> {
   const terms = searchTerms(args.query);
@@ -139,77 +141,65 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
   };
   const after = cursorValue(w.after, 'after');
   const before = cursorValue(w.before, 'before');
-  const patterns = terms.map((t) => t.pattern);
-  const params: unknown[] = [patterns, rankQuery(terms), args.visibleToUnitId ?? null, w.size + 1, ...terms.map(termQuery)];
-  const candidates = terms
-    .map(
-      (_, i) =>
-        `(SELECT document_id FROM search_documents WHERE ${HEAD_TSV} @@ $${FIXED_PARAMS + 1 + i}::tsquery
-          UNION SELECT document_id FROM search_bodies WHERE body_tsv @@ $${FIXED_PARAMS + 1 + i}::tsquery
-          UNION SELECT document_id FROM search_bodies WHERE NOT complete)`,
-    )
-    .join(' INTERSECT ');
-  const filterSql = filterConditions(filters, params);
+  const dir = (desc: boolean) => (desc !== w.backward ? 'DESC' : 'ASC');
+  const order = `${o.column} ${dir(o.desc)}, document_id ${dir(o.idDesc)}`;
   // "Later in the list": past the cursor in the sort column, or level with it and past it in the id.
-  const bound = (c: { value: string; documentId: string }, later: boolean) => {
+  const bound = (params: unknown[], c: { value: string; documentId: string }, later: boolean) => {
     params.push(c.value, c.documentId);
     const [v, d] = [`$${params.length - 1}::${o.type}`, `$${params.length}::text`];
     const col = later === o.desc ? '<' : '>';
     const id = later === o.idDesc ? '<' : '>';
     return `(${o.column} ${col} ${v} OR (${o.column} = ${v} AND document_id ${id} ${d}))`;
   };
-  const window = [...(after ? [bound(after, true)] : []), ...(before ? [bound(before, false)] : [])];
-  // Whether hits lie the other way than the page is read: at or before `after`, at or after `before`.
-  const beyond = w.backward ? before : after;
-  const otherSide = beyond ? `NOT ${bound(beyond, !w.backward)}` : 'false';
-  const dir = (desc: boolean) => (desc !== w.backward ? 'DESC' : 'ASC');
-  const order = `${o.column} ${dir(o.desc)}, document_id ${dir(o.idDesc)}`;
-  const { rows } = await withoutSequentialScans(pool, (db) => db.query<HitRow & { total: number; other_side: boolean }>(
-    `WITH candidates AS (${candidates}),
-     scored AS MATERIALIZED (
-       SELECT d.document_id, d.sort_at,
-              m.head_hits * (cardinality($1::text[]) + 1) + m.issuer_hits
-              + (ts_rank_cd(d.title_tsv || d.number_tsv || d.issuer_tsv, $2::tsquery, 32)::float8 + m.body_hits / (m.body_hits + 1)) / 2 AS score
-         FROM candidates c
+  const { head, body } = hitParts(terms, args.visibleToUnitId ?? null, filters);
+  /** The hits of `parts` within the cursors, in the page's order, at most `limit`, with what the page shows. */
+  const pageOf = async (db: pg.ClientBase, parts: readonly HitPart[], limit: number) => {
+    const params: unknown[] = [];
+    const union = parts.map((part) => `(${part(params)})`).join(' UNION ALL ');
+    const window = [...(after ? [bound(params, after, true)] : []), ...(before ? [bound(params, before, false)] : [])];
+    params.push(limit);
+    const { rows } = await db.query<HitRow>(
+      `WITH page AS (
+         SELECT document_id, score, sort_at FROM (${union}) hits
+          ${window.length > 0 ? `WHERE ${window.join(' AND ')}` : ''}
+          ORDER BY ${order}
+          LIMIT $${params.length}
+       )
+       SELECT d.document_id, d.title, d.doc_number, d.doc_type, d.urgency, d.signed_off_at, d.issuer_unit_id, u.names[1] AS issuer_name, d.status, d.sent_at, p.score, p.sort_at, b.body
+         FROM page p
          JOIN search_documents d USING (document_id)
          JOIN search_bodies b USING (document_id)
-         -- The body's canonical text, read (detoasted) once per candidate however many terms use it.
-         CROSS JOIN LATERAL (SELECT b.match_body || '' AS text OFFSET 0) body
-         CROSS JOIN LATERAL (
-           SELECT count(*) FILTER (WHERE t.in_head)::float8 AS head_hits,
-                  count(*) FILTER (WHERE t.in_issuer)::float8 AS issuer_hits,
-                  sum(t.in_body)::float8 AS body_hits,
-                  bool_and(t.in_head OR t.in_issuer OR t.in_body > 0) AS all_found
-             FROM (SELECT strpos(d.match_title, p) > 0 OR strpos(d.match_number, p) > 0 AS in_head,
-                          strpos(d.match_issuer, p) > 0 AS in_issuer,
-                          (octet_length(body.text) - octet_length(replace(body.text, p, ''))) / octet_length(p) AS in_body
-                     FROM unnest($1::text[]) p) t
-         ) m
-        WHERE m.all_found
-          AND ($3::text IS NULL OR d.issuer_unit_id = $3 OR d.recipient_unit_ids @> ARRAY[$3::text])
-          ${filterSql.map((f) => `AND ${f}`).join(' ')}
-     ), page AS (
-       SELECT document_id, score, sort_at FROM scored
-        ${window.length > 0 ? `WHERE ${window.join(' AND ')}` : ''}
-        ORDER BY ${order}
-        LIMIT $4
-     )
-     SELECT d.document_id, d.title, d.doc_number, d.doc_type, d.urgency, d.signed_off_at, d.issuer_unit_id, u.names[1] AS issuer_name, d.status, d.sent_at, p.score, p.sort_at, b.body,
-            (SELECT count(*)::int FROM scored) AS total,
-            EXISTS (SELECT 1 FROM scored WHERE ${otherSide}) AS other_side
-       FROM page p
-       JOIN search_documents d USING (document_id)
-       JOIN search_bodies b USING (document_id)
-       LEFT JOIN search_units u ON u.unit_id = d.issuer_unit_id
-      ORDER BY ${order.replace(o.column, `p.${o.column}`).replace('document_id', 'p.document_id')}`,
-    params,
-  ));
+         LEFT JOIN search_units u ON u.unit_id = d.issuer_unit_id
+        ORDER BY ${order.replace(o.column, `p.${o.column}`).replace('document_id', 'p.document_id')}`,
+      params,
+    );
+    return rows;
+  };
+  const { rows, other } = await withoutSequentialScans(pool, async (db) => {
+    let rows: HitRow[];
+    if (sort === 'RELEVANCE') {
+      // Every short-field hit scores 1 or more, every body-only hit less than 1: the part nearer the
+      // page's start is read first, the other only for the rest of the page.
+      const [near, far] = w.backward ? [body, head] : [head, body];
+      rows = await pageOf(db, [near], w.size + 1);
+      if (rows.length <= w.size) rows = rows.concat(await pageOf(db, [far], w.size + 1 - rows.length));
+    } else {
+      rows = await pageOf(db, [head, body], w.size + 1);
+    }
+    // Whether hits lie the other way than the page is read: at or before `after`, at or after `before`.
+    const beyond = w.backward ? before : after;
+    let other = false;
+    if (beyond) {
+      const params: unknown[] = [];
+      const union = `(${head(params)}) UNION ALL (${body(params)})`;
+      const { rows: found } = await db.query(`SELECT 1 FROM (${union}) hits WHERE NOT ${bound(params, beyond, !w.backward)} LIMIT 1`, params);
+      other = found.length > 0;
+    }
+    return { rows, other };
+  });
   const more = rows.length > w.size;
   const kept = rows.slice(0, w.size);
   if (w.backward) kept.reverse();
-  // An empty page carries no counts; the hits are counted apart only then.
-  const total = rows[0]?.total ?? null;
-  const other = rows[0]?.other_side ?? false;
   // The score goes as text: a JavaScript number prints as the shortest string that reads back to the
   // same float8. A date goes as its ISO text (the events' times carry milliseconds, as JavaScript does).
   const cursors = kept.map((r) => encodeCursor(scope, [o.column === 'score' ? String(r.score) : r.sort_at.toISOString(), r.document_id]));
@@ -234,8 +224,74 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
     endCursor: cursors.at(-1) ?? null,
     hasNextPage: w.backward ? other : more,
     hasPreviousPage: w.backward ? more : other,
-    totalCount: async () => total ?? (w.after || w.before ? (await searchDocuments(pool, { ...args, after: null, before: null, last: null, first: 1 })).totalCount() : 0),
+    // Counted only when asked for (it reads every hit of both parts, which a page never needs).
+    totalCount: () =>
+      withoutSequentialScans(pool, async (db) => {
+        const params: unknown[] = [];
+        const { rows: n } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ((${head(params)}) UNION ALL (${body(params)})) hits`, params);
+        return n[0]!.n;
+      }),
   };
+}
+
+/** A part of the hits as a SELECT of (document_id, sort_at, score), its values appended to `params`. */
+type HitPart = (params: unknown[]) => string;
+
+/**
+ * The hits' two parts, disjoint. `head`: some term occurs in the title, 发文字号 or issuer's name
+ * (found through search_documents_head); the score's whole part counts the terms found in the title
+ * or 发文字号 (each worth more than all terms found in the issuer's name) and in the issuer's name,
+ * so it is at least 1. `body`: every term occurs in the body only (found through search_bodies_tsv);
+ * the score has no whole part. The fraction, in [0, 1), is the document's date (sort_at) scaled: among
+ * equal counts the newest comes first. Neither reads a body's text to score it.
+ *
+ * A term the index decides exactly (QueryTerm.exact) needs no canonical text where the tsvector is
+ * complete; any other is checked by the canonical text, a body's only where the short fields miss.
+ */
+function hitParts(terms: readonly QueryTerm[], visibleToUnitId: string | null, filters: SearchFilters): { head: HitPart; body: HitPart } {
+  const common = (params: unknown[]) => {
+    const p = (v: unknown, type: string) => {
+      params.push(v);
+      return `$${params.length}::${type}`;
+    };
+    const each = terms.map((t) => ({ term: t, pattern: p(t.pattern, 'text') }));
+    const inHead = each.map((e) => `(strpos(d.match_title, ${e.pattern}) > 0 OR strpos(d.match_number, ${e.pattern}) > 0)`);
+    const inIssuer = each.map((e) => `strpos(d.match_issuer, ${e.pattern}) > 0`);
+    const unit = visibleToUnitId === null ? null : p(visibleToUnitId, 'text');
+    const visible = unit === null ? [] : [`(d.issuer_unit_id = ${unit} OR d.recipient_unit_ids @> ARRAY[${unit}])`];
+    return { each, inHead, inIssuer, conditions: [...visible, ...filterConditions(filters, params)], p };
+  };
+  const recency = `(extract(epoch FROM d.sort_at)::float8 / ${RECENCY_SCALE})`;
+  const count = (hits: string[]) => hits.map((h) => `(${h})::int`).join(' + ');
+  const head: HitPart = (params) => {
+    const { each, inHead, inIssuer, conditions, p } = common(params);
+    const anyTerm = p(terms.map((t) => `(${termQuery(t)})`).join(' | '), 'tsquery');
+    // A term missing from the short fields must be in the body, read by primary key for these rows
+    // only: a scalar subquery, which PostgreSQL never turns into a hashed one over every body (an
+    // EXISTS here became a sequential scan detoasting all 9,148 bodies of the bench ledger).
+    const found = each.map((e, i) => {
+      const inBody = e.term.exact ? `b.body_tsv @@ ${p(termQuery(e.term), 'tsquery')} OR (NOT b.complete AND strpos(b.match_body, ${e.pattern}) > 0)` : `strpos(b.match_body, ${e.pattern}) > 0`;
+      return `(${inHead[i]} OR ${inIssuer[i]} OR COALESCE((SELECT ${inBody} FROM search_bodies b WHERE b.document_id = d.document_id), false))`;
+    });
+    return `SELECT d.document_id, d.sort_at, (${count(inHead)}) * ${terms.length + 1} + (${count(inIssuer)}) + ${recency} AS score
+      FROM search_documents d
+     WHERE ${HEAD_TSV} @@ ${anyTerm}
+       AND (${[...inHead, ...inIssuer].join(' OR ')})
+       AND ${[...found, ...conditions].join(' AND ')}`;
+  };
+  const body: HitPart = (params) => {
+    const { each, inHead, inIssuer, conditions, p } = common(params);
+    const allTerms = p(terms.map((t) => `(${termQuery(t)})`).join(' & '), 'tsquery');
+    // A complete body's tsvector decides an exact term; anything else, the canonical text.
+    const inBody = each.map((e) => (e.term.exact ? `(b.complete OR strpos(b.match_body, ${e.pattern}) > 0)` : `strpos(b.match_body, ${e.pattern}) > 0`));
+    return `SELECT d.document_id, d.sort_at, ${recency} AS score
+      FROM search_bodies b
+      JOIN search_documents d USING (document_id)
+     WHERE b.document_id IN (SELECT document_id FROM search_bodies WHERE body_tsv @@ ${allTerms} UNION ALL SELECT document_id FROM search_bodies WHERE NOT complete)
+       AND NOT (${[...inHead, ...inIssuer].join(' OR ')})
+       AND ${[...inBody, ...conditions].join(' AND ')}`;
+  };
+  return { head, body };
 }
 
 /**
@@ -243,10 +299,11 @@ export async function searchDocuments(pool: pg.Pool | pg.ClientBase, args: Searc
  * term (通知, in 60 % of the bench ledger's 9,090 bodies) the planner reads search_bodies
  * sequentially: its estimate takes a tsvector match as cheap, not the detoasting of every body's
  * tsvector that the match needs, and chose 430 ms of sequential scan over 8 ms through the GIN
- * index (EXPLAIN ANALYZE). Given a client (a caller's transaction), the search runs on it as is.
+ * index (EXPLAIN ANALYZE). Repeatable read: a page's two parts and its probe see one state of the
+ * projection. Given a client (a caller's transaction), the search runs on it as is.
  */
 async function withoutSequentialScans<T>(db: pg.Pool | pg.ClientBase, search: (db: pg.ClientBase) => Promise<T>): Promise<T> {
-  return 'idleCount' in db ? inTransaction(db, search, 'BEGIN READ ONLY; SET LOCAL enable_seqscan = off') : search(db);
+  return 'idleCount' in db ? inTransaction(db, search, 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ; SET LOCAL enable_seqscan = off') : search(db);
 }
 
 /** The filters as given, checked: a date that does not parse, or a range that ends before it starts, is refused. */

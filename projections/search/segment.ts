@@ -356,8 +356,12 @@ export interface QueryTerm {
   pattern: string;
   /** tsquery operands every document containing the term has (lexemes, or c:* for a lone character). */
   operands: string[];
-  /** The term as a tsquery phrase, for ranking. */
-  phrase: string;
+  /**
+   * Whether the index alone decides a match: one operand (one run of one or two Han characters, or
+   * one word short of the lexeme's cut) is present exactly where the pattern is. Otherwise the
+   * operands are a superset and the canonical text decides.
+   */
+  exact: boolean;
 }
 
 /**
@@ -391,35 +395,25 @@ export function parseQuery(query: string): QueryTerm[] {
     const pattern = `${runs[0]!.kind === 'word' ? ' ' : ''}${text}${runs.at(-1)!.kind === 'word' ? ' ' : ''}`;
     if (seen.has(pattern)) continue;
     seen.add(pattern);
-    const operands: { operand: string; position: number }[] = [];
-    let pos = 0;
+    const operands: string[] = [];
     for (const r of runs) {
       if (r.kind === 'word') {
-        operands.push({ operand: quoteLexeme(wordLexeme(r.text)), position: pos });
-        pos += 1;
+        operands.push(quoteLexeme(wordLexeme(r.text)));
         continue;
       }
       const chars = Array.from(r.text);
       // A lone character begins a bigram, or stands alone at the end of a run: c:* finds both.
-      if (chars.length === 1) operands.push({ operand: `${quoteLexeme(chars[0]!)}:*`, position: pos });
-      for (let i = 0; i + 1 < chars.length; i++) operands.push({ operand: quoteLexeme(chars[i]! + chars[i + 1]!), position: pos + i });
-      pos += chars.length;
+      if (chars.length === 1) operands.push(`${quoteLexeme(chars[0]!)}:*`);
+      for (let i = 0; i + 1 < chars.length; i++) operands.push(quoteLexeme(chars[i]! + chars[i + 1]!));
     }
-    let phrase = operands[0]!.operand;
-    for (let i = 1; i < operands.length; i++) {
-      const distance = operands[i]!.position - operands[i - 1]!.position;
-      phrase += ` ${distance === 1 ? '<->' : `<${distance}>`} ${operands[i]!.operand}`;
-    }
-    out.push({ text, pattern, operands: [...new Set(operands.map((o) => o.operand))], phrase: operands.length > 1 ? `(${phrase})` : phrase });
+    const exact = operands.length === 1 && (runs[0]!.kind !== 'word' || Array.from(runs[0]!.text).length < MAX_WORD_LEXEME);
+    out.push({ text, pattern, operands: [...new Set(operands)], exact });
   }
   return out;
 }
 
 /** A term's index condition: all its operands (a superset of its matches, narrowed by its pattern). */
 export const termQuery = (term: QueryTerm): string => term.operands.join(' & ');
-
-/** The ranking query (over the short fields): every term as a phrase. */
-export const rankQuery = (terms: readonly QueryTerm[]): string => terms.map((t) => t.phrase).join(' & ');
 
 // ---- locating matches in the original text (highlights and snippets) ----
 

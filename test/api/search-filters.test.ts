@@ -120,6 +120,24 @@ describe('searchDocuments: filters and orders', async () => {
     assert.deepEqual(filtered.map((e) => e.node.documentId), ['sf-7', 'sf-6', 'sf-5', 'sf-2']);
   });
 
+  test('RELEVANCE: title hits before body-only hits, each newest first, paged both ways across the two', async () => {
+    // 通知 is in the title of the 通知 (sf-1, sf-5, sf-7) and in every body.
+    const relevance = await walkBothWays((a) => page({ ...a, query: '通知' }), 2, 'RELEVANCE');
+    assert.deepEqual(relevance.map((e) => e.node.documentId), ['sf-7', 'sf-5', 'sf-1', 'sf-6', 'sf-4', 'sf-3', 'sf-2']);
+  });
+
+  test('a page the title hits fill reads no body-only hits (issue #16: a common term reads no bodies)', async () => {
+    const read = async (first: number) => {
+      const counted = countingPool(ledger.db.pool);
+      const found = await searchDocuments(counted.pool, { query: '通知', visibleToUnitId: 'edu', first });
+      return { ids: found.items.map((h) => h.documentId), statements: counted.statements.length, hasNextPage: found.hasNextPage };
+    };
+    // Two of the three title hits, and the third tells there is a next page: one statement.
+    assert.deepEqual(await read(2), { ids: ['sf-7', 'sf-5'], statements: 1, hasNextPage: true });
+    // Four: the three title hits, then the body-only part for the rest of the page.
+    assert.deepEqual(await read(4), { ids: ['sf-7', 'sf-5', 'sf-1', 'sf-6'], statements: 2, hasNextPage: true });
+  });
+
   test('a cursor belongs to its order and filters: handed to another, it is refused', async () => {
     const first = await page({ sort: 'NEWEST', first: 2 });
     for (const other of [{ sort: 'OLDEST' }, { sort: 'NEWEST', urgency: 'URGENT' }, {}]) {
@@ -166,16 +184,23 @@ describe('searchDocuments: filters and orders', async () => {
       written: { query: '值班', dates: { field: 'WRITTEN', from: day(3).toISOString(), to: day(6).toISOString() }, first: 20 },
       sentRange: { query: '值班', dates: { field: 'SENT', from: day(3).toISOString() }, first: 20 },
       newest: { query: '值班', sort: 'NEWEST', last: 2 },
+      // A term the canonical text decides (three bigrams) beside one the index decides.
+      terms: { query: '做好值班 通知', visibleToUnitId: 'edu', first: 20 },
     };
     for (const [name, c] of Object.entries(cases)) {
       const counted = countingPool(pool);
       const found = await searchDocuments(counted.pool, c);
       assert.ok(found.items.every((h) => h.documentId.startsWith('sf-')), name);
-      const { text, values } = counted.statements[0]!;
-      const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
-      const plan = JSON.stringify(rows[0]['QUERY PLAN']);
-      assert.deepEqual(seqScans(rows[0]['QUERY PLAN'][0].Plan), [], `${name}: ${plan}`);
-      assert.match(plan, /search_documents_head|search_bodies_tsv/, `${name}: the terms' indexes find the candidates`);
+      await found.totalCount();
+      // Every statement: the page's parts (short fields, bodies), and the count over both.
+      assert.ok(counted.statements.length >= 2, name);
+      for (const { text, values } of counted.statements) {
+        const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${text}`, values);
+        const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+        assert.deepEqual(seqScans(rows[0]['QUERY PLAN'][0].Plan), [], `${name}: ${plan}`);
+        // The terms' GIN indexes, or a filter's btree where that is narrower (a few days of 成文日期).
+        assert.match(plan, /"Index Name":"search_(documents|bodies)_(head|tsv|doc_type|urgency|classification|signed_off|sent|sort|issuer|recipients)"/, `${name}: an index of the projection finds the candidates: ${plan}`);
+      }
     }
   });
 
@@ -200,8 +225,9 @@ describe('searchDocuments: filters and orders', async () => {
       },
     };
     const counted = countingPool(pool);
-    await searchDocuments(counted.pool, { query: '值班', visibleToUnitId: 'edu', first: 20 });
-    const { text, values } = counted.statements[0]!;
+    // The count reads every hit of both parts, the bodies' too.
+    await (await searchDocuments(counted.pool, { query: '值班', visibleToUnitId: 'edu', first: 20 })).totalCount();
+    const { text, values } = counted.statements.find((s) => s.text.startsWith('SELECT count(*)'))!;
     const plan = async (settings: string) => {
       const client = await pool.connect();
       try {
@@ -216,7 +242,7 @@ describe('searchDocuments: filters and orders', async () => {
     assert.ok(seqScans(await plan('')).includes('search_bodies'), 'precondition: without the setting the planner scans search_bodies');
     const found = await searchDocuments(recording as never, { query: '值班', visibleToUnitId: 'edu', first: 20 });
     assert.ok(found.items.length > 0);
-    assert.match(sent[0]!, /^BEGIN READ ONLY; SET LOCAL enable_seqscan = off$/);
+    assert.match(sent[0]!, /^BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ; SET LOCAL enable_seqscan = off$/);
     assert.equal(sent.at(-1), 'COMMIT');
     assert.deepEqual(seqScans(await plan('SET LOCAL enable_seqscan = off')), []);
   });

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalText, documentVector, lexemeVector, locate, parseQuery, rankQuery, runsOf, termQuery } from '../../projections/search/segment.ts';
+import { canonicalText, documentVector, lexemeVector, locate, parseQuery, runsOf, termQuery } from '../../projections/search/segment.ts';
 import { snippet } from '../../projections/search/queries.ts';
 
 describe('Chinese segmentation for the search index', () => {
@@ -34,13 +34,16 @@ describe('Chinese segmentation for the search index', () => {
     const [a, b] = parseQuery('电子印章  12号');
     assert.equal(a!.pattern, '电子印章');
     assert.equal(termQuery(a!), "'电子' & '子印' & '印章'");
-    assert.equal(a!.phrase, "('电子' <-> '子印' <-> '印章')");
     assert.equal(b!.pattern, ' 12 号');
     assert.equal(termQuery(b!), "'12' & '号':*");
-    assert.equal(rankQuery([a!, b!]), "('电子' <-> '子印' <-> '印章') & ('12' <-> '号':*)");
+    // Several operands are a superset of the term's matches: the canonical text decides.
+    assert.deepEqual([a!.exact, b!.exact], [false, false]);
     const [n] = parseQuery('阜政办〔2026〕12号');
     assert.equal(n!.pattern, '阜政办 2026 12 号');
-    assert.equal(n!.phrase, "('阜政' <-> '政办' <2> '2026' <-> '12' <-> '号':*)");
+    assert.equal(n!.exact, false);
+    // One operand the index decides alone: one or two Han characters, a word short of the lexeme's cut.
+    assert.deepEqual(parseQuery('通知 函 gb9704').map((t) => [termQuery(t), t.exact]), [["'通知'", true], ["'函':*", true], ["'gb9704'", true]]);
+    assert.deepEqual(parseQuery('x'.repeat(64)).map((t) => t.exact), [false]);
     assert.deepEqual(parseQuery('，。！'), []);
     assert.equal(parseQuery('函 函').length, 1);
   });
