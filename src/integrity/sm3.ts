@@ -47,6 +47,11 @@ export function sm3HexOfBytes(bytes: Uint8Array): string {
   return oneShot('sm3', bytes, 'hex') as string;
 }
 
+/** sm3(bytes) in one call. */
+export function sm3OfBytes(bytes: Uint8Array): Buffer {
+  return oneShot('sm3', bytes, 'buffer') as Buffer;
+}
+
 const SM3_BLOCK = 64;
 interface HmacPads {
   key: Buffer;
