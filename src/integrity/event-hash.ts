@@ -1,5 +1,5 @@
-import { canonicalEventText } from './canonical-json.ts';
-import { hmacSm3HexOfHex, sm3HexOfHexAndText } from './sm3.ts';
+import { canonicalEventText, withCanonicalWriter, writeCanonicalEvent, type CanonicalEventFields } from './canonical-json.ts';
+import { hmacSm3HexOfHex, sm3HexOfBytes } from './sm3.ts';
 
 /**
  * The per-stream hash chain: hash = SM3(prevHash ‖ JCS(event)), where JCS is RFC 8785 canonical
@@ -28,8 +28,12 @@ export interface HashedEventFields {
 /** RFC 8785 text of the hashed fields (one writer for the store, the verifier and the tests). */
 export const canonicalEvent = (e: HashedEventFields): string => canonicalEventText(e);
 
-export function eventHash(prevHash: string, e: HashedEventFields): string {
-  return sm3HexOfHexAndText(prevHash, canonicalEvent(e));
+/** The bytes of the previous hash and the event's RFC 8785 UTF-8 are written into one kept buffer and hashed in one call. */
+export function eventHash(prevHash: string, e: CanonicalEventFields): string {
+  return withCanonicalWriter((w) => {
+    w.hex(prevHash);
+    writeCanonicalEvent(w, e);
+  }, sm3HexOfBytes);
 }
 
 /**

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import type { EventStore } from '../eventstore/port.ts';
 import { Refusal } from '../domain/refusal.ts';
-import { canonicalLeafText } from './canonical-json.ts';
+import { canonicalLeafText, withCanonicalWriter, writeCanonicalLeaf } from './canonical-json.ts';
 import { verifySm2Signature, type LedgerKey } from './ledger-key.ts';
+import { sm3OfBytes } from './sm3.ts';
 import {
   consistencyProofRanges,
   foldSubtrees,
@@ -91,8 +92,16 @@ export function leafData(f: LeafFields): string {
   return canonicalLeafText(f);
 }
 
+/**
+ * sm3Merkle.hashLeaf(leafData(f)) without the text: RFC 6962's 0x00 leaf prefix and the UTF-8 of
+ * the leaf's canonical JSON written into the kept buffer and hashed in one call (the sequencer
+ * and the verifier make one per event; test/unit/merkle.test.ts holds the two equal).
+ */
 export function leafHash(f: LeafFields): Buffer {
-  return sm3Merkle.hashLeaf(leafData(f));
+  return withCanonicalWriter((w) => {
+    w.byte(0x00);
+    writeCanonicalLeaf(w, f);
+  }, sm3OfBytes);
 }
 
 /** The exact text an SM2 checkpoint signature covers. */

@@ -48,24 +48,29 @@ export interface LogCheckResult {
 /** Anything with `query`: a pool client, or a plain client in a worker. */
 type Conn = Pick<pg.ClientBase, 'query'>;
 
-/** Runs `sql` as a cursor of the current transaction and hands each batch to `onBatch`. */
-export async function eachBatch<R extends pg.QueryResultRow>(
+/**
+ * Runs `sql` as a cursor of the current transaction and hands each batch to `onBatch`; with
+ * rowMode 'array' the rows are arrays of the columns in order (no object per row).
+ */
+export async function eachBatch<R extends pg.QueryResultRow | unknown[]>(
   client: Conn,
   name: string,
   sql: string,
   params: unknown[],
   batchSize: number,
   onBatch: (rows: R[]) => Promise<void> | void,
+  rowMode?: 'array',
 ): Promise<void> {
   await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
+  const fetch = () => client.query({ text: `FETCH ${batchSize} FROM ${name}`, ...(rowMode ? { rowMode } : {}) }) as Promise<{ rows: R[] }>;
   // Ask for the next batch before working on this one, so the server fills it meanwhile.
-  let pending: Promise<pg.QueryResult<R>> | null = client.query<R>(`FETCH ${batchSize} FROM ${name}`);
+  let pending: Promise<{ rows: R[] }> | null = fetch();
   try {
     for (;;) {
-      const { rows }: pg.QueryResult<R> = await pending!;
+      const { rows }: { rows: R[] } = await pending!;
       pending = null;
       const more = rows.length === batchSize;
-      if (more) pending = client.query<R>(`FETCH ${batchSize} FROM ${name}`);
+      if (more) pending = fetch();
       if (rows.length) await onBatch(rows);
       if (!more) break;
     }

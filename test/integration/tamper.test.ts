@@ -10,7 +10,10 @@ import { MerkleLog, type SignedCheckpoint } from '../../src/integrity/merkle-log
 import { MerkleFrontier, sm3Merkle } from '../../src/integrity/merkle.ts';
 import { formatVerifyReport, verifyLedger, type MismatchKind, type VerifyReport } from '../../src/integrity/verify-ledger.ts';
 import { createTestDatabase } from '../support/database.ts';
-import { testRegistry } from '../support/test-registry.ts';
+import { OtherTestEvent, testRegistry } from '../support/test-registry.ts';
+import { createEventRegistry } from '../../schemas/registry.ts';
+import { defineEvent } from '../../schemas/define.ts';
+import { z } from 'zod';
 
 const clerk = (unit: string): Actor => ({ userId: `clerk-${unit}`, unitId: unit, role: 'CLERK' });
 /** The test registry as worker threads can load it. */
@@ -283,6 +286,18 @@ describe('tamper evidence: verifyLedger names the first event that does not matc
     assertFirst(report, { kind: 'event_not_in_log', streamId: leaf.stream_id, revision: Number(leaf.revision), globalPosition: Number(leaf.global_position) });
     assert.ok(report.samples.some((m) => m.kind === 'leaf_gap'));
     assert.ok(report.samples.some((m) => m.kind === 'checkpoint_root_mismatch'));
+  });
+
+  test('events the ledger sealed are still parsed when their schema version is not the registry’s current one', async () => {
+    const l = await buildLedger();
+    // The same ledger read by code whose TestEvent is at version 2 (and no upcaster): the rows'
+    // hashes and MACs are all the ledger's, yet every TestEvent is named, none skipped as proven.
+    const newer = createEventRegistry([defineEvent('TestEvent', 2, z.object({ n: z.number().int(), text: z.string().optional() })), OtherTestEvent]);
+    const report = await verifyLedger(l.pool, { macKey: l.key.macKey, publicKeyHex: l.key.publicKeyHex, registry: newer, now: new Date(Date.now() + 60_000), workers: 0 });
+    const { rows } = await l.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE type = 'TestEvent'`);
+    assert.ok(rows[0]!.n > 0);
+    assert.equal(report.mismatches, rows[0]!.n);
+    assert.ok(report.samples.every((m) => m.kind === 'schema_invalid' && /schemaVersion 1 is not the current 2/.test(m.detail)), JSON.stringify(report.samples[0]));
   });
 
   test('a payload that breaks its schema is reported when a registry is given', async () => {

@@ -84,3 +84,39 @@ test('the event and leaf texts equal the canonicalize package (the reference RFC
     assert.equal(canonicalLeafText(leaf), canonicalize(leaf));
   }
 });
+
+test('strings are escaped as JSON.stringify escapes them, every control character and every kind of UTF-8', () => {
+  for (let c = 0; c < 0x80; c++) assert.equal(canonicalJson(String.fromCharCode(c)), JSON.stringify(String.fromCharCode(c)), `U+${c.toString(16)}`);
+  for (const s of ['\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{10ffff}', '公文\u2028\u2029', 'a'.repeat(100_000)]) {
+    assert.equal(canonicalJson(s), JSON.stringify(s));
+    assert.equal(canonicalJson(s), canonicalize(s));
+  }
+  assert.throws(() => canonicalJson('a\ud800'), /Lone surrogate/);
+  assert.throws(() => canonicalJson('\udc00\ud800'), /Lone surrogate/);
+});
+
+test('numbers are written as ECMAScript writes them: integers digit by digit, the rest through JSON.stringify', () => {
+  const values = [0, -0, 7, -7, 9, 10, 99, 100, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53, 1e20, 1e21, -1e21, 0.5, 1e-7];
+  for (const v of values) assert.equal(canonicalJson(v), canonicalize(v), String(v));
+});
+
+test('an event time given as epoch milliseconds is written as new Date(ms).toISOString()', () => {
+  const r = rng(1970);
+  const times = [0, 1, 999, 86_399_999, 86_400_000, Date.UTC(2000, 1, 29, 23, 59, 59, 999), Date.UTC(2100, 2, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), -1, Date.UTC(-1, 0, 1), Date.UTC(1600, 1, 29)];
+  for (let i = 0; i < 20_000; i++) times.push(Math.floor(r() * Date.UTC(9999, 11, 31)));
+  const base = { eventId: 'e', type: 't', schemaVersion: 1, streamId: 's', revision: 0, actor: {}, commandId: 'c', correlationId: 'c', causationId: null, data: null };
+  for (const ms of times) {
+    const iso = new Date(ms).toISOString();
+    assert.equal(canonicalEventText({ ...base, occurredAt: ms, recordedAt: ms }), canonicalEventText({ ...base, occurredAt: iso, recordedAt: iso }), iso);
+  }
+  // Not a time at all: refused as new Date(NaN).toISOString() refuses it.
+  assert.throws(() => canonicalEventText({ ...base, occurredAt: Number.NaN, recordedAt: 0 }), RangeError);
+  assert.throws(() => canonicalEventText({ ...base, occurredAt: Number.POSITIVE_INFINITY, recordedAt: 0 }), RangeError);
+});
+
+test('a toJSON that asks for canonical JSON itself gets its own writer', () => {
+  const inner = { toJSON: () => canonicalJson({ b: 2, a: [1, 'x'] }) };
+  assert.equal(canonicalJson({ z: inner, y: 1 }), canonicalize({ z: { toJSON: () => canonicalize({ b: 2, a: [1, 'x'] }) }, y: 1 }));
+  // …and the kept writer is whole again afterwards.
+  assert.equal(canonicalJson({ q: 'after' }), '{"q":"after"}');
+});

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import crypto, { createHash } from 'node:crypto';
+import { leafData, leafHash } from '../../src/integrity/merkle-log.ts';
 import {
   consistencyProof,
   consistencyProofRanges,
@@ -302,4 +303,15 @@ test('malformed arguments are refused, not answered', () => {
   assert.throws(() => MerkleFrontier.restore(sha, 3, [Buffer.alloc(32)]), /2 hashes/);
   assert.equal(rootFromInclusionProof(sha, 0, 0, leafHashes[0]!, []), null);
   assert.equal(verifyInclusion(sha, 0, 1, leafHashes[0]!, [], Buffer.alloc(0)), false);
+});
+
+test('the ledger’s SM3 hasher and leaf hash give node:crypto’s digests of RFC 6962’s prefixed bytes', () => {
+  for (let i = 0; i < 50; i++) {
+    const left = crypto.randomBytes(32);
+    const right = crypto.randomBytes(32);
+    assert.deepEqual(sm3Merkle.hashChildren(left, right), createHash('sm3').update(Buffer.from([1])).update(left).update(right).digest());
+    const leaf = { streamId: `document-${i}公`, revision: i, globalPosition: i * 7919, eventId: `${i}`.padStart(8, '0') + '-0000-4000-8000-000000000000', hash: left.toString('hex'), mac: right.toString('hex') };
+    assert.deepEqual(leafHash(leaf), createHash('sm3').update(Buffer.from([0])).update(leafData(leaf)).digest());
+    assert.deepEqual(leafHash(leaf), sm3Merkle.hashLeaf(leafData(leaf)));
+  }
 });
