@@ -8,13 +8,14 @@ import { hashMatches, hashStatus, type StreamTip } from './hash-status.ts';
 
 const LAST_SEQ_SQL = 'SELECT coalesce(max(feed_seq), 0)::bigint AS last FROM audit_entries';
 
-// The newest entry of each stream the batch touches: one index probe per stream.
-const TIPS_SQL = `SELECT s.stream_id, t.revision, t.hash
-  FROM unnest($1::text[]) AS s(stream_id)
-  CROSS JOIN LATERAL (
-    SELECT a.revision, a.hash FROM audit_entries a
-     WHERE a.stream_id = s.stream_id ORDER BY a.revision DESC LIMIT 1
-  ) t`;
+// The newest entry of each stream the batch touches.
+const TIPS_SQL = 'SELECT stream_id, revision, hash FROM audit_stream_tips WHERE stream_id = ANY($1::text[])';
+
+// A stream's tip moves only forward: to the highest revision applied, as the entries themselves show.
+const MOVE_TIPS_SQL = `INSERT INTO audit_stream_tips (stream_id, revision, hash)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])
+  ON CONFLICT (stream_id) DO UPDATE SET revision = EXCLUDED.revision, hash = EXCLUDED.hash
+  WHERE audit_stream_tips.revision < EXCLUDED.revision`;
 
 /** The columns of audit_entries, in AuditRow order. */
 const COLUMNS: readonly (keyof AuditRow)[] = [
@@ -25,8 +26,8 @@ const COLUMNS: readonly (keyof AuditRow)[] = [
 ];
 
 /**
- * Three round trips per batch whatever its size: the last feed number, the tips of the touched
- * streams, one COPY. Hashes are checked in memory, each against the previous event of its
+ * Four round trips per batch whatever its size: the last feed number, the tips of the touched
+ * streams, one COPY, the tips moved. Hashes are checked in memory, each against the previous event of its
  * stream — from the table, or from earlier in the same batch.
  */
 async function apply(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void> {
@@ -35,27 +36,33 @@ async function apply(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promi
   const streamIds = [...new Set(events.map((e) => e.streamId))];
   const { rows: tipRows } = await tx.query<{ stream_id: string; revision: number; hash: string }>(TIPS_SQL, [streamIds]);
   const tips = new Map<string, StreamTip>(tipRows.map((r) => [r.stream_id, { revision: Number(r.revision), hash: r.hash }]));
+  // Per stream, its entry of the highest revision in the batch: the tip it leaves behind.
+  const newest = new Map<string, StreamTip>();
   const rows = events.map((e, i) => {
     const status = hashStatus(e, tips.get(e.streamId));
     // The next event chains from this one as stored, whatever its own status: one bad row is
     // reported once, not again for every event after it.
     tips.set(e.streamId, { revision: e.revision, hash: e.hash });
+    const top = newest.get(e.streamId);
+    if (!top || top.revision < e.revision) newest.set(e.streamId, { revision: e.revision, hash: e.hash });
     const row = auditRow(e, last + i + 1, status);
     return COLUMNS.map((c) => row[c]);
   });
   // COPY: this is the table a rebuild writes a row to for every event of the ledger, and COPY
   // costs both sides a third less than an INSERT of unnested arrays (measured on 200k entries).
   await copyRows(tx, 'audit_entries', COLUMNS, rows);
+  await tx.query(MOVE_TIPS_SQL, [[...newest.keys()], [...newest.values()].map((t) => t.revision), [...newest.values()].map((t) => t.hash)]);
 }
 
 /** The inspectors' tamper-evident trail: every event of the ledger, one entry each. */
 export const auditProjection: Projection = {
   name: 'audit',
-  version: 1,
+  // 2: the stream tips in their own table (audit_stream_tips), audit_entries_stream deferred.
+  version: 2,
   handles: new Set(allEventDefinitions.map((d) => d.type)),
   schemaSql: schemaFile(new URL('./schema.sql', import.meta.url)),
   indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),
-  tables: ['audit_entries'],
+  tables: ['audit_entries', 'audit_stream_tips'],
   apply,
   // Recomputing every event's SM3 hash is most of the projection's own CPU: done as pages arrive.
   precompute(events) {

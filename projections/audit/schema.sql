@@ -31,6 +31,15 @@ CREATE TABLE audit_entries (
   hash_status      text   NOT NULL CHECK (hash_status IN ('verified', 'hash_mismatch', 'chain_broken'))
 );
 
--- The previous entry of a stream, for the chain check of the next batch.
-CREATE INDEX audit_entries_stream ON audit_entries (stream_id, revision);
--- The timelines' and the inspectors' indexes are in indexes.sql: a rebuild creates them after the replay.
+-- The timelines', the inspectors' and the subscriptions' indexes (audit_entries_stream among them)
+-- are in indexes.sql: a rebuild creates them after the replay.
+
+-- The newest entry of each stream (the highest revision applied), for the chain check of the next
+-- batch: one row a stream, written once a batch, instead of an index on (stream_id, revision)
+-- kept up row by row while a rebuild writes every event of the ledger in stream-random order
+-- (that index was 40 % of the COPY's time, measured on 202k entries).
+CREATE TABLE audit_stream_tips (
+  stream_id text PRIMARY KEY,
+  revision  bigint NOT NULL,
+  hash      text   NOT NULL
+);

@@ -283,7 +283,14 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     try {
       const aside = new ProjectionRunner(scratch.scratchPool, this.store, chosen, this.opts);
       await aside.catchUp(undefined, onProgress);
-      for (const p of chosen) if (p.indexSql) await scratch.scratchPool.query(p.indexSql);
+      // The projections' deferred indexes and statistics side by side (as many as the scratch
+      // pool has connections): one index build sorts on one core.
+      await Promise.all(
+        chosen.map(async (p) => {
+          if (p.indexSql) await scratch.scratchPool.query(p.indexSql);
+          await scratch.analyze(p);
+        }),
+      );
       await inTransaction(this.pool, async (client) => {
         for (const p of chosen) {
           await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`gongwen.projection.${p.name}`]);
@@ -298,6 +305,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
         // feed never shows a position past one of those, so the swapped checkpoint is safe to
         // go on from and the live runner applies the rest.
         await aside.#replay(chosen);
+        for (const p of chosen) await scratch.restoreAutovacuum(client, p);
         for (const t of tables) {
           await client.query(`DROP TABLE IF EXISTS public.${t} CASCADE`);
           await client.query(`ALTER TABLE ${scratch.name}.${t} SET SCHEMA public`);

@@ -28,6 +28,10 @@ export class ScratchSchema {
       await scratch.scratchPool.query(`CREATE TABLE ${name}.projection_checkpoints (LIKE public.projection_checkpoints INCLUDING ALL)`);
       for (const p of projections) {
         await scratch.scratchPool.query(p.schemaSql);
+        // No autovacuum while the replay fills them: it would ANALYZE each table again and again
+        // as it grows (CPU taken from the replay), and the swap's ALTER TABLE would wait on it for
+        // deadlock_timeout (1 s a table) before it gives way. `analyze` does it once at the end.
+        for (const t of p.tables) await scratch.scratchPool.query(`ALTER TABLE ${name}.${t} SET (autovacuum_enabled = off)`);
         await scratch.scratchPool.query(`INSERT INTO ${name}.projection_checkpoints (name, version) VALUES ($1, $2)`, [p.name, p.version]);
       }
     } catch (error) {
@@ -35,6 +39,20 @@ export class ScratchSchema {
       throw error;
     }
     return scratch;
+  }
+
+  /**
+   * Gathers the planner's statistics of the projection's tables once they are filled, so the
+   * swapped-in tables are planned right from their first query (autovacuum, off while they were
+   * filled, would otherwise get to them some time after). Then `restoreAutovacuum`, inside the
+   * swap's transaction, gives them back to autovacuum.
+   */
+  async analyze(p: Projection): Promise<void> {
+    for (const t of p.tables) await this.scratchPool.query(`ANALYZE ${this.name}.${t}`);
+  }
+
+  async restoreAutovacuum(client: Pick<pg.ClientBase, 'query'>, p: Projection): Promise<void> {
+    for (const t of p.tables) await client.query(`ALTER TABLE ${this.name}.${t} RESET (autovacuum_enabled)`);
   }
 
   async drop(): Promise<void> {

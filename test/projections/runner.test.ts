@@ -143,6 +143,44 @@ test('a rebuild serves the old rows until the new tables are swapped in; a faile
   assert.deepEqual(left, [], 'and no scratch schema behind');
 });
 
+// Issue 16: autovacuum, re-analysing a table the replay is still filling, took CPU from the
+// replay, and held up the swap's ALTER TABLE for deadlock_timeout a table.
+test('a rebuild fills its tables with autovacuum off and swaps them in analysed, autovacuum back on', async () => {
+  const ledger = await createTestLedger();
+  await seedCity(ledger);
+  const pool = ledger.db.pool;
+  const base = counting();
+  let reached!: () => void;
+  let release!: () => void;
+  const inside = new Promise<void>((resolve) => (reached = resolve));
+  const hold = new Promise<void>((resolve) => (release = resolve));
+  const gated: Projection = {
+    ...base,
+    async apply(tx, events) {
+      reached();
+      await hold;
+      await base.apply(tx, events);
+    },
+  };
+  const runner = new ProjectionRunner(pool, ledger.store, [gated], { batchSize: 5 });
+  await runner.prepare();
+  const options = async (where: string) =>
+    (await pool.query<{ nspname: string; reloptions: string[] | null; reltuples: number }>(
+      `SELECT n.nspname, c.reloptions, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'counting_applied' AND ${where}`,
+    )).rows;
+  const rebuilding = runner.rebuild();
+  await inside;
+  const [scratch] = await options(`n.nspname LIKE 'gongwen_rebuild_%'`);
+  assert.deepEqual(scratch?.reloptions, ['autovacuum_enabled=off'], 'built aside with autovacuum off');
+  release();
+  await rebuilding;
+  const [swapped] = await options(`n.nspname = 'public'`);
+  const { rows: count } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM counting_applied');
+  assert.equal(swapped!.reloptions, null, 'served with autovacuum as any table');
+  assert.ok(count[0]!.n > 10);
+  assert.equal(swapped!.reltuples, count[0]!.n, 'analysed before the swap: the planner knows its rows');
+});
+
 test('following the feed in the background: a new event is applied and announced promptly', async () => {
   const ledger = await createTestLedger();
   const city = await seedCity(ledger);
