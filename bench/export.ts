@@ -46,6 +46,7 @@ async function child(script: string, env: Record<string, string>, opts: { cwd?: 
 }
 
 const EXPORT_CHILD = `
+import { peakRssKb } from './bench/vm-hwm.mjs';
 import { createPool } from './src/db/database.ts';
 import { loadConfig } from './src/config/config.ts';
 import { createLedger } from './src/app/ledger.ts';
@@ -57,15 +58,16 @@ const t = performance.now();
 const r = await exportDossier({ store: ledger.store, pool, key: ledger.key, render: exportRenderer(ledger.renderer, config) }, { fonds: process.env.FONDS, year: Number(process.env.YEAR), profile: 'default', outFile: process.env.OUT });
 const exportSeconds = (performance.now() - t) / 1000;
 await ledger.close(); await pool.end();
-console.log(JSON.stringify({ exportSeconds, items: r.items, files: r.files, packageBytes: r.packageBytes, packageSha256: r.packageSha256, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+console.log(JSON.stringify({ exportSeconds, items: r.items, files: r.files, packageBytes: r.packageBytes, packageSha256: r.packageSha256, peakRssMb: Math.round(peakRssKb() / 1024) }));
 `;
 
 const CHECK_CHILD = `
+import { peakRssKb } from './bench/vm-hwm.mjs';
 import { checkPackage } from './src/export/check/check-package.ts';
 const t = performance.now();
 const r = await checkPackage(process.env.OUT);
 const checkSeconds = (performance.now() - t) / 1000;
-console.log(JSON.stringify({ checkSeconds, passed: r.passed, findings: r.findings.slice(0, 5), items: r.counts.items, itemsPerSecond: Math.round(r.counts.items / checkSeconds), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+console.log(JSON.stringify({ checkSeconds, passed: r.passed, findings: r.findings.slice(0, 5), items: r.counts.items, itemsPerSecond: Math.round(r.counts.items / checkSeconds), peakRssMb: Math.round(peakRssKb() / 1024) }));
 `;
 
 /** The baseline revision's code, extracted beside this tree (git archive), sharing its node_modules. */

@@ -19,6 +19,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { buildServer } from '../src/server.ts';
 import { SYSTEM, seedCity } from '../test/support/ledger.ts';
 import { createBenchDatabase, round, startBenchServer } from './server.ts';
+import { peakRssKb } from './vm-hwm.mjs';
 
 const LEVELS = Number(process.env.BENCH_FRAGMENT_LEVELS ?? 24);
 const ALIASES = Number(process.env.BENCH_ALIASES ?? 1666);
@@ -32,7 +33,7 @@ export function fragmentFanOut(levels: number): string {
 
 export const aliasFlood = (aliases: number, field = 'seals { pictureSvg }') => `{ ${Array.from({ length: aliases }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
 
-const peakMb = () => round(process.resourceUsage().maxRSS / 1024, 1);
+const peakMb = () => round(peakRssKb() / 1024, 1);
 
 export async function benchHostile(adminUrl: string) {
   const db = await createBenchDatabase(adminUrl, 'hostile');

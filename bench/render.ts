@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { renderDocument } from '../src/render/index.ts';
 import { sealPictureSvg } from '../src/seal/seal-picture.ts';
+import { peakRssKb } from './vm-hwm.mjs';
 
 const PARAGRAPH =
   '各地、各部门要坚持人民至上、生命至上，统筹发展和安全，压紧压实安全生产责任，全面排查整治各类风险隐患（含“三查三改”），' +
@@ -61,7 +62,7 @@ async function child(): Promise<void> {
     firstRenderMsIncludingFontLoading: Math.round(firstRenderMs),
     long: { pages: long.pageCount, bytes: long.byteLength, ms: Math.round(longMs), pagesPerSecond: Number(((long.pageCount * 1000) / longMs).toFixed(1)) },
     short: { pages: short.pageCount, bytes: short.byteLength, ms: Math.round(shortMs), documentsPerSecond: Number((1000 / shortMs).toFixed(2)) },
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMb: Math.round(peakRssKb() / 1024),
   });
 }
 
