@@ -36,6 +36,7 @@ import { lifecycleClients } from './api-lifecycles.ts';
 import { topFrames } from './cpu-profile.ts';
 import { round } from './server.ts';
 import { BENCH_DATA_ROOT } from './data-root.ts';
+import { peakRssKb } from './vm-hwm.mjs';
 
 const EVENTS = Number(process.env.BENCH_API_EVENTS ?? 200_000);
 const SEED = Number(process.env.BENCH_API_SEED ?? 2025);
@@ -91,7 +92,7 @@ export const queries = (l: BigLedger): Query[] => [
 export async function startServer(
   l: BigLedger,
   opts: { env?: Record<string, string>; profileDir?: string; codeDir?: string } = { profileDir: PROFILE_DIR },
-): Promise<{ url: string; child: ChildProcess; cpuSeconds(): Promise<number>; peakRssMb(): Promise<number>; stop(): Promise<void> }> {
+): Promise<{ url: string; child: ChildProcess; cpuSeconds(): Promise<number>; peakRssMb(): number; stop(): Promise<void> }> {
   const args = [...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), 'bin/gongwen.js', 'serve'];
   const child = spawn(process.execPath, args, {
     cwd: opts.codeDir ?? new URL('..', import.meta.url).pathname,
@@ -117,9 +118,8 @@ export async function startServer(
       const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
       return (Number(fields[11]) + Number(fields[12])) / 100;
     },
-    async peakRssMb() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024);
+    peakRssMb() {
+      return Math.round(peakRssKb(child.pid!) / 1024);
     },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -283,7 +283,7 @@ export async function benchApi() {
     }
     const mutations = LIFECYCLE_CLIENTS > 0 ? await queriesWithMutations(server.url, l) : undefined;
     if (mutations) console.error('mutations', JSON.stringify(mutations));
-    const serverPeakRssMb = await server.peakRssMb();
+    const serverPeakRssMb = server.peakRssMb();
     return {
       events: l.events,
       build: { ...l.build, reused: buildSeconds < 60 },

@@ -1,13 +1,16 @@
-// This process's own peak resident set, in kB: VmHWM of /proc/self/status. Not
-// process.resourceUsage().maxRSS, which on Linux carries over an exec the high-water mark of the
-// parent the child was forked from: every child of a bench that had seeded a big year reported
-// the bench's ~394 MB as its own. (Outside Linux, maxRSS is what there is.)
+// A process's peak resident set, in kB: VmHWM of /proc/<pid>/status (this process by default).
+// Not process.resourceUsage().maxRSS, which on Linux carries over an exec the high-water mark of
+// the parent the child was forked from: every child of a bench that had seeded a big year
+// reported the bench's ~394 MB as its own. (Outside Linux, this process's maxRSS is what there is.)
 import { readFileSync } from 'node:fs';
 
-export function peakRssKb() {
+export function peakRssKb(pid = 'self') {
+  let status;
   try {
-    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
-  } catch {
-    return process.resourceUsage().maxRSS;
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (error) {
+    if (pid === 'self') return process.resourceUsage().maxRSS;
+    throw error;
   }
+  return Number(/VmHWM:\s+(\d+)/.exec(status)[1]);
 }
