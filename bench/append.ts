@@ -50,6 +50,8 @@ const PEER = process.env.BENCH_APPEND_PEER !== '0';
 const PROFILE = process.env.BENCH_APPEND_PROFILE === '1';
 const EVENTS_PER_STREAM = 5;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** The store's group commit: appends in flight at once (PostgresEventStore's appendFlights; unset = its default). */
+const FLIGHTS = process.env.BENCH_APPEND_FLIGHTS ? Number(process.env.BENCH_APPEND_FLIGHTS) : undefined;
 
 const BenchEvent = defineEvent('BenchEvent', 1, z.object({ n: z.number().int(), title: z.string(), body: z.string() }));
 const registry = createEventRegistry([BenchEvent]);
@@ -114,7 +116,7 @@ export async function benchAppend(adminUrl: string) {
 
   const rawSql = `INSERT INTO raw_events (stream_id, revision, type, data) SELECT $1, r, 'BenchEvent', $2::jsonb FROM generate_series(0, ${EVENTS_PER_STREAM - 1}) r`;
   const key = ledgerKeyFromPrivateKey(generateSm2PrivateKey());
-  const store = new PostgresEventStore({ pool, registry, macKey: key.macKey });
+  const store = new PostgresEventStore({ pool, registry, macKey: key.macKey, ...(FLIGHTS ? { appendFlights: FLIGHTS } : {}) });
   const peer: PeerStore | null = PEER ? await openEmmettStore(db.url, maxWriters + 4) : null;
   const actor = { userId: 'bench', unitId: 'bench', role: 'CLERK' as const };
   const perWriters = [];

@@ -43,6 +43,12 @@ export interface PostgresEventStoreOptions {
    * see every event, within their poll interval.
    */
   notify?: boolean;
+  /**
+   * Group commit: at most this many appends (or groups of appends) in flight at once (default 2).
+   * An append that arrives while they are busy waits and leaves with the next group: one
+   * statement and one commit for the whole group (see #fly). 1 = one flight at a time.
+   */
+  appendFlights?: number;
 }
 
 /** Anything that runs a query: the pool, or a client the caller holds (possibly inside BEGIN). */
@@ -50,6 +56,8 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** Shortest time between two post-commit notifications from one store. */
 const ANNOUNCE_GAP_MS = 20;
+/** Appends sent together in one group-commit statement at most. */
+const MAX_GROUP = 64;
 /** Rounds of "my view of the tip was stale, refresh and retry" before giving up with a conflict. */
 const MAX_TIP_REFRESHES = 8;
 
@@ -157,6 +165,13 @@ interface AppendRequest {
   envelope: Envelope;
 }
 
+/** An append waiting for its flight (group commit), and its caller's promise. */
+interface Waiting {
+  request: AppendRequest;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
 /**
  * The PostgreSQL adapter of the event store port (DESIGN.md, "Event store port").
  *
@@ -190,6 +205,12 @@ export class PostgresEventStore implements EventStore {
   #announceWanted = false;
   #lastAnnounceAt = 0;
   #closed = false;
+  readonly #maxFlights: number;
+  /** Appends that arrived while every flight was busy, in arrival order. */
+  #waiting: Waiting[] = [];
+  #flights = 0;
+  /** Streams with an append in flight: the next append to one waits, to chain from its result. */
+  readonly #flying = new Set<string>();
 
   constructor(options: PostgresEventStoreOptions) {
     this.#pool = options.pool;
@@ -199,10 +220,22 @@ export class PostgresEventStore implements EventStore {
     this.#pollIntervalMs = options.pollIntervalMs ?? 500;
     this.#batchSize = options.subscriptionBatchSize ?? 500;
     this.#notify = options.notify ?? true;
+    this.#maxFlights = options.appendFlights ?? 2;
+    if (!Number.isSafeInteger(this.#maxFlights) || this.#maxFlights < 1) throw new RangeError(`appendFlights must be a positive integer, got ${options.appendFlights}`);
   }
 
+  /**
+   * One append, group-committed: it leaves at once when a flight is free, else with the next
+   * group (see #fly). Its result, duplicate or error is the one it would get alone, and it is
+   * given only after the commit that holds its events.
+   */
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const result = await this.#append(this.#pool, this.#request(streamId, events, options), true);
+    // Refusals of the arguments and the events come here, before the append waits for anything.
+    const request = this.#request(streamId, events, options);
+    const result = await new Promise<AppendResult>((resolve, reject) => {
+      this.#waiting.push({ request, resolve, reject });
+      this.#takeOff();
+    });
     if (!result.duplicate) {
       this.#wakeSubscriptions();
       this.#announce();
@@ -233,20 +266,7 @@ export class PostgresEventStore implements EventStore {
             name: 'gongwen_append_batch',
             text: APPEND_BATCH_SQL,
             values: [
-              JSON.stringify(
-                planned.map(({ request: { envelope: e }, base, chained }) => ({
-                  stream_id: e.streamId,
-                  base_revision: base.revision,
-                  base_hash: base.lastHash,
-                  command_id: e.commandId,
-                  command_hash: e.commandHash,
-                  actor: e.actor,
-                  correlation_id: e.correlationId,
-                  causation_id: e.causationId,
-                  recorded_at: e.recordedAt,
-                  events: eventRows(chained),
-                })),
-              ),
+              JSON.stringify(planned.map(({ request, base, chained }) => batchElement(request.envelope, base, chained))),
             ],
           });
           if (rows.length !== planned.length || rows.some((r) => r.outcome !== 'appended')) throw new BatchNotWhole();
@@ -398,6 +418,94 @@ export class PostgresEventStore implements EventStore {
   }
 
   // ---- append -------------------------------------------------------------------------------
+
+  /** Starts flights while there are free ones and appends waiting whose stream is not in flight. */
+  #takeOff(): void {
+    while (this.#flights < this.#maxFlights && this.#waiting.length > 0) {
+      const group = this.#board();
+      if (group.length === 0) return; // every waiting append's stream is in flight: its flight's landing calls again
+      this.#flights++;
+      for (const w of group) this.#flying.add(w.request.envelope.streamId);
+      void this.#fly(group).finally(() => {
+        this.#flights--;
+        for (const w of group) this.#flying.delete(w.request.envelope.streamId);
+        this.#takeOff();
+      });
+    }
+  }
+
+  /**
+   * The next group, in arrival order: at most one append per stream and none for a stream in
+   * flight, so each chains from the tip its predecessor left (the others keep their places).
+   */
+  #board(): Waiting[] {
+    const group: Waiting[] = [];
+    const streams = new Set<string>();
+    const left: Waiting[] = [];
+    for (const w of this.#waiting) {
+      const { streamId } = w.request.envelope;
+      if (group.length < MAX_GROUP && !streams.has(streamId) && !this.#flying.has(streamId)) {
+        group.push(w);
+        streams.add(streamId);
+      } else left.push(w);
+    }
+    this.#waiting = left;
+    return group;
+  }
+
+  /**
+   * One flight. Alone, an append is gongwen_append's one round trip. A group goes as one
+   * statement of gongwen_append_batch (migration 190) outside any BEGIN, so it is one transaction
+   * and one commit for all, and its answer arrives only after that commit. The function appends
+   * in order and stops at the first refusal; that statement then commits the appends before the
+   * refusal (each is whole: it would have been appended alone too) and nothing of the refused one
+   * (a duplicate writes nothing, a conflict gives its command id back). The refused append and
+   * those after it, and every append of a group whose statement failed (rolled back whole), are
+   * then made alone, each through append's own path: so each gets the outcome it would alone.
+   */
+  async #fly(group: Waiting[]): Promise<void> {
+    const alone = (w: Waiting) => this.#append(this.#pool, w.request, true).then(w.resolve, w.reject);
+    const planned: { waiting: Waiting; base: StreamTip; chained: ChainedEvent[] }[] = [];
+    const unplanned: Waiting[] = [];
+    for (const waiting of group) {
+      const { request } = waiting;
+      // No tip known to chain from (a cold cache, an expectation the cache does not meet): alone, which probes.
+      const base = group.length > 1 ? this.#initialBase(request.envelope.streamId, request.expected) : null;
+      if (!base) unplanned.push(waiting);
+      else {
+        try {
+          planned.push({ waiting, base, chained: chainEvents(this.#macKey, base, request.prepared, request.envelope) });
+        } catch (error) {
+          waiting.reject(error);
+        }
+      }
+    }
+    if (planned.length === 1) unplanned.push(planned.pop()!.waiting);
+    const settled: Promise<void>[] = unplanned.map(alone);
+    if (planned.length > 0) {
+      let rows: BatchRow[] | null = null;
+      try {
+        ({ rows } = await this.#pool.query<BatchRow>({
+          name: 'gongwen_append_batch',
+          text: APPEND_BATCH_SQL,
+          values: [JSON.stringify(planned.map(({ waiting, base, chained }) => batchElement(waiting.request.envelope, base, chained)))],
+        }));
+      } catch {
+        // Rolled back whole (an append's own fault, such as a reused event id, or a lost connection): each alone.
+      }
+      let landed = 0;
+      for (const row of rows ?? []) {
+        if (row.outcome !== 'appended') break;
+        const { waiting, chained } = planned[landed]!;
+        const result = recordedEvents(waiting.request.envelope.streamId, chained, row);
+        this.#tips.remember(result.streamId, { revision: result.revision, lastHash: chained.at(-1)!.hash });
+        waiting.resolve(result);
+        landed++;
+      }
+      settled.push(...planned.slice(landed).map(({ waiting }) => alone(waiting)));
+    }
+    await Promise.all(settled);
+  }
 
   #request(streamId: string, events: NewEvent[], options: AppendOptions): AppendRequest {
     return { options, ...prepareAppend(this.#registry, this.#clock(), streamId, events, options) };
@@ -683,6 +791,22 @@ function eventRows(chained: ChainedEvent[]) {
     hash: e.hash,
     mac: e.mac,
   }));
+}
+
+/** One append as gongwen_append_batch takes it (p_appends). */
+function batchElement(e: Envelope, base: StreamTip, chained: ChainedEvent[]) {
+  return {
+    stream_id: e.streamId,
+    base_revision: base.revision,
+    base_hash: base.lastHash,
+    command_id: e.commandId,
+    command_hash: e.commandHash,
+    actor: e.actor,
+    correlation_id: e.correlationId,
+    causation_id: e.causationId,
+    recorded_at: e.recordedAt,
+    events: eventRows(chained),
+  };
 }
 
 /** The appended events with their places in the feed, from gongwen_append's answer. */
