@@ -426,11 +426,14 @@ export class PostgresEventStore implements EventStore {
       if (group.length === 0) return; // every waiting append's stream is in flight: its flight's landing calls again
       this.#flights++;
       for (const w of group) this.#flying.add(w.request.envelope.streamId);
-      void this.#fly(group).finally(() => {
-        this.#flights--;
-        for (const w of group) this.#flying.delete(w.request.envelope.streamId);
-        this.#takeOff();
-      });
+      void this.#fly(group)
+        // Anything unforeseen fails the appends not yet answered (a settled promise ignores it), never leaves them hanging.
+        .catch((error: unknown) => group.forEach((w) => w.reject(error)))
+        .finally(() => {
+          this.#flights--;
+          for (const w of group) this.#flying.delete(w.request.envelope.streamId);
+          this.#takeOff();
+        });
     }
   }
 
@@ -462,6 +465,8 @@ export class PostgresEventStore implements EventStore {
    * (a duplicate writes nothing, a conflict gives its command id back). The refused append and
    * those after it, and every append of a group whose statement failed (rolled back whole), are
    * then made alone, each through append's own path: so each gets the outcome it would alone.
+   * (A connection lost after the group's commit but before its answer: the appends made alone
+   * find their commands and answer with that first outcome, as a client's retry would.)
    */
   async #fly(group: Waiting[]): Promise<void> {
     const alone = (w: Waiting) => this.#append(this.#pool, w.request, true).then(w.resolve, w.reject);
