@@ -8,7 +8,8 @@
  * falls on all three alike. For each side: transactions per second, the Node CPU and the
  * PostgreSQL server CPU each transaction cost (bench/postgres-cpu.ts; null when the server is not
  * on this machine), and the queries (round trips) each one sent. BENCH_APPEND_PEER=0 leaves
- * Emmett out; BENCH_APPEND_PROFILE=1 profiles the ledger's first run at the most writers. Then
+ * Emmett out; BENCH_APPEND_PROFILE=1 profiles the ledger's first run at the most writers;
+ * BENCH_APPEND_FLIGHTS sets the store's group-commit flights (appendFlights). Then
  * the verifier's walk over what was appended. Figures are ratios, because absolute rates depend
  * on the machine.
  */
