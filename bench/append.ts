@@ -9,7 +9,10 @@
  * PostgreSQL server CPU each transaction cost (bench/postgres-cpu.ts; null when the server is not
  * on this machine), and the queries (round trips) each one sent. BENCH_APPEND_PEER=0 leaves
  * Emmett out; BENCH_APPEND_PROFILE=1 profiles the ledger's first run at the most writers;
- * BENCH_APPEND_FLIGHTS sets the store's group-commit flights (appendFlights). Then
+ * BENCH_APPEND_FLIGHTS sets the store's group-commit flights (appendFlights);
+ * BENCH_APPEND_GROUP_AB=1 adds, in each round, a run of a second store whose flights are as many
+ * as the writers (so no append ever waits: group commit off, the same code otherwise), and reports
+ * the ledger's rate over it (a same-run A/B of group commit). Then
  * the verifier's walk over what was appended. Figures are ratios, because absolute rates depend
  * on the machine.
  */
@@ -53,6 +56,7 @@ const EVENTS_PER_STREAM = 5;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** The store's group commit: appends in flight at once (PostgresEventStore's appendFlights; unset = its default). */
 const FLIGHTS = process.env.BENCH_APPEND_FLIGHTS ? Number(process.env.BENCH_APPEND_FLIGHTS) : undefined;
+const GROUP_AB = process.env.BENCH_APPEND_GROUP_AB === '1';
 
 const BenchEvent = defineEvent('BenchEvent', 1, z.object({ n: z.number().int(), title: z.string(), body: z.string() }));
 const registry = createEventRegistry([BenchEvent]);
@@ -118,6 +122,8 @@ export async function benchAppend(adminUrl: string) {
   const rawSql = `INSERT INTO raw_events (stream_id, revision, type, data) SELECT $1, r, 'BenchEvent', $2::jsonb FROM generate_series(0, ${EVENTS_PER_STREAM - 1}) r`;
   const key = ledgerKeyFromPrivateKey(generateSm2PrivateKey());
   const store = new PostgresEventStore({ pool, registry, macKey: key.macKey, ...(FLIGHTS ? { appendFlights: FLIGHTS } : {}) });
+  // As many flights as writers: every append leaves at once, alone, as before group commit.
+  const alone = GROUP_AB ? new PostgresEventStore({ pool, registry, macKey: key.macKey, appendFlights: maxWriters }) : null;
   const peer: PeerStore | null = PEER ? await openEmmettStore(db.url, maxWriters + 4) : null;
   const actor = { userId: 'bench', unitId: 'bench', role: 'CLERK' as const };
   const perWriters = [];
@@ -127,6 +133,7 @@ export async function benchAppend(adminUrl: string) {
       const raw = emptyTotals();
       const ledger = emptyTotals();
       const emmett = emptyTotals();
+      const ledgerAlone = emptyTotals();
       for (let round = 0; round < ROUNDS; round++) {
         await measure(pool, raw, writers, async () => {
           await pool.query(rawSql, [randomUUID(), JSON.stringify(payload(1))]);
@@ -136,6 +143,11 @@ export async function benchAppend(adminUrl: string) {
           await store.append(`bench-${randomUUID()}`, benchEvents(), { expectedRevision: 'no_stream', commandId: randomUUID(), actor });
         });
         if (session) profile = topFrames(await session.stop(), 25);
+        if (alone) {
+          await measure(pool, ledgerAlone, writers, async () => {
+            await alone.append(`bench-${randomUUID()}`, benchEvents(), { expectedRevision: 'no_stream', commandId: randomUUID(), actor });
+          });
+        }
         if (peer) await measure(pool, emmett, writers, () => peer.appendNewStream(benchEvents()));
       }
       const ledgerRate = ledger.transactions / ledger.seconds;
@@ -146,11 +158,15 @@ export async function benchAppend(adminUrl: string) {
         ...(peer ? { emmett: summary(emmett) } : {}),
         appendRatioToRaw: Number((ledgerRate / (raw.transactions / raw.seconds)).toFixed(3)),
         ...(peer ? { ledgerToEmmett: Number((ledgerRate / (emmett.transactions / emmett.seconds)).toFixed(3)) } : {}),
+        ...(alone
+          ? { ledgerWithoutGroupCommit: summary(ledgerAlone), groupCommitGain: Number((ledgerRate / (ledgerAlone.transactions / ledgerAlone.seconds)).toFixed(3)) }
+          : {}),
         loadAverage: Number(loadavg()[0]!.toFixed(1)),
       });
     }
   } finally {
     await peer?.close();
+    await alone?.close();
   }
 
   const started = Date.now();
