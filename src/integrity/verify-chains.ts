@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { EventRegistry } from '../../schemas/registry.ts';
 import { GENESIS_HASH, eventHash, eventMac } from './event-hash.ts';
 import { Findings, NO_PLACE, short } from './verify-findings.ts';
-import { eachBatch } from './verify-log.ts';
+import { eachBatch, xidBefore } from './verify-log.ts';
 
 /**
  * The per-stream half of `gongwen verify`: each stream in revision order — revisions 0,1,2,…
@@ -75,9 +75,6 @@ interface StreamTail {
   lastHash: string;
   lastPosition: number;
 }
-
-/** Whether xid8 text a comes before b: both are decimal digits without leading zeros. */
-const xidBefore = (a: string, b: string) => a.length < b.length || (a.length === b.length && a < b);
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

@@ -445,3 +445,90 @@ describe('tamper evidence: replay order, checkpoints and the derived log tables 
     assert.match(stray.samples[0]!.detail, /holds \d+ subtrees, the leaves make \d+/);
   });
 });
+
+describe('tamper evidence: the one pass over merkle_leaves ⋈ events still makes every leaf check (issue 16, item 5)', () => {
+  test('a leaf whose recorded MAC was rewritten: its hash, its event row and the roots all disagree', async () => {
+    const l = await buildLedger();
+    const target = await l.at('document-d2', 1);
+    const { rows } = await l.pool.query<{ leaf_index: string }>('SELECT leaf_index FROM merkle_leaves WHERE global_position = $1', [target.globalPosition]);
+    const leafIndex = Number(rows[0]!.leaf_index);
+    await l.pool.query('UPDATE merkle_leaves SET event_mac = $2 WHERE global_position = $1', [target.globalPosition, 'ef'.repeat(32)]);
+    for (const workers of [0, 1]) {
+      const report = await l.verify({ workers });
+      assertFirst(report, { kind: 'leaf_hash_mismatch', streamId: 'document-d2', revision: 1, globalPosition: target.globalPosition });
+      assert.equal(report.firstMismatch!.leafIndex, leafIndex);
+      assert.match(report.firstMismatch!.detail, new RegExp(`^leaf ${leafIndex}: stored leaf hash [0-9a-f]+…?, its fields hash to`));
+      const mismatch = report.samples.find((m) => m.kind === 'leaf_event_mismatch');
+      assert.ok(mismatch, JSON.stringify(report.samples));
+      assert.equal(mismatch.globalPosition, target.globalPosition);
+      assert.match(mismatch.detail, new RegExp(`^the event row differs from what leaf ${leafIndex} recorded: mac \\S+ ≠ \\S+$`));
+      assert.ok(report.samples.some((m) => m.kind === 'checkpoint_root_mismatch'), JSON.stringify(report.samples));
+    }
+  });
+
+  test('an event row moved to another stream and revision is named against its leaf, field by field', async () => {
+    const l = await buildLedger();
+    const target = await l.at('delivery-d3.fycz', 1);
+    await l.pool.query(`UPDATE events SET stream_id = 'delivery-d3.fyzf', revision = 7 WHERE global_position = $1`, [target.globalPosition]);
+    const report = await l.verify();
+    const mismatch = report.samples.find((m) => m.kind === 'leaf_event_mismatch');
+    assert.ok(mismatch, JSON.stringify(report.samples));
+    assert.equal(mismatch.streamId, 'delivery-d3.fycz');
+    assert.equal(mismatch.revision, 1);
+    assert.match(mismatch.detail, /stream delivery-d3\.fyzf ≠ delivery-d3\.fycz; revision 7 ≠ 1$/);
+  });
+
+  test('a logged event whose transaction id was moved back is named as out of the leaves’ order', async () => {
+    const l = await buildLedger();
+    const { rows } = await l.pool.query<{ leaf_index: string; global_position: string }>('SELECT leaf_index, global_position FROM merkle_leaves WHERE leaf_index IN (20, 21) ORDER BY leaf_index');
+    // Leaf 21's event takes a transaction id before leaf 20's: the feed would now replay it first.
+    await l.pool.query(`UPDATE events SET transaction_id = (SELECT (transaction_id::text::bigint - 1)::text::xid8 FROM events WHERE global_position = $1) WHERE global_position = $2`, [
+      rows[0]!.global_position,
+      rows[1]!.global_position,
+    ]);
+    for (const workers of [0, 1]) {
+      const report = await l.verify({ workers });
+      const found = report.samples.filter((m) => m.kind === 'leaf_order_mismatch');
+      assert.equal(found.length, 1, JSON.stringify(report.samples));
+      assert.equal(found[0]!.leafIndex, 21);
+      assert.match(found[0]!.detail, /^leaf 21 follows leaf 20 in the log, but its event's transaction id \d+ puts it before that one's \(\d+\) in the feed/);
+    }
+  });
+
+  test('a logged event dated before the checkpoint that does not hold it is named with both times', async () => {
+    const l = await buildLedger();
+    const cp = l.checkpoints[0]!;
+    // The first event logged after the first checkpoint, its recorded_at moved an hour before it.
+    const { rows } = await l.pool.query<{ global_position: string }>('SELECT global_position FROM merkle_leaves WHERE leaf_index = $1', [cp.treeSize]);
+    const position = Number(rows[0]!.global_position);
+    await l.pool.query(`UPDATE events SET recorded_at = $2::timestamptz - interval '1 hour' WHERE global_position = $1`, [position, cp.createdAt]);
+    const report = await l.verify({ workers: 0 });
+    const found = report.samples.find((m) => m.kind === 'event_backdated');
+    assert.ok(found, JSON.stringify(report.samples));
+    assert.equal(found.globalPosition, position);
+    assert.equal(found.leafIndex, cp.treeSize);
+    const hourBefore = new Date(Date.parse(cp.createdAt) - 3600_000).toISOString();
+    assert.equal(found.detail, `recorded_at ${hourBefore} predates checkpoint ${cp.treeSize} (${cp.createdAt}), yet the event entered the log only at leaf ${cp.treeSize}`);
+    // The leaf just before the checkpoint's size is held by it: the same date there is no finding.
+    const inside = await buildLedger();
+    const { rows: before } = await inside.pool.query<{ global_position: string }>('SELECT global_position FROM merkle_leaves WHERE leaf_index = $1', [inside.checkpoints[0]!.treeSize - 1]);
+    await inside.pool.query(`UPDATE events SET recorded_at = $2::timestamptz - interval '1 hour' WHERE global_position = $1`, [before[0]!.global_position, inside.checkpoints[0]!.createdAt]);
+    const report2 = await inside.verify({ workers: 0 });
+    assert.ok(!report2.samples.some((m) => m.kind === 'event_backdated'), JSON.stringify(report2.samples));
+  });
+
+  test('an event deleted and another slipped in unlogged keep the count equal, and both are still named', async () => {
+    const l = await buildLedger();
+    const gone = await l.at('delivery-d4.fyzf', 1);
+    await l.pool.query('DELETE FROM events WHERE global_position = $1', [gone.globalPosition]);
+    // Dated before the last checkpoint, which cannot hold it: as many events as before, one without a leaf.
+    const forged = await forge(l, 'document-d7', { correctHash: true, recordedAt: new Date(Date.parse(l.checkpoints[1]!.createdAt) - 3600_000), updateStreamRow: true });
+    const { rows } = await l.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+    assert.equal(rows[0]!.n, l.events);
+    const report = await l.verify();
+    assert.ok(report.samples.some((m) => m.kind === 'event_missing' && m.globalPosition === gone.globalPosition), JSON.stringify(report.samples));
+    const backdated = report.samples.find((m) => m.kind === 'event_backdated' && m.globalPosition === forged.globalPosition);
+    assert.ok(backdated, JSON.stringify(report.samples));
+    assert.match(backdated.detail, /predates the latest checkpoint/);
+  });
+});
