@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import { hashProven } from '../../src/eventstore/hash-proof.ts';
 import { eventHash, GENESIS_HASH } from '../../src/integrity/event-hash.ts';
 
 /**
@@ -21,8 +22,14 @@ export interface StreamTip {
 // computed as soon as the event is read (precompute), while the previous batch is being written.
 const hashChecked = new WeakMap<RecordedEvent, boolean>();
 
-/** Whether the event's stored hash is the hash of its own fields chained from its prevHash. */
+/**
+ * Whether the event's stored hash is the hash of its own fields chained from its prevHash. The
+ * runner's feed read proves it once for every event it reads (hash-proof.ts), so during a rebuild
+ * this is a look-up; an event the read did not prove (another store, a row that failed its hash
+ * or MAC there) is hashed here from its parsed fields, as it always was.
+ */
 export function hashMatches(e: RecordedEvent): boolean {
+  if (hashProven(e)) return true;
   let ok = hashChecked.get(e);
   if (ok === undefined) {
     ok = recomputeHash(e) === e.hash;

@@ -64,7 +64,9 @@ export const auditProjection: Projection = {
   indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),
   tables: ['audit_entries', 'audit_stream_tips'],
   apply,
-  // Recomputing every event's SM3 hash is most of the projection's own CPU: done as pages arrive.
+  // Its hash check is most of the projection's own CPU: the runner's read proves the hashes once
+  // for every event it reads (FeedReadOptions.proveHashes), and any event left is hashed as pages arrive.
+  checksHashes: true,
   precompute(events) {
     for (const e of events) hashMatches(e);
   },

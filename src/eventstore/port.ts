@@ -89,6 +89,16 @@ export interface StreamRead {
   events: RecordedEvent[];
 }
 
+export interface FeedReadOptions {
+  /**
+   * Recompute each event's hash and MAC as it is read, for a reader that checks them anyway (the
+   * audit model): an event proven so is marked (`hashProven`, hash-proof.ts), and its payload, being
+   * what the append path wrote after the schema parsed it, is not parsed again. A store may ignore
+   * it (EventStoreDB): the events are the same, merely not marked.
+   */
+  proveHashes?: boolean;
+}
+
 export interface FeedPage {
   events: RecordedEvent[];
   /** Where to continue; equal to the input position when nothing new was visible. */
@@ -112,9 +122,9 @@ export interface EventStore {
   append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
   readStream(streamId: string): Promise<StreamRead>;
   /** Events after `from` (null = from the beginning), in feed order, never skipping a late commit. */
-  readAll(from: FeedPosition | null, limit: number): Promise<FeedPage>;
+  readAll(from: FeedPosition | null, limit: number, opts?: FeedReadOptions): Promise<FeedPage>;
   /** Follows the feed after `from`, waking on new commits, until closed. */
-  subscribeAll(from: FeedPosition | null, opts?: { batchSize?: number }): Subscription;
+  subscribeAll(from: FeedPosition | null, opts?: { batchSize?: number } & FeedReadOptions): Subscription;
   /**
    * How many events the feed holds after `from` (null: all of them) and when the first of them was
    * recorded: the ledger's size (`ledger.status()`) and a reader's lag (`gongwen projections`),

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import type { EventStore, FeedPosition, RecordedEvent, Subscription } from '../eventstore/port.ts';
+import type { EventStore, FeedPosition, FeedReadOptions, RecordedEvent, Subscription } from '../eventstore/port.ts';
 import { compareFeedPositions } from '../eventstore/feed-order.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { Projection } from './projection.ts';
@@ -331,6 +331,11 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     }
   }
 
+  /** The feed is read proving its hashes when one of the projections checks them anyway (the audit model). */
+  #readOptions(projections: readonly Projection[]): FeedReadOptions {
+    return { proveHashes: projections.some((p) => p.checksHashes === true) };
+  }
+
   /** Catches the projections up from their checkpoints to the end of the feed (or until `stop` says so). */
   async #replay(chosen: readonly Projection[], onProgress?: (name: string, read: number) => void, stop?: () => boolean): Promise<void> {
     const at = new Map<Projection, FeedPosition | null>();
@@ -342,7 +347,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     // The next page is read while the current one is applied, and the projections' precompute
     // runs as it arrives: Node works on the next page while PostgreSQL writes the current one.
     const readPage = (position: FeedPosition | null) =>
-      this.store.readAll(position, limit).then((page) => {
+      this.store.readAll(position, limit, this.#readOptions(chosen)).then((page) => {
         precompute([...at.keys()], page.events);
         return page;
       });
@@ -443,7 +448,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
       else this.#chase(p, 0);
     });
     while (!this.#stopping) {
-      const subscription = this.store.subscribeAll(this.#sharedAt, { batchSize: this.batchSize });
+      const subscription = this.store.subscribeAll(this.#sharedAt, { batchSize: this.batchSize, ...this.#readOptions(active) });
       this.#subscription = subscription;
       const pages = subscription.pages();
       try {

@@ -36,6 +36,12 @@ export interface Projection {
    * object (a WeakMap); `apply` must give the same rows whether or not it was called.
    */
   precompute?(events: readonly RecordedEvent[]): void;
+  /**
+   * Optional: it checks every event's hash (the audit model). The runner then reads the feed with
+   * `proveHashes`, so each event is hashed once, in the read, for all the projections it feeds,
+   * and the events proven there skip the schema parse (FeedReadOptions).
+   */
+  checksHashes?: boolean;
 }
 
 /** Reads a projection's schema file beside its module (`new URL('./schema.sql', import.meta.url)`). */
