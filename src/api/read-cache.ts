@@ -229,7 +229,14 @@ export function cacheReads(
 ): { cache: ReadCache; authOf: (request: FastifyRequest) => Promise<{ auth: Authentication; databaseDown?: boolean }> | undefined } {
   const path = opts.path ?? '/graphql';
   const listener = new ReadModelsListener(ledger.db.pool, () => cache.clear(), (names) => cache.bump(names));
-  const cache = new ReadCache(opts.maxBytes, (reads) => listener.listening && reads.every((r) => ledger.projections.follows(r)));
+  // The LISTEN connection is held only while the runner follows the feed (started on the first
+  // look-up that finds it following, let go when the runner stops), so a ledger closing without
+  // this server being closed first (its pool ending) is not kept waiting for it.
+  const cache = new ReadCache(opts.maxBytes, (reads) => {
+    if (!reads.every((r) => ledger.projections.follows(r))) return false;
+    if (!listener.listening) listener.start();
+    return listener.listening;
+  });
   const authenticated = new WeakMap<FastifyRequest, Promise<{ auth: Authentication; databaseDown?: boolean }>>();
   const pending = new WeakMap<FastifyRequest, Pending>();
 
@@ -238,11 +245,12 @@ export function cacheReads(
   };
   const onMoved = (name: string) => cache.bump([name]);
   const onSwapped = (names: readonly string[]) => cache.bump(names);
+  const onStopped = () => listener.release();
   if (opts.maxBytes > 0) {
     ledger.projections.on('applied', onApplied);
     ledger.projections.on('moved', onMoved);
     ledger.projections.on('swapped', onSwapped);
-    listener.start();
+    ledger.projections.on('stopped', onStopped);
     let set = cachesOf.get(ledger);
     if (!set) cachesOf.set(ledger, (set = new Set()));
     set.add(cache);
@@ -251,6 +259,7 @@ export function cacheReads(
     ledger.projections.off('applied', onApplied);
     ledger.projections.off('moved', onMoved);
     ledger.projections.off('swapped', onSwapped);
+    ledger.projections.off('stopped', onStopped);
     cachesOf.get(ledger)?.delete(cache);
     await listener.stop();
   });
@@ -305,14 +314,15 @@ export function cacheReads(
 /**
  * A LISTEN connection on READ_MODELS_CHANNEL: a rebuild or reset in any process announces the
  * projections it swapped there. `listening` only while the connection is up; on loss the cache is
- * dropped (`lost`) and the connection retried.
+ * dropped (`lost`) and the next look-up tries again (after a back-off).
  */
 class ReadModelsListener {
   #client: pg.PoolClient | null = null;
   #starting: Promise<void> | null = null;
   #stopped = false;
   #failures = 0;
-  #timer: NodeJS.Timeout | null = null;
+  #notBefore = 0;
+  #releaseStarting = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -325,7 +335,8 @@ class ReadModelsListener {
   }
 
   start(): void {
-    if (this.#stopped || this.#client || this.#starting) return;
+    if (this.#stopped || this.#client || this.#starting || Date.now() < this.#notBefore) return;
+    this.#releaseStarting = false;
     this.#starting = (async () => {
       let client: pg.PoolClient | undefined;
       try {
@@ -337,7 +348,7 @@ class ReadModelsListener {
         own.on('error', () => this.#lose(own));
         own.on('end', () => this.#lose(own));
         await own.query(`LISTEN ${READ_MODELS_CHANNEL}`);
-        if (this.#stopped) {
+        if (this.#stopped || this.#releaseStarting) {
           own.release(true);
           return;
         }
@@ -362,24 +373,29 @@ class ReadModelsListener {
     this.#retry();
   }
 
+  /** The next start() waits a little longer each failure (a database restarting); the next look-up tries again. */
   #retry(): void {
-    if (this.#stopped || this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.start();
-    }, Math.min(250 * 2 ** this.#failures++, 5_000));
-    this.#timer.unref();
+    this.#notBefore = Date.now() + Math.min(250 * 2 ** this.#failures++, 5_000);
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#starting;
+  /** Lets the connection go (the runner stopped); a later start() takes a new one. */
+  release(): void {
+    this.#failures = 0;
+    this.#notBefore = 0;
     const client = this.#client;
     this.#client = null;
+    // A connection being opened now is let go as soon as it is (see start).
+    if (this.#starting) this.#releaseStarting = true;
     if (client) {
-      await client.query(`UNLISTEN ${READ_MODELS_CHANNEL}`).catch(() => {});
+      this.lost();
       client.release(true);
     }
+  }
+
+  /** For good (the server closes). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.release();
+    await this.#starting;
   }
 }

@@ -113,6 +113,8 @@ export class ProjectionRunner extends EventEmitter<{
   moved: [string];
   /** A reset or rebuild replaced these projections' tables (other processes hear it on READ_MODELS_CHANNEL). */
   swapped: [readonly string[]];
+  /** stop() ended the following: what listened beside it (the read cache's LISTEN connection) lets go. */
+  stopped: [];
 }> {
   readonly #byName: Map<string, Projection>;
   #stopping = false;
@@ -628,6 +630,7 @@ export class ProjectionRunner extends EventEmitter<{
     await this.#following;
     await Promise.all([...this.#chasing]);
     this.#following = null;
+    this.emit('stopped');
     if (this.#fatal) throw this.#fatal;
   }
 
