@@ -18,7 +18,10 @@
  * (80), BENCH_API_CLIENTS (50), BENCH_API_SECONDS (10 per query), BENCH_DATA_DIR (./.bench-data),
  * BENCH_API_QUERIES (a comma list of the query names to run, default all; `none` for none),
  * BENCH_API_PROFILE (a folder: the server runs under `node --cpu-prof` there, and the section
- * reports its top frames).
+ * reports its top frames), BENCH_API_USERS (24: the clients ask as the clerks and leaders of that many
+ * units, several pages or documents each, picked at random per request, bench/api-users.ts; 1: all
+ * as one user with one query). Each query's figures carry the server's read cache hit rate over the
+ * run (its /health); GONGWEN_READ_CACHE_BYTES=0 in the bench's environment runs the server without it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -37,6 +40,7 @@ import { topFrames } from './cpu-profile.ts';
 import { round } from './server.ts';
 import { BENCH_DATA_ROOT } from './data-root.ts';
 import { peakRssKb } from './vm-hwm.mjs';
+import { asksOf, benchUsers, type Ask, type BenchUnit } from './api-users.ts';
 
 const EVENTS = Number(process.env.BENCH_API_EVENTS ?? 200_000);
 const SEED = Number(process.env.BENCH_API_SEED ?? 2025);
@@ -47,6 +51,8 @@ const DATA_ROOT = BENCH_DATA_ROOT;
 const PROFILE_DIR = process.env.BENCH_API_PROFILE;
 const LIFECYCLE_CLIENTS = Number(process.env.BENCH_API_LIFECYCLE_CLIENTS ?? 4);
 const ONLY_QUERIES = process.env.BENCH_API_QUERIES?.split(',').map((q) => q.trim());
+/** Askers spread over this many units (bench/api-users.ts); 1: every client asks as the one clerk (or leader) with one query. */
+const USERS = Number(process.env.BENCH_API_USERS ?? 24);
 const P99_TARGET_MS = 25;
 const SEQ_SCAN_ROWS = 10_000;
 
@@ -62,9 +68,15 @@ export const queries = (l: BigLedger): Query[] => [
   {
     name: 'inbox',
     token: 'clerk',
-    query: '{ inbox(first: 20) { edges { node { documentId title docNumber urgency status deliveredAt } } pageInfo { hasNextPage endCursor } counts { awaitingReceipt received awaitingHandling mine { awaitingHandling handled } } } }',
+    query: 'query ($n: Int) { inbox(first: $n) { edges { node { documentId title docNumber urgency status deliveredAt } } pageInfo { hasNextPage endCursor } counts { awaitingReceipt received awaitingHandling mine { awaitingHandling handled } } } }',
+    variables: { n: 20 },
   },
-  { name: 'sentDocuments', token: 'clerk', query: '{ sentDocuments(first: 20) { edges { node { documentId title docNumber recipients { unitId status } } } pageInfo { hasNextPage } } }' },
+  {
+    name: 'sentDocuments',
+    token: 'clerk',
+    query: 'query ($n: Int) { sentDocuments(first: $n) { edges { node { documentId title docNumber recipients { unitId status } } } pageInfo { hasNextPage } } }',
+    variables: { n: 20 },
+  },
   {
     name: 'timeline',
     token: 'clerk',
@@ -74,8 +86,8 @@ export const queries = (l: BigLedger): Query[] => [
   {
     name: 'unitTimeline',
     token: 'leader',
-    query: 'query ($u: ID!) { unitTimeline(unitId: $u, first: 50) { edges { node { type occurredAt actorUserId } } pageInfo { hasNextPage } } }',
-    variables: { u: l.leader.unitId },
+    query: 'query ($u: ID!, $n: Int) { unitTimeline(unitId: $u, first: $n) { edges { node { type occurredAt actorUserId } } pageInfo { hasNextPage } } }',
+    variables: { u: l.leader.unitId, n: 50 },
   },
   {
     name: 'searchDocuments',
@@ -129,6 +141,32 @@ export async function startServer(
   };
 }
 
+/** The server's read cache counters (its /health); null when the server has none. */
+export async function readCacheStats(url: string): Promise<{ hits: number; misses: number } | null> {
+  const res = await fetch(url.replace(/\/graphql$/, '/health'));
+  return ((await res.json()) as { readCache?: { hits: number; misses: number } }).readCache ?? null;
+}
+
+/** The share of the read cache's look-ups between two counters that were hits (null: none were made). */
+export const hitRate = (before: { hits: number; misses: number } | null, after: { hits: number; misses: number } | null): number | null => {
+  if (!before || !after) return null;
+  const looked = after.hits - before.hits + (after.misses - before.misses);
+  return looked > 0 ? round((after.hits - before.hits) / looked, 3) : null;
+};
+
+/** Askers for a query: spread over the units (null: the single token of the query). */
+export async function askers(l: BigLedger): Promise<BenchUnit[] | null> {
+  return USERS > 1 ? benchUsers(l, USERS) : null;
+}
+
+/** Checks that every asker gets an answer without errors (a wrong mix would measure refusals). */
+export async function checkAsks(url: string, q: Query, asks: readonly Ask[]): Promise<void> {
+  for (const a of asks) {
+    const answer = await post(url, a.token, { ...q, variables: a.variables });
+    if (answer.errors) throw new Error(`${q.name} as asked (${JSON.stringify(a.variables)}) answered errors: ${JSON.stringify(answer.errors)}`);
+  }
+}
+
 export async function post(url: string, token: string, q: Query): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
     method: 'POST',
@@ -138,7 +176,12 @@ export async function post(url: string, token: string, q: Query): Promise<Record
   return (await res.json()) as Record<string, unknown>;
 }
 
-export async function cannon(url: string, token: string, q: Query, seconds = SECONDS) {
+/**
+ * The query under CLIENTS clients for `seconds`: as `token` with its own variables, or, given
+ * `asks` (bench/api-users.ts), each request as an asker and with variables picked at random.
+ */
+export async function cannon(url: string, token: string, q: Query, seconds = SECONDS, asks: readonly Ask[] = []) {
+  const bodies = asks.map((a) => ({ authorization: `Bearer ${a.token}`, body: JSON.stringify({ query: q.query, variables: a.variables }) }));
   const result = await autocannon({
     url,
     method: 'POST',
@@ -146,7 +189,17 @@ export async function cannon(url: string, token: string, q: Query, seconds = SEC
     duration: seconds,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query: q.query, variables: q.variables }),
-  });
+    ...(bodies.length > 0 && {
+      requests: [
+        {
+          setupRequest: (req: { headers?: Record<string, string>; body?: string }) => {
+            const pick = bodies[Math.floor(Math.random() * bodies.length)]!;
+            return { ...req, headers: { ...req.headers, authorization: pick.authorization }, body: pick.body };
+          },
+        },
+      ],
+    }),
+  } as autocannon.Options);
   return {
     // Answered requests only: a SERVER_BUSY refusal (503, the in-flight bound) is quick and not an answer.
     requestsPerSecond: Math.round(result['2xx'] / seconds),
@@ -222,14 +275,18 @@ const percentile = (xs: number[], p: number) => {
  * The inbox under the 50 query clients alone, then with the lifecycle clients beside them, then
  * alone again (interleaved, so the ratios hold on a loaded machine); and the lifecycles alone.
  */
-async function queriesWithMutations(url: string, l: BigLedger) {
+async function queriesWithMutations(url: string, l: BigLedger, units: BenchUnit[] | null) {
   const inboxQuery = queries(l).find((q) => q.name === 'inbox')!;
+  const asks = units ? asksOf('inbox', units) : [];
+  const cannonInbox = () => cannon(url, l.tokens.clerk, inboxQuery, SECONDS, asks);
   const lc = await lifecycleClients(url, l.tokens.admin, LIFECYCLE_CLIENTS);
   await lc.runUntil(Date.now() + 2_000); // warm-up: the new users' streams, the seals' first unlock
   const alone = await lc.runUntil(Date.now() + SECONDS * 1000);
-  const before = await cannon(url, l.tokens.clerk, inboxQuery);
-  const [during, underQueries] = await Promise.all([cannon(url, l.tokens.clerk, inboxQuery), lc.runUntil(Date.now() + SECONDS * 1000)]);
-  const afterwards = await cannon(url, l.tokens.clerk, inboxQuery);
+  const before = await cannonInbox();
+  const cacheBefore = await readCacheStats(url);
+  const [during, underQueries] = await Promise.all([cannonInbox(), lc.runUntil(Date.now() + SECONDS * 1000)]);
+  const hitRateDuring = hitRate(cacheBefore, await readCacheStats(url));
+  const afterwards = await cannonInbox();
   const inboxAlone = { p50Ms: (before.p50Ms + afterwards.p50Ms) / 2, p99Ms: (before.p99Ms + afterwards.p99Ms) / 2, requestsPerSecond: (before.requestsPerSecond + afterwards.requestsPerSecond) / 2 };
   const lifecycles = (r: typeof alone) => ({
     perSecond: round(r.lifecycles / r.seconds, 2),
@@ -245,7 +302,7 @@ async function queriesWithMutations(url: string, l: BigLedger) {
     queryClients: CLIENTS,
     lifecyclesAlone: lifecycles(alone),
     lifecyclesUnderQueries: lifecycles(underQueries),
-    inbox: { before, during, after: afterwards },
+    inbox: { before, during: { ...during, readCacheHitRate: hitRateDuring }, after: afterwards },
     // null where a side had no answer to measure (a ratio to 0 would read as a figure).
     ratios: {
       inboxP50WithMutations: ratio(during.p50Ms, inboxAlone.p50Ms),
@@ -260,6 +317,7 @@ export async function benchApi() {
   const buildStarted = performance.now();
   const l = await bigLedger({ events: EVENTS, seed: SEED, templateDocuments: TEMPLATE_DOCUMENTS, writers: 8, dataRoot: DATA_ROOT });
   const buildSeconds = (performance.now() - buildStarted) / 1000;
+  const units = await askers(l);
   const server = await startServer(l);
   const db = await openDatabase({ ...l.config, DATABASE_URL: undefined }, { migrate: false });
   try {
@@ -272,22 +330,28 @@ export async function benchApi() {
       // Each run starts on a server that answers at once: no SERVER_BUSY left over from the previous one.
       const answer = await post(server.url, token, q);
       if (answer.errors) throw new Error(`${q.name} answered errors: ${JSON.stringify(answer.errors)}`);
-      await cannon(server.url, token, q, 2); // warm-up: the JIT, the caches, PostgreSQL's buffers
+      const asks = units ? asksOf(q.name, units) : [];
+      await checkAsks(server.url, q, asks);
+      await cannon(server.url, token, q, 2, asks); // warm-up: the JIT, the caches, PostgreSQL's buffers
       const cpuBefore = await server.cpuSeconds();
-      const r = await cannon(server.url, token, q);
+      const cacheBefore = await readCacheStats(server.url);
+      const r = await cannon(server.url, token, q, SECONDS, asks);
+      const readCacheHitRate = hitRate(cacheBefore, await readCacheStats(server.url));
       // The server's own CPU per answered request: the figure that a busy machine distorts least.
       const serverCpuMsPerRequest = round(((await server.cpuSeconds()) - cpuBefore) * 1000 / Math.max(1, r.requestsPerSecond * SECONDS), 2);
       if (!floor) floor = r.requestsPerSecond;
-      perQuery[q.name] = { ...r, serverCpuMsPerRequest, loadAverage: loadavg()[0]!.toFixed(1), ratioToFloor: round(r.requestsPerSecond / floor, 2), p99Target: r.p99Ms <= P99_TARGET_MS };
+      const askers = new Set(asks.map((a) => a.token)).size || 1;
+      perQuery[q.name] = { ...r, readCacheHitRate, askers, distinctAsks: asks.length || 1, serverCpuMsPerRequest, loadAverage: loadavg()[0]!.toFixed(1), ratioToFloor: round(r.requestsPerSecond / floor, 2), p99Target: r.p99Ms <= P99_TARGET_MS };
       console.error(q.name, JSON.stringify(perQuery[q.name]));
     }
-    const mutations = LIFECYCLE_CLIENTS > 0 ? await queriesWithMutations(server.url, l) : undefined;
+    const mutations = LIFECYCLE_CLIENTS > 0 ? await queriesWithMutations(server.url, l, units) : undefined;
     if (mutations) console.error('mutations', JSON.stringify(mutations));
     const serverPeakRssMb = server.peakRssMb();
     return {
       events: l.events,
       build: { ...l.build, reused: buildSeconds < 60 },
       clients: CLIENTS,
+      readCacheBytes: process.env.GONGWEN_READ_CACHE_BYTES ?? 'default',
       secondsPerQuery: SECONDS,
       p99TargetMs: P99_TARGET_MS,
       perQuery,

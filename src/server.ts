@@ -36,7 +36,7 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string; log
   // Before any route: every answer outside GraphQL (404s, fastify's own failures) in the API's error shape.
   registerHttpErrors(app);
   await registerCors(app, ledger.config.GONGWEN_CORS_ORIGINS);
-  await registerGraphql(app, ledger);
+  const graphql = await registerGraphql(app, ledger);
   await registerDownloads(app, ledger);
   if (ledger.config.GONGWEN_MODE !== 'production') await registerGraphiql(app);
   registerSupervisionCsv(app, ledger);
@@ -44,7 +44,8 @@ export async function buildServer(ledger: Ledger, opts: { logLevel?: string; log
   app.get('/health', async (_req, reply) => {
     try {
       const status = await ledger.status();
-      return { status: 'ok', ...status };
+      // readCache: the API's kept answers (hits and misses since start), for the bench and operators.
+      return { status: 'ok', ...status, readCache: graphql.readCacheStats() };
     } catch (error) {
       // Degraded, not down: the HTTP server answers, and comes back by itself with the database.
       reply.code(503);

@@ -14,6 +14,7 @@ import { awaitReadModels, lastPositionOf, readYourWritesResolvers, type WriteRec
 import { isBodyTooLarge, oversizedUploadBody, refuseOversizedUploads } from './upload-size.ts';
 import { authenticate, fingerprintOf, type Authentication, type ClientCertificate } from './authenticate.ts';
 import { userCacheOf } from './user-cache.ts';
+import { cacheReads, type ReadCacheStats } from './read-cache.ts';
 import { CheckedVariables } from './checked-variables.ts';
 import type { TLSSocket } from 'node:tls';
 import { mutationName } from './command-sdl.ts';
@@ -69,7 +70,7 @@ function principalOf(ctx: Context) {
 }
 
 /** Mounts GraphQL (and GraphiQL outside production) on the app. */
-export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Promise<void> {
+export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Promise<{ readCacheStats: () => ReadCacheStats & { maxBytes: number } }> {
   const { store, securityLog } = ledger;
   const now = () => new Date();
   const users = userCacheOf(ledger);
@@ -79,6 +80,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     execute: async (...args: Parameters<Ledger['commands']['execute']>) => {
       const outcome = await ledger.commands.execute(...args);
       users.forget(outcome.events);
+      // Likewise the kept answers: the streams the read rules read changed before any projection applies them.
+      if (outcome.events.length > 0) reads.cache.bump();
       return outcome;
     },
   };
@@ -162,6 +165,17 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     }
   };
 
+  const signedIn = async (auth: Extract<Authentication, { ok: true }>) => {
+    // 登录记录 for the daily check: the first successful sign-in of the day, once per user and day.
+    await ledger.signIns.record(auth.principal, now()).catch((error) => app.log.warn({ err: error }, 'sign-in not recorded'));
+  };
+  // Kept answers of the read queries, looked up before GraphQL runs (read-cache.ts).
+  const reads = cacheReads(app, ledger, {
+    maxBytes: ledger.config.GONGWEN_READ_CACHE_BYTES,
+    authenticate: (request) => authenticateOrDown(request.headers.authorization, clientCertificate(request, ledger)),
+    signedIn,
+  });
+
   const bodyLimit = app.initialConfig.bodyLimit ?? 1024 * 1024;
   const formatErrors = errorFormatter();
   refuseOversizedUploads(app, { attachmentLimitBytes: ledger.config.GONGWEN_ATTACHMENT_LIMIT_BYTES, bodyLimit });
@@ -181,13 +195,13 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     cache: true,
     validationRules: [queryDepthRule(limits.queryDepth), literalTimesRule],
     context: async (request: FastifyRequest): Promise<Context> => {
-      const checked = await authenticateOrDown(request.headers.authorization, clientCertificate(request, ledger));
+      // The read cache's look-up may have authenticated this request already.
+      const checked = await (reads.authOf(request) ?? authenticateOrDown(request.headers.authorization, clientCertificate(request, ledger)));
       if (checked.databaseDown) return checked;
       const { auth } = checked;
       // A refused credential is evidence for inspectors (guessing, a stolen or revoked token).
       if (!auth.ok && auth.presented) await securityLog.recordFailedLogin(auth.claimedUserId, auth.reason, request.ip).catch(() => {});
-      // 登录记录 for the daily check: the first successful sign-in of the day, once per user and day.
-      if (auth.ok) await ledger.signIns.record(auth.principal, now()).catch((error) => app.log.warn({ err: error }, 'sign-in not recorded'));
+      if (auth.ok) await signedIn(auth);
       return { auth };
     },
     subscription: {
@@ -253,6 +267,7 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     unpublish();
     ledger.exports.off('progress', onExportProgress);
   });
+  return { readCacheStats: () => ({ ...reads.cache.stats(), maxBytes: reads.cache.maxBytes }) };
 }
 
 /** The request's client certificate, when TLS verified it against the configured client CA. */

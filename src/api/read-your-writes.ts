@@ -7,6 +7,7 @@ import type { FeedPosition, RecordedEvent } from '../eventstore/port.ts';
 import { apiError, guarded } from './errors.ts';
 import { documentView } from './query-resolvers.ts';
 import { readableDocument } from './read-access.ts';
+import { readModelsCaughtUp } from './read-cache.ts';
 
 /**
  * Reading one's own writes (issue 11). The write side answers at once; the read models (inbox,
@@ -53,7 +54,11 @@ export async function awaitReadModels(ledger: Ledger, receipt: Pick<WriteReceipt
       const row = rows.find((r) => r.name === name);
       return !row || compareFeedPositions(row.position, target) < 0;
     });
-    if (behind.length === 0) return;
+    if (behind.length === 0) {
+      // Answers kept from before the commit go now, not when this server's runner reports it.
+      readModelsCaughtUp(ledger, names);
+      return;
+    }
     if (Date.now() >= deadline) {
       throw apiError(
         'READ_MODELS_TIMEOUT',

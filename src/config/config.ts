@@ -120,6 +120,12 @@ export const ConfigSchema = z.object({
    * How long a mutation sent with waitForReadModels (or asking for its inboxItem) waits for the read
    * models to apply its events before answering READ_MODELS_TIMEOUT (the command stays recorded).
    */
+  /**
+   * The API's read cache (src/api/read-cache.ts): at most this many bytes of kept answers of the
+   * read queries (inbox, sentDocuments, timeline, unitTimeline, searchDocuments), each served again
+   * only while the read models it came from are unchanged. 0 turns it off.
+   */
+  GONGWEN_READ_CACHE_BYTES: intFromEnv(0).max(4 * 1024 ** 3, 'must be at most 4294967296 (4 GB)').default(32 * 1024 * 1024),
   GONGWEN_READ_MODEL_WAIT_MS: intFromEnv(1).max(60_000, 'must be at most 60000 (a request is cut off after 30 s anyway)').default(5_000),
   /**
    * Browser origins allowed to call the API from another site (CORS), comma-separated, e.g.

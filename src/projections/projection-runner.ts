@@ -6,6 +6,9 @@ import { inTransaction } from '../db/transaction.ts';
 import type { Projection } from './projection.ts';
 import { ScratchSchema } from './scratch-schema.ts';
 
+/** Where a reset or rebuild announces, inside its transaction, the projections whose tables it replaced (src/api/read-cache.ts listens). */
+export const READ_MODELS_CHANNEL = 'gongwen_read_models';
+
 export interface ProjectionStatus {
   name: string;
   version: number;
@@ -103,7 +106,16 @@ const latest = (positions: Iterable<FeedPosition | null>): FeedPosition | null |
  * and joins again once it has caught up (as does a projection reset for a new version, which
  * rebuilds alone while the others follow).
  */
-export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; error: [unknown, string] }> {
+export class ProjectionRunner extends EventEmitter<{
+  applied: [AppliedBatch];
+  error: [unknown, string];
+  /** Another runner committed the batch this one was applying: the projection's rows changed all the same. */
+  moved: [string];
+  /** A reset or rebuild replaced these projections' tables (other processes hear it on READ_MODELS_CHANNEL). */
+  swapped: [readonly string[]];
+  /** stop() ended the following: what listened beside it (the read cache's LISTEN connection) lets go. */
+  stopped: [];
+}> {
   readonly #byName: Map<string, Projection>;
   #stopping = false;
   #following: Promise<void> | null = null;
@@ -194,7 +206,9 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
          ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, position = NULL, events_applied = 0, last_recorded_at = NULL, updated_at = now()`,
         [p.name, p.version],
       );
+      await client.query('SELECT pg_notify($1, $2)', [READ_MODELS_CHANNEL, p.name]);
     });
+    this.emit('swapped', [p.name]);
   }
 
   /** Whether any index of `indexSql` is missing (checked first: CREATE INDEX locks out writers even when it has nothing to do). */
@@ -248,8 +262,10 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     } catch (error) {
       await client.query('ROLLBACK').catch(() => (broken = true));
       // Lost to another runner (directly, or through a conflict on the rows both were writing).
-      if (error instanceof CheckpointMoved || (error as { code?: string }).code === '22012') throw new CheckpointMoved(p.name);
-      if (await this.checkpoint(p.name).then((now) => now !== from, () => false)) throw new CheckpointMoved(p.name);
+      if (error instanceof CheckpointMoved || (error as { code?: string }).code === '22012' || (await this.checkpoint(p.name).then((now) => now !== from, () => false))) {
+        this.emit('moved', p.name);
+        throw new CheckpointMoved(p.name);
+      }
       throw error;
     } finally {
       client.release(broken);
@@ -317,7 +333,9 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
                                             last_recorded_at = EXCLUDED.last_recorded_at, updated_at = now()`,
           [chosen.map((p) => p.name)],
         );
+        await client.query('SELECT pg_notify($1, $2)', [READ_MODELS_CHANNEL, chosen.map((p) => p.name).join(',')]);
       });
+      this.emit('swapped', chosen.map((p) => p.name));
     } finally {
       await scratch.drop();
     }
@@ -617,6 +635,7 @@ export class ProjectionRunner extends EventEmitter<{ applied: [AppliedBatch]; er
     await this.#following;
     await Promise.all([...this.#chasing]);
     this.#following = null;
+    this.emit('stopped');
     if (this.#fatal) throw this.#fatal;
   }
 

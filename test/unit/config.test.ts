@@ -11,6 +11,11 @@ test('defaults: embedded database in ./data, 3 MB attachments, Asia/Shanghai', (
   assert.equal(c.PORT, 4000);
 });
 
+test('the read cache: 32 MB by default, 0 turns it off', () => {
+  assert.equal(loadConfig({}).GONGWEN_READ_CACHE_BYTES, 32 * 1024 * 1024);
+  assert.equal(loadConfig({ GONGWEN_READ_CACHE_BYTES: '0' }).GONGWEN_READ_CACHE_BYTES, 0);
+});
+
 test('empty variables count as unset', () => {
   assert.equal(loadConfig({ DATABASE_URL: '', PORT: '' }).PORT, 4000);
 });
@@ -23,6 +28,8 @@ for (const [name, value] of [
   ['GONGWEN_TIMEZONE', 'Mars/Olympus'],
   ['GONGWEN_LEDGER_KEY', 'not-hex'],
   ['GONGWEN_MODE', 'staging'],
+  ['GONGWEN_READ_CACHE_BYTES', '-1'],
+  ['GONGWEN_READ_CACHE_BYTES', 'lots'],
 ] as const) {
   test(`a bad ${name} (${value}) stops start-up with a message naming it`, () => {
     assert.throws(
