@@ -21,13 +21,17 @@ test('GraphiQL renders and runs a query with no request leaving the ledger', asy
   const token = await api.tokenFor('admin');
 
   const profile = await mkdtemp(join(tmpdir(), 'gongwen-chromium-'));
-  t.after(() => rm(profile, { recursive: true, force: true }));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  t.after(() => browser.close());
+  // One hook, in this order: node:test runs after-hooks first-registered first, and a profile removed
+  // while Chromium still writes to it fails with ENOTEMPTY.
+  t.after(async () => {
+    await browser.close();
+    await rm(profile, { recursive: true, force: true, maxRetries: 5 });
+  });
 
   const elsewhere: string[] = [];
   await browser.route('**/*', (route) => {
