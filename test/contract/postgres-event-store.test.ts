@@ -73,6 +73,59 @@ describe('PostgresEventStore specifics', () => {
     }
   });
 
+  test('a lone append carries the due NOTIFY in its own statement; one writer sends no NOTIFY of its own', async () => {
+    let notifies = 0;
+    const counted = countingPool();
+    const pool = new Proxy(counted.pool, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (key !== 'query') return value;
+        return (config: unknown, ...rest: unknown[]) => {
+          if ((config as { name?: string })?.name === 'gongwen_notify') notifies++;
+          return (value as (...a: unknown[]) => unknown)(config, ...rest);
+        };
+      },
+    });
+    const store = new PostgresEventStore({ pool, registry: testRegistry, macKey: randomBytes(32) });
+    const listener = await db.pool.connect();
+    const heard: number[] = [];
+    listener.on('notification', (m) => {
+      if (m.channel === 'gongwen_events') heard.push(Date.now());
+    });
+    await listener.query('LISTEN gongwen_events');
+    const heardAfter = async (since: number) => {
+      for (let i = 0; i < 200 && !heard.some((t) => t >= since); i++) await new Promise((r) => setTimeout(r, 10));
+      return heard.some((t) => t >= since);
+    };
+    try {
+      counted.reset();
+      const first = Date.now();
+      await store.append(`pg-carry-${randomBytes(4).toString('hex')}`, [ev(1)], opts('no_stream'));
+      assert.equal(counted.count(), 1, 'the append and its NOTIFY: one statement');
+      assert.equal(notifies, 0);
+      assert.ok(await heardAfter(first), 'the append was announced');
+
+      // One writer back to back: every announcement rides on an append that was leaving anyway.
+      await new Promise((r) => setTimeout(r, 30));
+      counted.reset();
+      heard.length = 0;
+      let appends = 0;
+      const started = Date.now();
+      while (Date.now() - started < 300) {
+        await store.append(`pg-carry-${randomBytes(4).toString('hex')}`, [ev(1)], opts('no_stream'));
+        appends++;
+      }
+      assert.ok(heard.length >= 3, `announced along the way (${heard.length} notifications in 300 ms)`);
+      // The last commits are announced within the gap, by the announcer's own NOTIFY at most.
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(notifies <= 1, `${notifies} NOTIFY statements of its own`);
+      assert.equal(counted.count(), appends + notifies);
+    } finally {
+      listener.release(true);
+      await store.close();
+    }
+  });
+
   test('a stale cached tip (another process appended) costs a retry, never a broken chain', async () => {
     const macKey = randomBytes(32);
     const a = new PostgresEventStore({ pool: db.pool, registry: testRegistry, macKey });
