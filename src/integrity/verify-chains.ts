@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { EventRegistry } from '../../schemas/registry.ts';
 import { GENESIS_HASH, eventHash, eventMac } from './event-hash.ts';
 import { Findings, NO_PLACE, short } from './verify-findings.ts';
-import { eachBatch, xidBefore } from './verify-log.ts';
+import { eachRow, xidBefore } from './verify-log.ts';
 
 /**
  * The per-stream half of `gongwen verify`: each stream in revision order — revisions 0,1,2,…
@@ -147,7 +147,9 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
   if (range.from !== null) where.push(`stream_id >= $${params.push(range.from)}`);
   if (range.to !== null) where.push(`stream_id < $${params.push(range.to)}`);
 
-  await eachBatch<EventRow>(
+  // Streams finished since the last FETCH ended: their `streams` rows are read after it.
+  let finished: StreamTail[] = [];
+  await eachRow<EventRow>(
     client,
     'verify_chain',
     `SELECT ${CHAIN_COLUMNS.join(', ')}
@@ -155,108 +157,108 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
       ORDER BY stream_id, revision`,
     params,
     o.batchSize,
-    async (rows) => {
-      const finished: StreamTail[] = [];
-      for (const row of rows) {
-        events++;
-        const streamId = row[2];
-        const revision = Number(row[3]);
-        const position = Number(row[0]);
-        const xid = row[1];
-        const rowPrevHash = row[14];
-        const hash = row[15];
-        if (!tail || tail.streamId !== streamId) {
-          if (tail) finished.push(tail);
-          tail = { streamId, lastRevision: -1, lastHash: GENESIS_HASH, lastPosition: -1 };
-          expected = 0;
-          prevHash = GENESIS_HASH;
-          placeXid = null;
-          streams++;
-        }
-        if (revision !== expected) {
-          // Report the hole once and carry on from the event found, so one deletion is one finding.
-          findings.add(
-            {
-              kind: 'revision_gap',
-              ...placeOf(streamId, revision, position),
-              revision: expected,
-              globalPosition: null,
-              detail:
-                revision > expected
-                  ? `revision ${expected}${revision - 1 > expected ? `…${revision - 1}` : ''} missing; the next event found is revision ${revision} at global position ${position}`
-                  : `revision ${revision} out of order after ${expected - 1}`,
-            },
-            position - 0.5,
-          );
-        } else if (rowPrevHash !== prevHash) {
-          findings.add({ kind: 'chain_broken', ...placeOf(streamId, revision, position), detail: `prev_hash ${short(rowPrevHash)} is not the previous event's hash ${short(prevHash)}` });
-        }
-        let data: unknown;
-        let recomputed: string;
-        try {
-          data = JSON.parse(row[7]);
-          const prevIsHash = HEX64.test(rowPrevHash);
-          recomputed = eventHash(prevIsHash ? rowPrevHash : '', {
-            eventId: row[4],
-            type: row[5],
-            schemaVersion: row[6],
-            streamId,
-            revision,
-            occurredAt: row[9],
-            recordedAt: row[10],
-            actor: actors.of(row[8]),
-            commandId: row[11],
-            correlationId: row[12],
-            causationId: row[13] ?? null,
-            data,
-          });
-          if (!prevIsHash) recomputed = '(prev_hash is not a hash)';
-        } catch (error) {
-          recomputed = `(cannot be computed: ${(error as Error).message})`;
-        }
-        const macOk = macKey === null || (HEX64.test(hash) && eventMac(macKey, hash) === row[16]);
-        if (recomputed !== hash) {
-          findings.add({
-            kind: 'hash_mismatch',
-            ...placeOf(streamId, revision, position),
-            detail: `stored hash ${short(hash)}, recomputed ${short(recomputed)}${macOk ? '' : '; its MAC is not the ledger’s either'}`,
-          });
-        } else if (!macOk) {
-          findings.add({ kind: 'mac_mismatch', ...placeOf(streamId, revision, position), detail: `hash ${short(hash)} recomputes, but MAC ${short(row[16])} was not made with the ledger key` });
-        }
-        // A row whose hash recomputes and whose MAC is the ledger key's is byte for byte what the
-        // ledger's append path wrote, and that path hashes only a payload this registry has parsed
-        // (prepareEvent in event-envelope.ts): parsed again under the same (type, current version)
-        // it passes, so those rows skip the schema (zod was 6 % of this thread's time, profiled). Every other
-        // row is parsed: altered or forged ones, an older version (refused without an upcaster),
-        // and all of them when verify runs without the MAC key.
-        const proven = macKey !== null && recomputed === hash && macOk && o.registry?.definition(row[5])?.schemaVersion === row[6];
-        if (o.registry && !proven) {
-          try {
-            o.registry.parse(row[5], row[6], data);
-          } catch (error) {
-            findings.add({ kind: 'schema_invalid', ...placeOf(streamId, revision, position), detail: `${row[5]} v${row[6]}: ${(error as Error).message}` });
-          }
-        }
-        // The feed (transaction id, then position) decides replay order: it must follow revisions.
-        if (placeXid !== null && !(xidBefore(placeXid, xid) || (placeXid === xid && placePosition < position))) {
-          findings.add({
-            kind: 'feed_order_broken',
-            ...placeOf(streamId, revision, position),
-            detail: `in the feed (transaction ${xid}, position ${position}) this event comes before revision ${tail.lastRevision} (transaction ${placeXid}, position ${placePosition}): a rebuild would replay the stream out of order`,
-          });
-        }
-        placeXid = xid;
-        placePosition = position;
-        expected = revision + 1;
-        prevHash = hash;
-        tail.lastRevision = revision;
-        tail.lastHash = hash;
-        tail.lastPosition = position;
+    (row) => {
+      events++;
+      const streamId = row[2];
+      const revision = Number(row[3]);
+      const position = Number(row[0]);
+      const xid = row[1];
+      const rowPrevHash = row[14];
+      const hash = row[15];
+      if (!tail || tail.streamId !== streamId) {
+        if (tail) finished.push(tail);
+        tail = { streamId, lastRevision: -1, lastHash: GENESIS_HASH, lastPosition: -1 };
+        expected = 0;
+        prevHash = GENESIS_HASH;
+        placeXid = null;
+        streams++;
       }
-      await checkTails(finished);
+      if (revision !== expected) {
+        // Report the hole once and carry on from the event found, so one deletion is one finding.
+        findings.add(
+          {
+            kind: 'revision_gap',
+            ...placeOf(streamId, revision, position),
+            revision: expected,
+            globalPosition: null,
+            detail:
+              revision > expected
+                ? `revision ${expected}${revision - 1 > expected ? `…${revision - 1}` : ''} missing; the next event found is revision ${revision} at global position ${position}`
+                : `revision ${revision} out of order after ${expected - 1}`,
+          },
+          position - 0.5,
+        );
+      } else if (rowPrevHash !== prevHash) {
+        findings.add({ kind: 'chain_broken', ...placeOf(streamId, revision, position), detail: `prev_hash ${short(rowPrevHash)} is not the previous event's hash ${short(prevHash)}` });
+      }
+      let data: unknown;
+      let recomputed: string;
+      try {
+        data = JSON.parse(row[7]);
+        const prevIsHash = HEX64.test(rowPrevHash);
+        recomputed = eventHash(prevIsHash ? rowPrevHash : '', {
+          eventId: row[4],
+          type: row[5],
+          schemaVersion: row[6],
+          streamId,
+          revision,
+          occurredAt: row[9],
+          recordedAt: row[10],
+          actor: actors.of(row[8]),
+          commandId: row[11],
+          correlationId: row[12],
+          causationId: row[13] ?? null,
+          data,
+        });
+        if (!prevIsHash) recomputed = '(prev_hash is not a hash)';
+      } catch (error) {
+        recomputed = `(cannot be computed: ${(error as Error).message})`;
+      }
+      const macOk = macKey === null || (HEX64.test(hash) && eventMac(macKey, hash) === row[16]);
+      if (recomputed !== hash) {
+        findings.add({
+          kind: 'hash_mismatch',
+          ...placeOf(streamId, revision, position),
+          detail: `stored hash ${short(hash)}, recomputed ${short(recomputed)}${macOk ? '' : '; its MAC is not the ledger’s either'}`,
+        });
+      } else if (!macOk) {
+        findings.add({ kind: 'mac_mismatch', ...placeOf(streamId, revision, position), detail: `hash ${short(hash)} recomputes, but MAC ${short(row[16])} was not made with the ledger key` });
+      }
+      // A row whose hash recomputes and whose MAC is the ledger key's is byte for byte what the
+      // ledger's append path wrote, and that path hashes only a payload this registry has parsed
+      // (prepareEvent in event-envelope.ts): parsed again under the same (type, current version)
+      // it passes, so those rows skip the schema (zod was 6 % of this thread's time, profiled). Every other
+      // row is parsed: altered or forged ones, an older version (refused without an upcaster),
+      // and all of them when verify runs without the MAC key.
+      const proven = macKey !== null && recomputed === hash && macOk && o.registry?.definition(row[5])?.schemaVersion === row[6];
+      if (o.registry && !proven) {
+        try {
+          o.registry.parse(row[5], row[6], data);
+        } catch (error) {
+          findings.add({ kind: 'schema_invalid', ...placeOf(streamId, revision, position), detail: `${row[5]} v${row[6]}: ${(error as Error).message}` });
+        }
+      }
+      // The feed (transaction id, then position) decides replay order: it must follow revisions.
+      if (placeXid !== null && !(xidBefore(placeXid, xid) || (placeXid === xid && placePosition < position))) {
+        findings.add({
+          kind: 'feed_order_broken',
+          ...placeOf(streamId, revision, position),
+          detail: `in the feed (transaction ${xid}, position ${position}) this event comes before revision ${tail.lastRevision} (transaction ${placeXid}, position ${placePosition}): a rebuild would replay the stream out of order`,
+        });
+      }
+      placeXid = xid;
+      placePosition = position;
+      expected = revision + 1;
+      prevHash = hash;
+      tail.lastRevision = revision;
+      tail.lastHash = hash;
+      tail.lastPosition = position;
     },
-    'array',
+    async () => {
+      const done = finished;
+      finished = [];
+      await checkTails(done);
+    },
   );
   if (tail) await checkTails([tail]);
   return { events, streams };

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { keyIdOf } from './ledger-key.ts';
 import { checkpointFromRow, leafHash, verifyCheckpoint, type CheckpointRow, type SignedCheckpoint } from './merkle-log.ts';
 import { MerkleFrontier, sm3Merkle } from './merkle.ts';
@@ -49,20 +49,19 @@ export interface LogCheckResult {
 type Conn = Pick<pg.ClientBase, 'query'>;
 
 /**
- * Runs `sql` as a cursor of the current transaction and hands each batch to `onBatch`; with
- * rowMode 'array' the rows are arrays of the columns in order (no object per row).
+ * Runs `sql` as a cursor of the current transaction and hands each batch to `onBatch` (for the
+ * short walks; the long ones take their rows one at a time from eachRow).
  */
-export async function eachBatch<R extends pg.QueryResultRow | unknown[]>(
+export async function eachBatch<R extends pg.QueryResultRow>(
   client: Conn,
   name: string,
   sql: string,
   params: unknown[],
   batchSize: number,
   onBatch: (rows: R[]) => Promise<void> | void,
-  rowMode?: 'array',
 ): Promise<void> {
   await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
-  const fetch = () => client.query({ text: `FETCH ${batchSize} FROM ${name}`, ...(rowMode ? { rowMode } : {}) }) as Promise<{ rows: R[] }>;
+  const fetch = () => client.query<R>(`FETCH ${batchSize} FROM ${name}`);
   // Ask for the next batch before working on this one, so the server fills it meanwhile.
   let pending: Promise<{ rows: R[] }> | null = fetch();
   try {
@@ -78,6 +77,74 @@ export async function eachBatch<R extends pg.QueryResultRow | unknown[]>(
     // The caller rolls back; a fetch still queued must not surface later as an unhandled rejection.
     pending?.catch(() => {});
     throw error;
+  }
+  await client.query(`CLOSE ${name}`);
+}
+
+/**
+ * Runs `sql` as a cursor of the current transaction and hands each row (an array of the columns)
+ * to `onRow` as soon as pg has parsed it, so a row dies young: with whole batches handed over,
+ * the 5,000 parsed rows of a batch lived through the young generation's scavenges while it was
+ * walked and were copied and promoted (the GC was ~29 % of a verify's thread, nearly all
+ * scavenges). `onRow` may return a promise when it must query (the same connection, so not
+ * until the FETCH ends): the rows that arrive meanwhile wait in order and are handed over after
+ * it. `afterBatch` runs once each FETCH's rows have all been handed over.
+ */
+export async function eachRow<R extends unknown[]>(
+  client: Conn,
+  name: string,
+  sql: string,
+  params: unknown[],
+  batchSize: number,
+  onRow: (row: R) => Promise<void> | void,
+  afterBatch?: () => Promise<void> | void,
+): Promise<void> {
+  await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, params);
+  for (;;) {
+    let count = 0;
+    let failure: { error: unknown } | null = null;
+    // Rows parsed while an asynchronous step of onRow is pending, and the step that drains them.
+    let waiting: R[] | null = null;
+    let draining: Promise<void> = Promise.resolve();
+    const drain = async () => {
+      for (let i = 0; i < waiting!.length; i++) {
+        const row = waiting![i]!;
+        waiting![i] = undefined as unknown as R;
+        if (!failure) await onRow(row);
+      }
+      waiting = null;
+    };
+    const config: pg.QueryArrayConfig = { text: `FETCH ${batchSize} FROM ${name}`, rowMode: 'array' };
+    const fetch = new pg.Query(config);
+    fetch.on('row', (row: R) => {
+      count++;
+      if (failure) return;
+      if (waiting) {
+        waiting.push(row);
+        return;
+      }
+      // A throw here would land in pg's socket handler: it is kept and thrown after the FETCH.
+      try {
+        const step = onRow(row);
+        if (step) {
+          waiting = [];
+          draining = step.then(drain).catch((error: unknown) => {
+            failure ??= { error };
+          });
+        }
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      fetch.on('end', () => resolve());
+      fetch.on('error', reject);
+      client.query(fetch);
+    });
+    await draining;
+    if (failure) throw (failure as { error: unknown }).error;
+    if (count > 0 && afterBatch) await afterBatch();
+    if (count < batchSize) break;
   }
   await client.query(`CLOSE ${name}`);
 }
@@ -247,13 +314,10 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
   );
   let queue: SignedCheckpoint[] = [];
   let exhausted = false;
-  const peek = async (): Promise<SignedCheckpoint | undefined> => {
-    if (queue.length === 0 && !exhausted) {
-      const { rows } = await client.query<CheckpointRow>(`FETCH ${o.batchSize} FROM verify_checkpoints`);
-      queue = rows.map(checkpointFromRow);
-      if (rows.length < o.batchSize) exhausted = true;
-    }
-    return queue[0];
+  const fetchCheckpoints = async () => {
+    const { rows } = await client.query<CheckpointRow>(`FETCH ${o.batchSize} FROM verify_checkpoints`);
+    queue = rows.map(checkpointFromRow);
+    if (rows.length < o.batchSize) exhausted = true;
   };
   const checkpointFinding = (c: SignedCheckpoint, kind: MismatchKind, detail: string) => findings.add({ kind, ...NO_PLACE, treeSize: c.treeSize, detail });
   const checkSignature = (c: SignedCheckpoint) => {
@@ -295,9 +359,16 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
     }
   };
 
-  /** Checks every checkpoint whose tree size the walk has reached (all of them when `final`). */
-  const settle = async (final: boolean) => {
-    for (let c = await peek(); c && (final || c.treeSize <= frontier.size); c = await peek()) {
+  /**
+   * Checks every checkpoint read so far whose tree size the walk has reached (all of them when
+   * `final`); false when it must read more checkpoints first (then `settle` does). Synchronous, so
+   * the leaf walk queries only once every batch of checkpoints.
+   */
+  const settleRead = (final: boolean): boolean => {
+    for (;;) {
+      const c = queue[0];
+      if (!c) return exhausted;
+      if (!(final || c.treeSize <= frontier.size)) return true;
       queue.shift();
       checkpoints++;
       const sampled = !lastSignatureChecked || Date.parse(c.createdAt) - Date.parse(lastSignatureChecked.createdAt) >= SIGNATURE_SAMPLE_MS;
@@ -316,6 +387,9 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
       }
       previous = c;
     }
+  };
+  const settle = async (final: boolean) => {
+    while (!settleRead(final)) await fetchCheckpoints();
   };
 
   // What the event checks beside the walk need to know before it: "now" for the coverage rule,
@@ -344,6 +418,89 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
   let orderFindings = 0;
   let withEvents = 0;
 
+  // The back-dating and coverage checks of one leaf (d and e below).
+  const checkTimes = (index: number, recordedUs: number, at: Omit<Mismatch, 'kind' | 'detail'>) => {
+    const claimed = times.current;
+    if (claimed && recordedUs < claimed[1] - backdateGraceUs) {
+      findings.add({
+        kind: 'event_backdated',
+        ...at,
+        detail: `recorded_at ${isoOfMicros(recordedUs)} predates checkpoint ${claimed[0]} (${isoOfMicros(claimed[1])}), yet the event entered the log only at leaf ${index}`,
+      });
+    }
+    if (index >= covered && recordedUs < coverageCutoffUs) notCheckpointed(at, isoOfMicros(recordedUs));
+  };
+  let nodes = { level: [] as number[], index: [] as number[], hash: [] as string[] };
+  // One leaf's checks (a–e below); a promise only when the checkpoints' times must be read first.
+  const walkLeaf = (row: LeafRow): Promise<void> | void => {
+    leaves++;
+    const index = Number(row[0]);
+    const leaf = {
+      streamId: row[2],
+      revision: Number(row[3]),
+      globalPosition: Number(row[1]),
+      eventId: row[4],
+      hash: row[5],
+      mac: row[6],
+    };
+    if (index !== expectedIndex) {
+      findings.add(
+        { kind: 'leaf_gap', ...NO_PLACE, leafIndex: index, detail: `leaves ${expectedIndex}…${index - 1} are missing from the log (the next one found is ${index})` },
+        leaf.globalPosition - 0.5,
+      );
+    }
+    expectedIndex = index + 1;
+    const computed = leafHash(leaf);
+    if (computed.toString('hex') !== row[7]) {
+      findings.add({
+        kind: 'leaf_hash_mismatch',
+        streamId: leaf.streamId,
+        revision: leaf.revision,
+        globalPosition: leaf.globalPosition,
+        leafIndex: index,
+        treeSize: null,
+        detail: `leaf ${index}: stored leaf hash ${short(row[7])}, its fields hash to ${short(computed.toString('hex'))}`,
+      });
+    }
+    frontier.append(computed, (node, hash) => {
+      nodes.level.push(node.level);
+      nodes.index.push(node.index);
+      nodes.hash.push(hash.toString('hex'));
+    });
+
+    const at = { streamId: leaf.streamId, revision: leaf.revision, globalPosition: leaf.globalPosition, leafIndex: index, treeSize: null };
+    if (!row[8]) {
+      findings.add({ kind: 'event_missing', ...at, detail: `leaf ${index} records event ${leaf.eventId} (hash ${short(leaf.hash)}), which is no longer in the events table` });
+      return;
+    }
+    withEvents++;
+    const differs = row[11];
+    if (differs) {
+      const [streamId, revision, eventId, hash, mac] = differs;
+      const texts: string[] = [];
+      if (streamId !== leaf.streamId) texts.push(`stream ${streamId} ≠ ${leaf.streamId}`);
+      if (Number(revision) !== leaf.revision) texts.push(`revision ${revision} ≠ ${leaf.revision}`);
+      if (eventId !== leaf.eventId) texts.push(`event id ${eventId} ≠ ${leaf.eventId}`);
+      if (hash !== leaf.hash) texts.push(`hash ${short(hash)} ≠ ${short(leaf.hash)}`);
+      if (mac !== leaf.mac) texts.push(`mac ${short(mac)} ≠ ${short(leaf.mac)}`);
+      findings.add({ kind: 'leaf_event_mismatch', ...at, detail: `the event row differs from what leaf ${index} recorded: ${texts.join('; ')}` });
+    }
+    const xid = row[9]!;
+    if (prevXid !== null && !(xidBefore(prevXid, xid) || (prevXid === xid && prevPosition < leaf.globalPosition))) {
+      orderFindings++;
+      findings.add({
+        kind: 'leaf_order_mismatch',
+        ...at,
+        detail: `leaf ${index} follows leaf ${prevLeaf} in the log, but its event's transaction id ${xid} puts it before that one's (${prevXid}) in the feed: transaction ids were rewritten`,
+      });
+    }
+    prevXid = xid;
+    prevPosition = leaf.globalPosition;
+    prevLeaf = index;
+    const recordedUs = row[10]!;
+    if (!times.advance(index)) return times.fetchAndAdvance(index).then(() => checkTimes(index, recordedUs, at));
+    checkTimes(index, recordedUs, at);
+  };
   // 1. The leaves, each with its event row, in leaf order (one pass over merkle_leaves ⋈ events):
   //    a. dense, each one's fields hash to it, and together they rebuild every signed root. Any
   //       two checkpoints are then consistent, both being roots of prefixes of this one list —
@@ -357,7 +514,9 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
   //       after sequencing, so it holds every event committed before it (less a grace for commit lag);
   //    e. no event logged but left beyond the latest signed checkpoint for longer than the
   //       interval allows.
-  await eachBatch<LeafRow>(
+  //    Each leaf is walked as pg parses it; the subtrees it completes are compared with
+  //    merkle_nodes once its FETCH has ended (that needs the connection).
+  await eachRow<LeafRow>(
     client,
     'verify_leaves',
     `SELECT ${LEAF_COLUMNS.join(', ')}
@@ -365,89 +524,12 @@ export async function checkMerkleLog(client: Conn, o: LogCheckOptions, findings:
       ORDER BY l.leaf_index`,
     [],
     o.batchSize,
-    async (rows) => {
-      const nodes = { level: [] as number[], index: [] as number[], hash: [] as string[] };
-      for (const row of rows) {
-        if (queue.length === 0 ? !exhausted : queue[0]!.treeSize <= frontier.size) await settle(false);
-        leaves++;
-        const index = Number(row[0]);
-        const leaf = {
-          streamId: row[2],
-          revision: Number(row[3]),
-          globalPosition: Number(row[1]),
-          eventId: row[4],
-          hash: row[5],
-          mac: row[6],
-        };
-        if (index !== expectedIndex) {
-          findings.add(
-            { kind: 'leaf_gap', ...NO_PLACE, leafIndex: index, detail: `leaves ${expectedIndex}…${index - 1} are missing from the log (the next one found is ${index})` },
-            leaf.globalPosition - 0.5,
-          );
-        }
-        expectedIndex = index + 1;
-        const computed = leafHash(leaf);
-        if (computed.toString('hex') !== row[7]) {
-          findings.add({
-            kind: 'leaf_hash_mismatch',
-            streamId: leaf.streamId,
-            revision: leaf.revision,
-            globalPosition: leaf.globalPosition,
-            leafIndex: index,
-            treeSize: null,
-            detail: `leaf ${index}: stored leaf hash ${short(row[7])}, its fields hash to ${short(computed.toString('hex'))}`,
-          });
-        }
-        frontier.append(computed, (node, hash) => {
-          nodes.level.push(node.level);
-          nodes.index.push(node.index);
-          nodes.hash.push(hash.toString('hex'));
-        });
-
-        const at = { streamId: leaf.streamId, revision: leaf.revision, globalPosition: leaf.globalPosition, leafIndex: index, treeSize: null };
-        if (!row[8]) {
-          findings.add({ kind: 'event_missing', ...at, detail: `leaf ${index} records event ${leaf.eventId} (hash ${short(leaf.hash)}), which is no longer in the events table` });
-          continue;
-        }
-        withEvents++;
-        const differs = row[11];
-        if (differs) {
-          const [streamId, revision, eventId, hash, mac] = differs;
-          const texts: string[] = [];
-          if (streamId !== leaf.streamId) texts.push(`stream ${streamId} ≠ ${leaf.streamId}`);
-          if (Number(revision) !== leaf.revision) texts.push(`revision ${revision} ≠ ${leaf.revision}`);
-          if (eventId !== leaf.eventId) texts.push(`event id ${eventId} ≠ ${leaf.eventId}`);
-          if (hash !== leaf.hash) texts.push(`hash ${short(hash)} ≠ ${short(leaf.hash)}`);
-          if (mac !== leaf.mac) texts.push(`mac ${short(mac)} ≠ ${short(leaf.mac)}`);
-          findings.add({ kind: 'leaf_event_mismatch', ...at, detail: `the event row differs from what leaf ${index} recorded: ${texts.join('; ')}` });
-        }
-        const xid = row[9]!;
-        if (prevXid !== null && !(xidBefore(prevXid, xid) || (prevXid === xid && prevPosition < leaf.globalPosition))) {
-          orderFindings++;
-          findings.add({
-            kind: 'leaf_order_mismatch',
-            ...at,
-            detail: `leaf ${index} follows leaf ${prevLeaf} in the log, but its event's transaction id ${xid} puts it before that one's (${prevXid}) in the feed: transaction ids were rewritten`,
-          });
-        }
-        prevXid = xid;
-        prevPosition = leaf.globalPosition;
-        prevLeaf = index;
-        const recordedUs = row[10]!;
-        if (!times.advance(index)) await times.fetchAndAdvance(index);
-        const claimed = times.current;
-        if (claimed && recordedUs < claimed[1] - backdateGraceUs) {
-          findings.add({
-            kind: 'event_backdated',
-            ...at,
-            detail: `recorded_at ${isoOfMicros(recordedUs)} predates checkpoint ${claimed[0]} (${isoOfMicros(claimed[1])}), yet the event entered the log only at leaf ${index}`,
-          });
-        }
-        if (index >= covered && recordedUs < coverageCutoffUs) notCheckpointed(at, isoOfMicros(recordedUs));
-      }
-      await checkNodes(nodes);
+    (row) => (settleRead(false) ? walkLeaf(row) : settle(false).then(() => walkLeaf(row))),
+    async () => {
+      const made = nodes;
+      nodes = { level: [], index: [], hash: [] };
+      await checkNodes(made);
     },
-    'array',
   );
   await times.close();
   await settle(true);
