@@ -49,7 +49,10 @@ export interface FieldIndex {
   tsv: string;
 }
 
-export interface BodyIndex extends FieldIndex {
+/** A body's index: its canonical text and its lexemes (space-separated, for array_to_tsvector). */
+export interface BodyIndex {
+  match: string;
+  lexemes: string;
   complete: boolean;
 }
 
@@ -61,7 +64,7 @@ export function indexField(text: string, weight: Weight): FieldIndex {
 export function indexBody(text: string): BodyIndex {
   const runs = runsOf(text);
   const v = lexemeVector(runs);
-  return { match: canonical(runs), tsv: v.tsvector, complete: v.complete };
+  return { match: canonical(runs), lexemes: v.lexemes, complete: v.complete };
 }
 
 /** Every name the unit has borne, each its own run of positions; joined by line feeds, which no pattern contains. */

@@ -61,6 +61,28 @@ export async function upsertArrayRows(tx: pg.ClientBase, sql: string, rows: read
   if (rows.length > 0) await tx.query(sql, [JSON.stringify(rows)]);
 }
 
+/**
+ * The column form: rows are objects keyed by column name, sent as one array parameter a column and
+ * unpacked by unnest. For tables of scalar columns only (an array column cannot ride in unnest):
+ * PostgreSQL parses parallel arrays in about a third of the time json_to_recordset takes for the
+ * same rows (the bench ledger's 19,502 supervision deliveries: 0.26–0.31 against 0.74–0.83 s).
+ */
+export function upsertColumnsStatement(table: string, columns: readonly Column[], key: readonly string[]): string {
+  const names = columns.map((c) => c.name);
+  for (const c of columns) if (c.type.endsWith('[]')) throw new Error(`upsertColumnsStatement: ${table}.${c.name} is an array column`);
+  return (
+    `INSERT INTO ${table} (${names.join(', ')}) ` +
+    `SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')}) ` +
+    `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updateSet(names, key)}`
+  );
+}
+
+export async function upsertColumnRows(tx: pg.ClientBase, sql: string, columns: readonly Column[], rows: readonly Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  // A field the row lacks is undefined, which pg writes into an array as NULL: as json_to_recordset reads a missing key.
+  await tx.query(sql, columns.map((c) => rows.map((r) => r[c.name])));
+}
+
 /** A timestamptz read back by pg (a Date) as the ISO string the rows keep; null stays null. */
 export const iso = (value: Date | string | null): string | null => (value === null ? null : value instanceof Date ? value.toISOString() : value);
 

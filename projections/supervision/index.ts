@@ -7,7 +7,7 @@ import type * as S from '../../schemas/events/supervision.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { schemaFile, type Projection } from '../../src/projections/projection.ts';
 import { LATE_RECORDING_THRESHOLD_MS } from '../audit/entry.ts';
-import { upsertRows, upsertStatement, type Column } from '../shared/bulk-upsert.ts';
+import { upsertColumnRows, upsertColumnsStatement, upsertRows, upsertStatement, type Column } from '../shared/bulk-upsert.ts';
 
 type Data<E extends { data: z.ZodType }> = z.infer<E['data']>;
 
@@ -41,7 +41,8 @@ const SIGN_IN_COLUMNS: Column[] = [['user_id', 'text'], ['day', 'date'], ['unit_
 const CONTACT_COLUMNS: Column[] = [['user_id', 'text'], ['unit_id', 'text'], ['mobile', 'text'], ['set_by', 'text'], ['updated_at', 'timestamptz']].map(([name, type]) => ({ name: name!, type: type! }));
 const CHECK_COLUMNS: Column[] = [['day', 'date'], ['result', 'jsonb'], ['checked_at', 'timestamptz']].map(([name, type]) => ({ name: name!, type: type! }));
 
-const upsertDeliveries = upsertStatement('supervision_deliveries', DELIVERY_COLUMNS, ['document_id', 'unit_id']);
+// The table a rebuild writes most rows to here (one a delivery, again as it moves): as parallel arrays.
+const upsertDeliveries = upsertColumnsStatement('supervision_deliveries', DELIVERY_COLUMNS, ['document_id', 'unit_id']);
 const upsertWarnings = upsertStatement('supervision_warnings', WARNING_COLUMNS, ['warning_id']);
 const insertTimeline = upsertStatement('supervision_timeline', TIMELINE_COLUMNS, ['event_id']);
 const insertLate = upsertStatement('supervision_late_records', LATE_COLUMNS, ['event_id']);
@@ -190,7 +191,7 @@ async function apply(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promi
       }
     }
   }
-  await upsertRows(tx, upsertDeliveries, [...touched].map((k) => deliveries.get(k)!));
+  await upsertColumnRows(tx, upsertDeliveries, DELIVERY_COLUMNS, [...touched].map((k) => deliveries.get(k)!));
   await upsertRows(tx, upsertWarnings, [...touchedWarnings].map((k) => warnings.get(k)!));
   await upsertRows(tx, insertTimeline, timeline);
   await upsertRows(tx, insertLate, late);

@@ -196,6 +196,17 @@ describe('search projection', async () => {
     assert.deepEqual(hit?.titleHighlights, [{ start: 6, end: 10 }]);
   });
 
+  test("a body's tsvector holds exactly its lexemes: words whole, bigrams, astral Han, no separator or quote", async () => {
+    // The lexemes travel space-separated and unquoted (array_to_tsvector on the server): a quote,
+    // a backslash or a no-break space in the body must split runs, never end up in a lexeme.
+    const body = "SM3算法𠀀〇，O'Brien\\路径 Café\u00a0ＡＢ";
+    await city.run(people.fin.clerk, 'DraftDocument', { documentId: 'lexemes-1', title: '关于词元的测试稿', docType: '通知', body, mainRecipients: ['city-office'], docNumberPrefix: '阜财' });
+    await runner.catchUp();
+    const { rows } = await pool.query<{ lexemes: string[] }>(`SELECT tsvector_to_array(body_tsv) AS lexemes FROM search_bodies WHERE document_id = 'lexemes-1'`);
+    assert.deepEqual(rows[0]!.lexemes.sort(), ['sm3', '算法', '法𠀀', '𠀀〇', '〇', 'o', 'brien', '路径', '径', 'café', 'ab'].sort());
+    assert.deepEqual(await idSet('Brien路径'), ['lexemes-1']);
+  });
+
   test("a renamed unit's documents are found by its new name and still by the old one", async () => {
     const edu = ['s03', 's07', 's11', 's15', 's20', 's28', 's33'];
     assert.deepEqual(await idSet('教育体育局'), []);
@@ -236,7 +247,7 @@ describe('search projection', async () => {
 
   test('a rebuild equals the incremental build, and batches of 1 equal batches of 1000', async () => {
     const incremental = await dump(pool);
-    assert.equal(incremental.documents.length, fixture.length + 2);
+    assert.equal(incremental.documents.length, fixture.length + 3);
     await runner.rebuild();
     assert.deepEqual(await dump(pool), incremental);
     const one = new ProjectionRunner(pool, ledger.store, [searchProjection], { batchSize: 1 });
