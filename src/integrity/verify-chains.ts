@@ -3,6 +3,7 @@ import type { EventRegistry } from '../../schemas/registry.ts';
 import { GENESIS_HASH, eventHash, eventMac } from './event-hash.ts';
 import { Findings, NO_PLACE, short } from './verify-findings.ts';
 import { eachRow, xidBefore } from './verify-log.ts';
+import { EVENT_ROW_COLUMNS, HEX64, type EventRow } from '../eventstore/postgres/event-row.ts';
 
 /**
  * The per-stream half of `gongwen verify`: each stream in revision order — revisions 0,1,2,…
@@ -24,59 +25,12 @@ export interface StreamRange {
   to: string | null;
 }
 
-/**
- * The chain query's columns, read as arrays (pg's rowMode 'array': no object per row). The times
- * come as epoch milliseconds (the store hashes toISOString() of the same instant), the jsonb as
- * text, parsed here (what the driver would do, minus its type juggling), xid8 as text (it can
- * exceed 2^53).
- */
-const CHAIN_COLUMNS = [
-  'global_position',
-  'transaction_id::text',
-  'stream_id',
-  'revision',
-  'event_id::text',
-  'type',
-  'schema_version',
-  'data::text',
-  'actor::text',
-  'floor(extract(epoch FROM occurred_at) * 1000)::float8',
-  'floor(extract(epoch FROM recorded_at) * 1000)::float8',
-  'command_id',
-  'correlation_id',
-  'causation_id',
-  'prev_hash',
-  'hash',
-  'mac',
-] as const;
-type EventRow = [
-  globalPosition: string,
-  xid: string,
-  streamId: string,
-  revision: number,
-  eventId: string,
-  type: string,
-  schemaVersion: number,
-  data: string,
-  actor: string,
-  occurredMs: number,
-  recordedMs: number,
-  commandId: string,
-  correlationId: string,
-  causationId: string | null,
-  prevHash: string,
-  hash: string,
-  mac: string,
-];
-
 interface StreamTail {
   streamId: string;
   lastRevision: number;
   lastHash: string;
   lastPosition: number;
 }
-
-const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
  * Actors repeat across millions of events (a ledger has some thousands of users); each distinct
@@ -152,7 +106,7 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
   await eachRow<EventRow>(
     client,
     'verify_chain',
-    `SELECT ${CHAIN_COLUMNS.join(', ')}
+    `SELECT ${EVENT_ROW_COLUMNS}
        FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY stream_id, revision`,
     params,

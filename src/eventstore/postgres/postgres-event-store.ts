@@ -20,6 +20,7 @@ import {
 } from '../port.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { decodeFeedPosition, encodeFeedPosition } from './feed-position.ts';
+import { EVENT_ROW_COLUMNS, HEX64, type EventRow as FeedRow } from './event-row.ts';
 import { eventHash, eventMac } from '../../integrity/event-hash.ts';
 import { markHashProven } from '../hash-proof.ts';
 import { FeedSubscription } from './feed-subscription.ts';
@@ -78,36 +79,6 @@ const APPEND_SQL = `SELECT * FROM gongwen_append($1, $2, $3, $4, $5, $6, $7, $8,
 
 const APPEND_BATCH_SQL = `SELECT * FROM gongwen_append_batch($1)`;
 
-// The feed's columns, read as arrays (rowMode 'array', no object per row): the times as epoch
-// milliseconds, written out in Node (to_char cost the server about as much as the rest of the read,
-// measured on the 202k bench ledger), the jsonb as text parsed here once, xid8 as text. The order
-// is FeedRow's.
-const FEED_COLUMNS = `global_position, transaction_id::text, stream_id, revision, event_id::text, type, schema_version,
-  data::text, actor::text, floor(extract(epoch FROM occurred_at) * 1000)::float8, floor(extract(epoch FROM recorded_at) * 1000)::float8,
-  command_id, correlation_id, causation_id, prev_hash, hash, mac`;
-
-type FeedRow = [
-  globalPosition: number | string,
-  txid: string,
-  streamId: string,
-  revision: number | string,
-  eventId: string,
-  type: string,
-  schemaVersion: number,
-  data: string,
-  actor: string,
-  occurredMs: number,
-  recordedMs: number,
-  commandId: string,
-  correlationId: string,
-  causationId: string | null,
-  prevHash: string,
-  hash: string,
-  mac: string,
-];
-
-const HEX64 = /^[0-9a-f]{64}$/;
-
 /**
  * Actors repeat across a feed (a ledger has some thousands of users): each distinct jsonb text is
  * parsed once and its object shared, frozen so that no reader can change another event's actor.
@@ -140,7 +111,7 @@ class IsoTimes {
 
 // Feed order, and only below the oldest transaction still running: a row whose transaction has
 // not committed yet (however low its sequence number) is waited for, never stepped over.
-const READ_ALL_SQL = `SELECT ${FEED_COLUMNS} FROM events
+const READ_ALL_SQL = `SELECT ${EVENT_ROW_COLUMNS} FROM events
   WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
   ORDER BY events.transaction_id, events.global_position
