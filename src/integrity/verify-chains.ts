@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { EventRegistry } from '../../schemas/registry.ts';
-import { GENESIS_HASH, eventHash, eventMac } from './event-hash.ts';
+import { GENESIS_HASH, eventMac } from './event-hash.ts';
 import { Findings, NO_PLACE, short } from './verify-findings.ts';
 import { eachRow, xidBefore } from './verify-log.ts';
-import { EVENT_ROW_COLUMNS, HEX64, type EventRow } from '../eventstore/postgres/event-row.ts';
+import { ActorTexts, EVENT_ROW_COLUMNS, eventRowHash, HEX64, type EventRow } from '../eventstore/postgres/event-row.ts';
 
 /**
  * The per-stream half of `gongwen verify`: each stream in revision order — revisions 0,1,2,…
@@ -30,23 +30,6 @@ interface StreamTail {
   lastRevision: number;
   lastHash: string;
   lastPosition: number;
-}
-
-/**
- * Actors repeat across millions of events (a ledger has some thousands of users); each distinct
- * jsonb text is parsed once. A pure function of the text, so the hash is the same either way.
- */
-class ActorTexts {
-  private readonly parsed = new Map<string, unknown>();
-  of(text: string): unknown {
-    let actor = this.parsed.get(text);
-    if (actor === undefined) {
-      actor = JSON.parse(text) as unknown;
-      if (this.parsed.size >= 10_000) this.parsed.clear();
-      this.parsed.set(text, actor);
-    }
-    return actor;
-  }
 }
 
 type Conn = Pick<pg.ClientBase, 'query'>;
@@ -150,20 +133,7 @@ export async function checkChains(client: Conn, o: ChainCheckOptions, findings: 
       try {
         data = JSON.parse(row[7]);
         const prevIsHash = HEX64.test(rowPrevHash);
-        recomputed = eventHash(prevIsHash ? rowPrevHash : '', {
-          eventId: row[4],
-          type: row[5],
-          schemaVersion: row[6],
-          streamId,
-          revision,
-          occurredAt: row[9],
-          recordedAt: row[10],
-          actor: actors.of(row[8]),
-          commandId: row[11],
-          correlationId: row[12],
-          causationId: row[13] ?? null,
-          data,
-        });
+        recomputed = eventRowHash(prevIsHash ? rowPrevHash : '', row, streamId, revision, actors.of(row[8]), data);
         if (!prevIsHash) recomputed = '(prev_hash is not a hash)';
       } catch (error) {
         recomputed = `(cannot be computed: ${(error as Error).message})`;

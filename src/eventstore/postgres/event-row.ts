@@ -1,3 +1,5 @@
+import { eventHash } from '../../integrity/event-hash.ts';
+
 /**
  * One event row as the feed read (`readAll`, `subscribeAll`) and verify's chain walk read it: as an
  * array (pg's rowMode 'array', no object per row); the times as epoch milliseconds, written out in
@@ -31,3 +33,44 @@ export type EventRow = [
 
 /** A hash or MAC as the ledger writes them: 64 lower-case hex digits. */
 export const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * The hash of a row's stored fields chained from `prevHash`, with the stream, revision, actor and
+ * data the reader has already parsed (the store's feed read proving a row, verify's chain walk):
+ * one mapping of the row's columns onto the hashed fields. Throws when a field cannot be written
+ * canonically.
+ */
+export function eventRowHash(prevHash: string, row: EventRow, streamId: string, revision: number, actor: unknown, data: unknown): string {
+  return eventHash(prevHash, {
+    eventId: row[4],
+    type: row[5],
+    schemaVersion: row[6],
+    streamId,
+    revision,
+    occurredAt: row[9],
+    recordedAt: row[10],
+    actor,
+    commandId: row[11],
+    correlationId: row[12],
+    causationId: row[13] ?? null,
+    data,
+  });
+}
+
+/**
+ * Actors repeat across a feed (a ledger has some thousands of users): each distinct jsonb text is
+ * parsed once and its object shared, frozen so that no reader can change another event's actor.
+ * A pure function of the text, so a hash over it is the same either way.
+ */
+export class ActorTexts {
+  readonly #parsed = new Map<string, unknown>();
+  of(text: string): unknown {
+    let actor = this.#parsed.get(text);
+    if (actor === undefined) {
+      actor = Object.freeze(JSON.parse(text) as object);
+      if (this.#parsed.size >= 10_000) this.#parsed.clear();
+      this.#parsed.set(text, actor);
+    }
+    return actor;
+  }
+}

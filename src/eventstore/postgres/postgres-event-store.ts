@@ -20,8 +20,8 @@ import {
 } from '../port.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { decodeFeedPosition, encodeFeedPosition } from './feed-position.ts';
-import { EVENT_ROW_COLUMNS, HEX64, type EventRow as FeedRow } from './event-row.ts';
-import { eventHash, eventMac } from '../../integrity/event-hash.ts';
+import { ActorTexts, EVENT_ROW_COLUMNS, eventRowHash, HEX64, type EventRow as FeedRow } from './event-row.ts';
+import { eventMac } from '../../integrity/event-hash.ts';
 import { markHashProven } from '../hash-proof.ts';
 import { FeedSubscription } from './feed-subscription.ts';
 import { StreamTipCache, type StreamTip } from '../stream-tip-cache.ts';
@@ -78,23 +78,6 @@ const EVENT_COLUMNS = `global_position, transaction_id::text AS txid, stream_id,
 const APPEND_SQL = `SELECT * FROM gongwen_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
 const APPEND_BATCH_SQL = `SELECT * FROM gongwen_append_batch($1)`;
-
-/**
- * Actors repeat across a feed (a ledger has some thousands of users): each distinct jsonb text is
- * parsed once and its object shared, frozen so that no reader can change another event's actor.
- */
-class ActorTexts {
-  readonly #parsed = new Map<string, Actor>();
-  of(text: string): Actor {
-    let actor = this.#parsed.get(text);
-    if (actor === undefined) {
-      actor = Object.freeze(JSON.parse(text) as Actor);
-      if (this.#parsed.size >= 10_000) this.#parsed.clear();
-      this.#parsed.set(text, actor);
-    }
-    return actor;
-  }
-}
 
 /** An event's two times are mostly one instant, and so are a command's events': the last one is kept. */
 class IsoTimes {
@@ -760,7 +743,7 @@ export class PostgresEventStore implements EventStore {
     const hash = row[15];
     const mac = row[16];
     const rawData = JSON.parse(row[7]) as unknown;
-    const rawActor = prove ? this.#actors.of(row[8]) : (JSON.parse(row[8]) as Actor);
+    const rawActor = (prove ? this.#actors.of(row[8]) : JSON.parse(row[8])) as Actor;
     const proven =
       prove &&
       this.#registry.definition(type)?.schemaVersion === schemaVersion &&
@@ -808,22 +791,7 @@ export class PostgresEventStore implements EventStore {
   /** Whether the row's stored hash is the hash of its stored fields (false when it cannot be computed). */
   #hashes(prevHash: string, hash: string, row: FeedRow, streamId: string, revision: number, actor: Actor, data: unknown): boolean {
     try {
-      return (
-        eventHash(prevHash, {
-          eventId: row[4],
-          type: row[5],
-          schemaVersion: row[6],
-          streamId,
-          revision,
-          occurredAt: row[9],
-          recordedAt: row[10],
-          actor,
-          commandId: row[11],
-          correlationId: row[12],
-          causationId: row[13],
-          data,
-        }) === hash
-      );
+      return eventRowHash(prevHash, row, streamId, revision, actor, data) === hash;
     } catch {
       return false;
     }
