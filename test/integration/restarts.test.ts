@@ -156,7 +156,7 @@ test('npm start says where GraphQL and GraphiQL listen, and stopped with SIGTERM
   let out = '';
   npm.stdout.on('data', (c: Buffer) => (out += c.toString()));
   npm.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  await waitUntil('npm start prints where it listens', () => /GraphiQL: http:\/\/127\.0\.0\.1:\d+\/graphiql/.test(out), 60_000);
+  await waitUntil('npm start prints where it listens', () => /GraphiQL: http:\/\/127\.0\.0\.1:\d+\/graphiql/.test(out), 120_000);
   const url = /GraphQL:\s+(http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(out)![1]!;
   assert.equal((await health(url)).body.status, 'ok');
   const pg = await postmasterPid(dir);

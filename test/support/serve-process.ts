@@ -20,8 +20,8 @@ export interface ServeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `gongwen serve` as a real process; resolves once it prints where GraphQL listens (within `startMs`). */
-export async function startServe(dataDir: string, extra: Record<string, string> = {}, startMs = 60_000): Promise<ServeProcess> {
+/** `gongwen serve` as a real process; resolves once it prints where GraphQL listens (within `startMs`: a first start runs initdb, which took over 60 s once at load 15). */
+export async function startServe(dataDir: string, extra: Record<string, string> = {}, startMs = 120_000): Promise<ServeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve'], { env: embeddedEnv(dataDir, extra), stdio: ['ignore', 'pipe', 'pipe'] });
   started.add(child);
   let out = '';
