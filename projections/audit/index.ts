@@ -3,7 +3,7 @@ import { allEventDefinitions } from '../../schemas/events/index.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
 import { schemaFile, type Projection } from '../../src/projections/projection.ts';
 import { copyRows } from '../shared/copy-rows.ts';
-import { auditRow, type AuditRow } from './entry.ts';
+import { auditRow, subjectsOf, type AuditRow } from './entry.ts';
 import { hashMatches, hashStatus, type StreamTip } from './hash-status.ts';
 
 const LAST_SEQ_SQL = 'SELECT coalesce(max(feed_seq), 0)::bigint AS last FROM audit_entries';
@@ -70,4 +70,22 @@ export const auditProjection: Projection = {
   precompute(events) {
     for (const e of events) hashMatches(e);
   },
+  scopesOf: auditScopes,
 };
+
+/**
+ * A document's timeline is its entries (`document:<id>`, the event's subject document); a unit's
+ * is the entries it acted in or is the subject of (`unit:<id>`). Every entry's columns come from
+ * its event alone (auditRow), so these are always known. Actors' timelines are not kept by the
+ * read cache and have no scope here.
+ */
+export function auditScopes(events: readonly RecordedEvent[]): ReadonlySet<string> {
+  const scopes = new Set<string>();
+  for (const e of events) {
+    const subject = subjectsOf(e.type, e.data);
+    if (subject.documentId !== null) scopes.add(`document:${subject.documentId}`);
+    if (subject.unitId !== null) scopes.add(`unit:${subject.unitId}`);
+    scopes.add(`unit:${e.actor.unitId}`);
+  }
+  return scopes;
+}

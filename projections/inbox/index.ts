@@ -22,7 +22,19 @@ export const inboxProjection: Projection = {
   indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),
   tables: ['inbox_items', 'inbox_counts'],
   apply: applyInbox,
+  scopesOf: inboxScopes,
 };
+
+/** A unit's inbox (list and counts) is its copies' rows: every delivery event names its recipient. */
+export function inboxScopes(events: readonly RecordedEvent[]): ReadonlySet<string> | null {
+  const scopes = new Set<string>();
+  for (const e of events) {
+    const unitId = (e.data as { unitId?: unknown } | null)?.unitId;
+    if (typeof unitId !== 'string') return null;
+    scopes.add(`unit:${unitId}`);
+  }
+  return scopes;
+}
 
 async function applyInbox(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void> {
   const keys = new Map<string, { documentId: string; unitId: string }>();

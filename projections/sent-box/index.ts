@@ -20,9 +20,26 @@ export const sentBoxProjection: Projection = {
   indexSql: schemaFile(new URL('./indexes.sql', import.meta.url)),
   tables: ['sent_box_documents', 'sent_box_recipients'],
   apply: applySentBox,
+  scopesOf: sentBoxScopes,
 };
 
-async function applySentBox(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void> {
+/**
+ * A unit's sent box is the rows of the documents it issued. Document events and a delivery name
+ * the issuer; the later delivery events (a receipt, a return, handling) name only the recipient,
+ * so from the events alone those are unknown (null). `apply` knows better: it loads the documents.
+ */
+export function sentBoxScopes(events: readonly RecordedEvent[]): ReadonlySet<string> | null {
+  const scopes = new Set<string>();
+  for (const e of events) {
+    const issuerUnitId = (e.data as { issuerUnitId?: unknown } | null)?.issuerUnitId;
+    if (typeof issuerUnitId !== 'string') return null;
+    scopes.add(`unit:${issuerUnitId}`);
+  }
+  return scopes;
+}
+
+/** Returns the issuers of the documents it wrote (sentBoxScopes' scopes, known for every event here). */
+async function applySentBox(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<ReadonlySet<string>> {
   const documentIds = [...new Set(events.map((e) => (e.data as { documentId: string }).documentId))];
   const stored = await loadEntries(tx, documentIds);
 
@@ -52,4 +69,5 @@ async function applySentBox(tx: pg.ClientBase, events: readonly RecordedEvent[])
     tx,
     [...changed].flatMap(([id, units]) => entries.get(id)!.recipients.filter((r) => units === null || units.has(r.unitId))),
   );
+  return new Set([...entries.values()].map((e) => `unit:${e.document.issuerUnitId}`));
 }

@@ -58,6 +58,7 @@ const resultView = (input: Record<string, unknown>, outcome: CommandOutcome, pri
   commandId: String(input.commandId),
   principal,
   lastPosition: lastPositionOf(outcome.events),
+  recorded: outcome.events,
   // The document the command acted on (generated or given), for the payload's documentId.
   documentId: typeof input.documentId === 'string' ? input.documentId : null,
   duplicate: outcome.duplicate,
@@ -80,8 +81,8 @@ export async function registerGraphql(app: FastifyInstance, ledger: Ledger): Pro
     execute: async (...args: Parameters<Ledger['commands']['execute']>) => {
       const outcome = await ledger.commands.execute(...args);
       users.forget(outcome.events);
-      // Likewise the kept answers: the streams the read rules read changed before any projection applies them.
-      if (outcome.events.length > 0) reads.cache.bump();
+      // Likewise the kept answers the streams the read rules read belong to (the runner bumps the read models' own).
+      if (outcome.events.length > 0) reads.commandAppended(outcome.events);
       return outcome;
     },
   };

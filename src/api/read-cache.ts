@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import type pg from 'pg';
 import type { Ledger } from '../app/ledger.ts';
 import type { Authentication } from './authenticate.ts';
-import { READ_MODELS_CHANNEL } from '../projections/projection-runner.ts';
+import { READ_MODELS_CHANNEL, type AppliedBatch } from '../projections/projection-runner.ts';
+import type { RecordedEvent } from '../eventstore/port.ts';
+import { categoryOf } from '../domain/streams.ts';
 
 /**
  * The API's read cache (issue #16.3): a whole answer of a read query, kept as the bytes sent, and
@@ -11,21 +13,27 @@ import { READ_MODELS_CHANNEL } from '../projections/projection-runner.ts';
  * it was computed from are unchanged.
  *
  * What it depends on, and how a change reaches it:
- * - **The read models** it reads (`ROOT_FIELDS`): each projection has a generation, bumped when
- *   this server's projection runner commits a batch that changed the projection's rows ('applied'
- *   with handled events), when the runner finds that another process committed it first ('moved':
- *   another `gongwen serve`, or a CLI catching up), when a rebuild or reset swaps its tables (the
- *   runner's 'swapped' in this process; a NOTIFY on READ_MODELS_CHANNEL, sent inside the swap's
- *   transaction, from any other), when a read-your-writes wait sees the checkpoint pass a command's
- *   events (the runner's 'applied' may come a moment after another connection sees the commit), and
- *   when this server's own command appended anything (everything is bumped: the document streams
- *   the timelines' read rule reads have changed before any projection applies them). An answer
- *   is kept only if no generation it depends on moved while it was computed, and served only while
- *   they all stand where they stood when its computation began.
+ * - **The read models** it reads, each at a **scope** (`ROOT_FIELDS`): the unit of an inbox or a
+ *   sent box (`unit:<id>`, the unit asked for, else the caller's), the document of a timeline
+ *   (`document:<id>`), the unit of a unit's timeline; a search reads its whole projection. Every
+ *   (projection, scope) and every projection as a whole has the sequence number of its last change
+ *   (a bump). Bumped at a scope: when this server's projection runner commits a batch that changed
+ *   the projection's rows at those scopes ('applied': `AppliedBatch.scopes`, from the projection's
+ *   `scopesOf` or its `apply`), and when a read-your-writes wait sees the checkpoints pass a
+ *   command's events (the scopes of those events: the runner's 'applied' may come a moment after
+ *   another connection sees the commit). Bumped whole: a batch whose scopes are not known, a batch
+ *   another process committed first ('moved': its events are not all known here), a rebuild or
+ *   reset swapping the tables (the runner's 'swapped' in this process; a NOTIFY on
+ *   READ_MODELS_CHANNEL, sent inside the swap's transaction, from any other). This server's own
+ *   command bumps the timelines of the documents whose streams it appended to (the timeline's read
+ *   rule reads those streams, not a read model). An answer is kept only if nothing it reads changed
+ *   while it was computed, and served only while nothing it reads has changed since its
+ *   computation began; a whole-projection reader (search) is changed by a bump at any scope.
  * - **Who asks**: the key holds the caller's user, unit, roles and state as authenticated for this
  *   request (user-cache.ts drops a changed user at once), so a re-scoped user asks under a new key
  *   and a revoked one is refused before the cache is looked at.
- * - **What is asked**: the document's text, the operation's name and the variables.
+ * - **What is asked**: the document's text, the operation's name and the variables (which, with
+ *   the caller's unit, also give the scopes).
  *
  * Where the server cannot learn of every change it does not cache at all: while its runner does not
  * follow the feed with every projection an answer reads, or while the NOTIFY listener is not
@@ -36,21 +44,44 @@ import { READ_MODELS_CHANNEL } from '../projections/projection-runner.ts';
  * model); answers with errors never, mutations never. Bounded by GONGWEN_READ_CACHE_BYTES (LRU).
  */
 
+/**
+ * What a cached root field's answer reads: its projection and, when the answer reads only one
+ * scope of it, the argument that names the scope (`kind:<value>`) — absent, the caller's unit
+ * (as unitScope resolves it) or, failing that, the whole projection.
+ */
+interface RootField {
+  projection: string;
+  scope?: { argument: string; kind: 'unit' | 'document'; callersUnitIfAbsent: boolean };
+}
 
-/** The read queries that may be cached, each with the projections its answer reads. */
-const ROOT_FIELDS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['inbox', ['inbox']],
-  ['sentDocuments', ['sent-box']],
-  ['timeline', ['audit']],
-  ['unitTimeline', ['audit']],
-  ['searchDocuments', ['search']],
+/** The read queries that may be cached, with what their answers read (the scopes match the projections' `scopesOf`). */
+const ROOT_FIELDS: ReadonlyMap<string, RootField> = new Map([
+  ['inbox', { projection: 'inbox', scope: { argument: 'unitId', kind: 'unit', callersUnitIfAbsent: true } }],
+  ['sentDocuments', { projection: 'sent-box', scope: { argument: 'unitId', kind: 'unit', callersUnitIfAbsent: true } }],
+  ['timeline', { projection: 'audit', scope: { argument: 'documentId', kind: 'document', callersUnitIfAbsent: false } }],
+  ['unitTimeline', { projection: 'audit', scope: { argument: 'unitId', kind: 'unit', callersUnitIfAbsent: false } }],
+  ['searchDocuments', { projection: 'search' }],
 ]);
 
 /** Fields whose value comes from outside the read models (the events' hashes, the Merkle log). */
 const UNCACHED_FIELDS = new Set(['hashStatus', 'anchored']);
 
-/** The projections a document's operation reads, or null when it may not be cached. */
-export function cacheableReads(source: string, operationName: string | null | undefined): readonly string[] | null {
+/** One projection an answer reads, at one scope (null: all of it). */
+export interface Read {
+  projection: string;
+  scope: string | null;
+}
+
+/** What a cacheable operation reads, before its variables and caller are known. */
+export interface ReadPlan {
+  projections: readonly string[];
+  fields: readonly { field: RootField; argument: ValueNode | undefined }[];
+  /** The operation's variables' default values. */
+  defaults: ReadonlyMap<string, ValueNode | undefined>;
+}
+
+/** The plan of a document's operation, or null when it may not be cached. */
+export function cacheableReads(source: string, operationName: string | null | undefined): ReadPlan | null {
   let document: DocumentNode;
   try {
     document = parse(source, { maxTokens: 2_000 });
@@ -74,15 +105,16 @@ export function cacheableReads(source: string, operationName: string | null | un
   };
   for (const d of document.definitions) if (d.kind === Kind.OPERATION_DEFINITION || d.kind === Kind.FRAGMENT_DEFINITION) visit(d.selectionSet);
   if (outside) return null;
-  const reads = new Set<string>();
+  const fields: { field: RootField; argument: ValueNode | undefined }[] = [];
   const seen = new Set<string>();
   const roots = (set: SelectionSetNode): boolean =>
     set.selections.every((s) => {
       if (s.kind === Kind.FIELD) {
         if (s.name.value === '__typename') return true;
-        const projections = ROOT_FIELDS.get(s.name.value);
-        projections?.forEach((p) => reads.add(p));
-        return projections !== undefined;
+        const field = ROOT_FIELDS.get(s.name.value);
+        if (!field) return false;
+        fields.push({ field, argument: field.scope && s.arguments?.find((a) => a.name.value === field.scope!.argument)?.value });
+        return true;
       }
       if (s.kind === Kind.INLINE_FRAGMENT) return roots(s.selectionSet);
       const fragment = fragments.get(s.name.value);
@@ -90,20 +122,57 @@ export function cacheableReads(source: string, operationName: string | null | un
       seen.add(s.name.value);
       return roots(fragment.selectionSet);
     });
-  return roots(operation.selectionSet) && reads.size > 0 ? [...reads] : null;
+  if (!roots(operation.selectionSet) || fields.length === 0) return null;
+  return {
+    projections: [...new Set(fields.map((f) => f.field.projection))],
+    fields,
+    defaults: new Map(operation.variableDefinitions?.map((v) => [v.variable.name.value, v.defaultValue]) ?? []),
+  };
+}
+
+/**
+ * The (projection, scope) pairs an operation reads for this caller with these variables. A scope
+ * argument that is not a plain string here (an Int for an ID, a list, an object) reads the whole
+ * projection, as does one left out where it has no default: never a narrower scope than the
+ * resolver reads. Empty or null is absent, as unitScope takes it.
+ */
+export function readsOf(plan: ReadPlan, variables: unknown, callersUnitId: string): Read[] {
+  const given = variables !== null && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : null;
+  /** A string, null when absent, undefined when it is something else. */
+  const valueOf = (node: ValueNode | undefined, inDefault = false): string | null | undefined => {
+    if (node === undefined || node.kind === Kind.NULL) return null;
+    if (node.kind === Kind.STRING) return node.value === '' ? null : node.value;
+    if (node.kind !== Kind.VARIABLE || inDefault) return undefined;
+    const name = node.name.value;
+    if (given && Object.hasOwn(given, name)) {
+      const value = given[name];
+      if (value === null || value === '') return null;
+      return typeof value === 'string' ? value : undefined;
+    }
+    // Not given: its default, if it was declared with one (given as null counts as null, above).
+    if (variables !== undefined && variables !== null && given === null) return undefined;
+    return valueOf(plan.defaults.get(name), true);
+  };
+  return plan.fields.map(({ field, argument }) => {
+    if (!field.scope) return { projection: field.projection, scope: null };
+    const value = valueOf(argument);
+    if (value === undefined) return { projection: field.projection, scope: null };
+    if (value === null) return { projection: field.projection, scope: field.scope.callersUnitIfAbsent ? `unit:${callersUnitId}` : null };
+    return { projection: field.projection, scope: `${field.scope.kind}:${value}` };
+  });
 }
 
 interface Entry {
   body: Buffer;
-  /** The generations of its projections when its computation began. */
-  stamp: string;
+  /** The change sequence number when its computation began. */
+  stamp: number;
 }
 
-/** An answer being computed, to be kept if its stamp still holds when it is sent. */
+/** An answer being computed, to be kept if nothing it reads changed when it is sent. */
 export interface Pending {
   key: string;
-  reads: readonly string[];
-  stamp: string;
+  reads: readonly Read[];
+  stamp: number;
 }
 
 export interface ReadCacheStats {
@@ -113,12 +182,21 @@ export interface ReadCacheStats {
   bytes: number;
 }
 
-/** The bounded store of answers with the projections' generations (no I/O: ReadCacheWiring feeds it). */
+/** Scopes remembered before they are forgotten all at once (everything kept is dropped with them). */
+const MAX_SCOPES = 100_000;
+
+/** The bounded store of answers with the read models' changes (no I/O: ReadCacheWiring feeds it). */
 export class ReadCache {
   readonly #entries = new Map<string, Entry>();
-  readonly #generations = new Map<string, number>();
-  /** Bumped for every projection at once (the cache is dropped, a listener lost, own commands). */
-  #epoch = 0;
+  /** Every bump takes the next number; an answer stands while nothing it reads has a newer one. */
+  #seq = 0;
+  /** Everything up to this changed (the cache dropped, the scopes forgotten). */
+  #floor = 0;
+  /** Per projection: its last whole bump, and its last bump of any scope or whole. */
+  readonly #whole = new Map<string, number>();
+  readonly #any = new Map<string, number>();
+  /** Per projection and scope (`projection\nscope`): its last bump. */
+  readonly #scoped = new Map<string, number>();
   #bytes = 0;
   #hits = 0;
   #misses = 0;
@@ -126,43 +204,60 @@ export class ReadCache {
   constructor(
     readonly maxBytes: number,
     /** Whether every change of these projections reaches bump() now. */
-    private readonly informed: (reads: readonly string[]) => boolean,
+    private readonly informed: (projections: readonly string[]) => boolean,
   ) {}
 
-  /** Bumps the named projections' generations (all of them when none are named). */
-  bump(names?: Iterable<string>): void {
-    if (!names) {
-      this.#epoch++;
+  /** The projection changed at these scopes; at every scope (the whole projection) when none are given. */
+  bump(projection: string, scopes?: Iterable<string> | null): void {
+    const at = ++this.#seq;
+    this.#any.set(projection, at);
+    if (!scopes) {
+      this.#whole.set(projection, at);
       return;
     }
-    for (const name of names) this.#generations.set(name, (this.#generations.get(name) ?? 0) + 1);
+    if (this.#scoped.size >= MAX_SCOPES) {
+      this.#scoped.clear();
+      this.#floor = at;
+    }
+    for (const scope of scopes) this.#scoped.set(`${projection}\n${scope}`, at);
   }
 
   /** Drops every entry (and whatever is being computed). */
   clear(): void {
-    this.#epoch++;
+    this.#floor = ++this.#seq;
     this.#entries.clear();
     this.#bytes = 0;
   }
 
-  #stamp(reads: readonly string[]): string {
-    let stamp = String(this.#epoch);
-    for (const r of reads) stamp += ':' + (this.#generations.get(r) ?? 0);
-    return stamp;
+  /** The number of the last change of anything these reads read. */
+  #changed(reads: readonly Read[]): number {
+    let at = this.#floor;
+    for (const r of reads) {
+      const whole = r.scope === null ? this.#any.get(r.projection) : this.#whole.get(r.projection);
+      if (whole !== undefined && whole > at) at = whole;
+      if (r.scope !== null) {
+        const scoped = this.#scoped.get(`${r.projection}\n${r.scope}`);
+        if (scoped !== undefined && scoped > at) at = scoped;
+      }
+    }
+    return at;
+  }
+
+  #informedOf(reads: readonly Read[]): boolean {
+    return this.informed(reads.length === 1 ? [reads[0]!.projection] : [...new Set(reads.map((r) => r.projection))]);
   }
 
   /** The kept answer, or (a miss) what to keep the answer under once computed; null: not cached now. */
-  lookup(key: string, reads: readonly string[]): Buffer | Pending | null {
+  lookup(key: string, reads: readonly Read[]): Buffer | Pending | null {
     if (this.maxBytes === 0) return null;
-    if (!this.informed(reads)) {
+    if (!this.#informedOf(reads)) {
       if (this.#entries.size > 0) this.clear();
       return null;
     }
-    const stamp = this.#stamp(reads);
     const entry = this.#entries.get(key);
     if (entry) {
       this.#entries.delete(key);
-      if (entry.stamp === stamp) {
+      if (this.#changed(reads) <= entry.stamp) {
         // Most recently used last: eviction takes from the front.
         this.#entries.set(key, entry);
         this.#hits++;
@@ -171,12 +266,12 @@ export class ReadCache {
       this.#bytes -= entry.body.length + key.length;
     }
     this.#misses++;
-    return { key, reads, stamp };
+    return { key, reads, stamp: this.#seq };
   }
 
   /** Keeps an answer, if nothing it read changed since its lookup and it fits. */
   keep(pending: Pending, body: Buffer): void {
-    if (!this.informed(pending.reads) || this.#stamp(pending.reads) !== pending.stamp) return;
+    if (!this.#informedOf(pending.reads) || this.#changed(pending.reads) > pending.stamp) return;
     const size = body.length + pending.key.length;
     // One answer never takes more than an eighth of the cache.
     if (size > this.maxBytes / 8) return;
@@ -203,12 +298,48 @@ export class ReadCache {
 const cachesOf = new WeakMap<Ledger, Set<ReadCache>>();
 
 /**
- * A read-your-writes wait saw the named projections' checkpoints pass a command's events: their
- * answers computed before are dropped before the wait returns (the runner's own 'applied' may
- * come a moment later than another connection sees the commit).
+ * The scopes of `projection` that these events change (only those of the types it handles), from
+ * the events alone: its `scopesOf`, or null (the whole projection) when it has none or it cannot tell.
  */
-export function readModelsCaughtUp(ledger: Ledger, names: readonly string[]): void {
-  for (const cache of cachesOf.get(ledger) ?? []) cache.bump(names);
+function scopesOfEvents(ledger: Ledger, projection: string, events: readonly RecordedEvent[]): ReadonlySet<string> | null | 'none' {
+  const p = ledger.projections.projections.find((q) => q.name === projection);
+  if (!p) return null;
+  const handled = events.filter((e) => p.handles.has(e.type));
+  if (handled.length === 0) return 'none';
+  return p.scopesOf?.(handled) ?? null;
+}
+
+/**
+ * A read-your-writes wait saw the named projections' checkpoints pass a command's events: the
+ * answers those events change, computed before, are dropped before the wait returns (the
+ * runner's own 'applied' may come a moment later than another connection sees the commit).
+ */
+export function readModelsCaughtUp(ledger: Ledger, names: readonly string[], events: readonly RecordedEvent[]): void {
+  const caches = cachesOf.get(ledger);
+  if (!caches?.size) return;
+  for (const name of names) {
+    const scopes = scopesOfEvents(ledger, name, events);
+    if (scopes === 'none') continue;
+    for (const cache of caches) cache.bump(name, scopes);
+  }
+}
+
+/**
+ * This server's own command appended `events`. A read model changes only when its batch is
+ * applied (the runner bumps it then), but the timeline's read rule reads the document's stream
+ * and the caller's delivery stream themselves (read-access.ts): the timelines of the documents
+ * those streams belong to are bumped now (the whole audit model if an event there does not say its document).
+ */
+function ownCommandAppended(cache: ReadCache, events: readonly RecordedEvent[]): void {
+  const documents = new Set<string>();
+  for (const e of events) {
+    const category = categoryOf(e.streamId);
+    if (category !== 'document' && category !== 'delivery') continue;
+    const documentId = (e.data as { documentId?: unknown } | null)?.documentId;
+    if (typeof documentId !== 'string') return cache.bump('audit');
+    documents.add(`document:${documentId}`);
+  }
+  if (documents.size > 0) cache.bump('audit', documents);
 }
 
 /**
@@ -226,25 +357,31 @@ export function cacheReads(
     authenticate: (request: FastifyRequest) => Promise<{ auth: Authentication; databaseDown?: boolean }>;
     signedIn: (auth: Extract<Authentication, { ok: true }>) => Promise<void>;
   },
-): { cache: ReadCache; authOf: (request: FastifyRequest) => Promise<{ auth: Authentication; databaseDown?: boolean }> | undefined } {
+): {
+  cache: ReadCache;
+  authOf: (request: FastifyRequest) => Promise<{ auth: Authentication; databaseDown?: boolean }> | undefined;
+  /** This server's own command appended these events (before any projection applies them). */
+  commandAppended: (events: readonly RecordedEvent[]) => void;
+} {
   const path = opts.path ?? '/graphql';
-  const listener = new ReadModelsListener(ledger.db.pool, () => cache.clear(), (names) => cache.bump(names));
+  const listener = new ReadModelsListener(ledger.db.pool, () => cache.clear(), (names) => names.forEach((name) => cache.bump(name)));
   // The LISTEN connection is held only while the runner follows the feed (started on the first
   // look-up that finds it following, let go when the runner stops), so a ledger closing without
   // this server being closed first (its pool ending) is not kept waiting for it.
-  const cache = new ReadCache(opts.maxBytes, (reads) => {
-    if (!reads.every((r) => ledger.projections.follows(r))) return false;
+  const cache = new ReadCache(opts.maxBytes, (projections) => {
+    if (!projections.every((p) => ledger.projections.follows(p))) return false;
     if (!listener.listening) listener.start();
     return listener.listening;
   });
   const authenticated = new WeakMap<FastifyRequest, Promise<{ auth: Authentication; databaseDown?: boolean }>>();
   const pending = new WeakMap<FastifyRequest, Pending>();
 
-  const onApplied = (batch: { projection: string; handled: readonly unknown[] }) => {
-    if (batch.handled.length > 0) cache.bump([batch.projection]);
+  const onApplied = (batch: AppliedBatch) => {
+    if (batch.handled.length > 0) cache.bump(batch.projection, batch.scopes);
   };
-  const onMoved = (name: string) => cache.bump([name]);
-  const onSwapped = (names: readonly string[]) => cache.bump(names);
+  // Another runner committed the batch (and maybe more after it): what it changed is not known here.
+  const onMoved = (name: string) => cache.bump(name);
+  const onSwapped = (names: readonly string[]) => names.forEach((name) => cache.bump(name));
   const onStopped = () => listener.release();
   if (opts.maxBytes > 0) {
     ledger.projections.on('applied', onApplied);
@@ -270,15 +407,15 @@ export function cacheReads(
     if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.query !== 'string' || body.extensions !== undefined) return;
     if (body.query.length > 8192) return;
     const operationName = typeof body.operationName === 'string' ? body.operationName : null;
-    const reads = readsOf(body.query, operationName);
-    if (!reads) return;
+    const plan = planOf(body.query, operationName);
+    if (!plan) return;
     const checking = opts.authenticate(request);
     authenticated.set(request, checking);
     const { auth } = await checking;
     if (!auth.ok) return;
     const p = auth.principal;
     const key = JSON.stringify([p.userId, p.unitId, p.roles, p.active, operationName, body.query, body.variables ?? null]);
-    const found = cache.lookup(key, reads);
+    const found = cache.lookup(key, readsOf(plan, body.variables, p.unitId));
     if (found === null) return;
     if (Buffer.isBuffer(found)) {
       await opts.signedIn(auth);
@@ -298,8 +435,8 @@ export function cacheReads(
   });
 
   /** The documents already judged, bounded (the common queries are few). */
-  const judged = new Map<string, readonly string[] | null>();
-  const readsOf = (query: string, operationName: string | null) => {
+  const judged = new Map<string, ReadPlan | null>();
+  const planOf = (query: string, operationName: string | null) => {
     const key = (operationName ?? '') + '\n' + query;
     if (judged.has(key)) return judged.get(key)!;
     const reads = cacheableReads(query, operationName);
@@ -308,7 +445,7 @@ export function cacheReads(
     return reads;
   };
 
-  return { cache, authOf: (request) => authenticated.get(request) };
+  return { cache, authOf: (request) => authenticated.get(request), commandAppended: (events) => ownCommandAppended(cache, events) };
 }
 
 /**

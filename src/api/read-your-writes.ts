@@ -30,6 +30,8 @@ export interface WriteReceipt {
   documentId: string | null;
   /** The feed position of the command's last event (null: it appended nothing). */
   lastPosition: FeedPosition | null;
+  /** The command's events: a wait drops the read cache's answers they change. */
+  recorded: readonly RecordedEvent[];
   principal: Extract<Principal, { kind: 'user' }>;
 }
 
@@ -43,7 +45,7 @@ const POLL_MS = 20;
  * `position`; READ_MODELS_TIMEOUT after `timeoutMs`. Reads the checkpoints from the database, so it
  * holds whichever process runs the projections.
  */
-export async function awaitReadModels(ledger: Ledger, receipt: Pick<WriteReceipt, 'commandId' | 'lastPosition'>, opts: { names?: readonly string[]; timeoutMs: number }): Promise<void> {
+export async function awaitReadModels(ledger: Ledger, receipt: Pick<WriteReceipt, 'commandId' | 'lastPosition' | 'recorded'>, opts: { names?: readonly string[]; timeoutMs: number }): Promise<void> {
   const target = receipt.lastPosition;
   if (target === null) return;
   const names = opts.names ?? ledger.projections.projections.map((p) => p.name);
@@ -56,7 +58,7 @@ export async function awaitReadModels(ledger: Ledger, receipt: Pick<WriteReceipt
     });
     if (behind.length === 0) {
       // Answers kept from before the commit go now, not when this server's runner reports it.
-      readModelsCaughtUp(ledger, names);
+      readModelsCaughtUp(ledger, names, receipt.recorded);
       return;
     }
     if (Date.now() >= deadline) {

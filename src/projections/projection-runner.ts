@@ -26,6 +26,8 @@ export interface AppliedBatch {
   events: readonly RecordedEvent[];
   /** The batch's events this projection consumed. */
   handled: readonly RecordedEvent[];
+  /** The read scopes the batch changed (Projection.scopesOf); null: not known, any of its answers may have. */
+  scopes: ReadonlySet<string> | null;
   committedAt: Date;
 }
 
@@ -232,6 +234,7 @@ export class ProjectionRunner extends EventEmitter<{
     const name = pg.escapeLiteral(p.name);
     const client = await this.pool.connect();
     let broken = false;
+    let scopes: ReadonlySet<string> | null = null;
     try {
       // Two round trips of bookkeeping per batch, the opening and the closing. Read models can
       // always be replayed from the events, and rows and checkpoint commit together: a batch lost
@@ -247,7 +250,7 @@ export class ProjectionRunner extends EventEmitter<{
       const row = opened[2]!.rows[0];
       if (!row) throw new Error(`projection ${p.name} is not prepared`);
       if ((row.position ?? null) !== from) throw new CheckpointMoved(p.name);
-      if (handled.length > 0) await p.apply(client, handled);
+      if (handled.length > 0) scopes = (await p.apply(client, handled)) ?? p.scopesOf?.(handled) ?? null;
       // The checkpoint moves only if it still is `from` (under the row lock, re-checked after any
       // concurrent mover commits): otherwise the count is 0, the division fails, and the COMMIT of
       // the same query string never runs — so two runners never both commit one batch.
@@ -270,7 +273,7 @@ export class ProjectionRunner extends EventEmitter<{
     } finally {
       client.release(broken);
     }
-    this.emit('applied', { projection: p.name, events, handled, committedAt: new Date() });
+    this.emit('applied', { projection: p.name, events, handled, scopes, committedAt: new Date() });
   }
 
   /**

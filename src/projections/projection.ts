@@ -27,7 +27,18 @@ export interface Projection {
   indexSql?: string;
   /** Its tables, dropped (CASCADE) before the schema is created again. */
   tables: readonly string[];
-  apply(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * May return the read scopes its writes changed (see `scopesOf`), when it knows them better than
+   * the events alone say (the sent box: the issuers of the documents it loaded).
+   */
+  apply(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void | ReadonlySet<string>>;
+  /**
+   * Optional: the read scopes these events (of the types it handles) change, from the events
+   * alone — a scope is what one of its queries' answers reads, e.g. `unit:<id>` for a unit's inbox,
+   * `document:<id>` for a document's timeline (src/api/read-cache.ts keeps answers by them); null
+   * when the events do not say (every answer of the projection may have changed). Pure.
+   */
+  scopesOf?(events: readonly RecordedEvent[]): ReadonlySet<string> | null;
   /**
    * Optional: CPU work that depends on the events alone (no database, no state), which `apply`
    * would otherwise do inside its transaction. The runner calls it as soon as a page of the feed

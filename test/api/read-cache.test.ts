@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestLedger, seedCity, cmdId } from '../support/ledger.ts';
+import { createTestLedger, seedCity, cmdId, SEAL_PASSPHRASE } from '../support/ledger.ts';
 import { startApi } from '../support/http.ts';
 import { createLedger } from '../../src/app/ledger.ts';
 import { openDatabase } from '../../src/db/database.ts';
@@ -146,5 +146,106 @@ describe('the read cache', async () => {
     for (let i = 0; i < 2; i++) assert.equal(JSON.parse((await raw('fin-leader', UNIT_TIMELINE, { u: 'edu' })).text).errors?.[0]?.extensions?.code, 'NOT_AUTHORISED');
     // Refused answers are not kept: the edu leader's answer is still the one kept, served the same.
     assert.equal((await raw('edu-leader', UNIT_TIMELINE, { u: 'edu' })).text, asked.text);
+  });
+
+  // Fine invalidation: a write drops the kept answers of the units and documents it touched, and
+  // only those. Each "still a hit" fails if a write bumps more than its scopes; each "shows" (asked
+  // until it does, for at most a few seconds) fails if a scope it touched is missed, because the
+  // kept answer would then be served for ever.
+  const INBOX = 'query { inbox(first: 20) { totalCount edges { node { documentId status } } } }';
+  const SENT = 'query { sentDocuments(first: 20) { edges { node { documentId receivedCount } } } }';
+  const TIMELINE = 'query ($d: ID!) { timeline(documentId: $d, first: 50) { edges { node { type } } } }';
+  const must = async (userId: string, mutation: string, input: Record<string, unknown>) => {
+    const r = await api.mutate(userId, mutation, input);
+    assert.equal(r.errors, undefined, `${mutation}: ${JSON.stringify(r.errors)}`);
+  };
+  /** Asked again until `shows` holds of the answer (the runner applies the batch a moment later). */
+  const until = async (userId: string, query: string, variables: Record<string, unknown>, shows: (data: any) => boolean) => {
+    for (let i = 0; i < 100; i++) {
+      const data = JSON.parse((await raw(userId, query, variables)).text).data;
+      if (shows(data)) return;
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    assert.fail(`${userId}: never shown (a kept answer outlived the write that changed it)`);
+  };
+  /** Asks twice; the second must be a hit, the same bytes. Returns the answer. */
+  const kept = async (userId: string, query: string, variables: Record<string, unknown> = {}) => {
+    const first = await raw(userId, query, variables);
+    const hits = (await stats()).hits;
+    assert.equal((await raw(userId, query, variables)).text, first.text);
+    assert.equal((await stats()).hits, hits + 1, `${userId}: the second ask is a hit`);
+    return first.text;
+  };
+  /** The kept answer is served again, as a hit. */
+  const stillHit = async (userId: string, query: string, text: string, variables: Record<string, unknown> = {}) => {
+    const hits = (await stats()).hits;
+    assert.equal((await raw(userId, query, variables)).text, text);
+    assert.equal((await stats()).hits, hits + 1, `${userId}: still a hit`);
+  };
+  const sent = async (documentId: string, mainRecipients: string[], ccRecipients: string[] = []) => {
+    await must('edu-clerk', 'draftDocument', { ...draft(documentId), mainRecipients, ccRecipients });
+    await must('edu-leader', 'signOffDocument', { documentId });
+    await must('edu-keeper', 'sealDocument', { documentId, sealId: 'edu-seal', passphrase: SEAL_PASSPHRASE });
+    await must('edu-clerk', 'sendDocument', { documentId });
+  };
+  /**
+   * Everything committed so far applied, and any batch this server's runner lost to the catch-up
+   * reported ('moved' bumps the whole projection: a kept answer must not be asked across it).
+   */
+  const quiet = async () => {
+    await ledger.settle();
+    await new Promise((ok) => setTimeout(ok, 300));
+  };
+  const item = (data: any, documentId: string) => (data?.inbox.edges as { node: { documentId: string; status: string } }[] | undefined)?.find((e) => e.node.documentId === documentId)?.node;
+
+  test("a document sent to several units drops each recipient's kept inbox, and no other unit's", async () => {
+    await quiet();
+    const finBefore = await kept('fin-clerk', INBOX);
+    await kept('hlth-clerk', INBOX);
+    const eduInbox = await kept('edu-clerk', INBOX);
+    const id = `rc-${randomUUID().slice(0, 8)}`;
+    await sent(id, ['fin'], ['hlth']);
+    // Delivered by the dispatch (in the background), then applied: each recipient's inbox shows it.
+    await until('fin-clerk', INBOX, {}, (d) => item(d, id)?.status === 'AWAITING_RECEIPT');
+    await until('hlth-clerk', INBOX, {}, (d) => item(d, id)?.status === 'AWAITING_RECEIPT');
+    assert.notEqual((await raw('fin-clerk', INBOX, {})).text, finBefore);
+    // The issuer received nothing: its kept inbox is still served.
+    await stillHit('edu-clerk', INBOX, eduInbox);
+  });
+
+  test("a write in one unit's inbox shows in that unit's next reads and keeps another unit's kept answer", async () => {
+    const id = `rc-${randomUUID().slice(0, 8)}`;
+    await sent(id, ['fin', 'hlth']);
+    await until('fin-clerk', INBOX, {}, (d) => item(d, id)?.status === 'AWAITING_RECEIPT');
+    await until('hlth-clerk', INBOX, {}, (d) => item(d, id)?.status === 'AWAITING_RECEIPT');
+    await quiet();
+    const hlthInbox = await kept('hlth-clerk', INBOX);
+    await kept('fin-clerk', INBOX);
+    await kept('edu-clerk', SENT);
+    const hlthSent = await kept('hlth-clerk', SENT);
+    // fin signs for its copy (no wait): fin's inbox and the issuer's sent box change, nothing else.
+    await must('fin-clerk', 'receiveDocument', { documentId: id, unitId: 'fin' });
+    await until('fin-clerk', INBOX, {}, (d) => item(d, id)?.status === 'RECEIVED');
+    await until('edu-clerk', SENT, {}, (d) => d?.sentDocuments.edges.some((e: any) => e.node.documentId === id && e.node.receivedCount === 1));
+    await stillHit('hlth-clerk', INBOX, hlthInbox);
+    await stillHit('hlth-clerk', SENT, hlthSent);
+  });
+
+  test("this server's own commands on a document show in its timeline, with or without the wait; another document's stays kept", async () => {
+    const id = `rc-${randomUUID().slice(0, 8)}`;
+    const other = `rc-${randomUUID().slice(0, 8)}`;
+    await must('edu-clerk', 'draftDocument', { ...draft(id), waitForReadModels: true });
+    await must('edu-clerk', 'draftDocument', { ...draft(other), waitForReadModels: true });
+    await quiet();
+    const types = (text: string) => (JSON.parse(text).data.timeline.edges as { node: { type: string } }[]).map((e) => e.node.type);
+    await kept('edu-clerk', TIMELINE, { d: id });
+    const otherTimeline = await kept('edu-clerk', TIMELINE, { d: other });
+    // With the wait: the very next read shows it.
+    await must('edu-leader', 'signOffDocument', { documentId: id, waitForReadModels: true });
+    assert.ok(types((await raw('edu-clerk', TIMELINE, { d: id })).text).includes('DocumentSignedOff'));
+    // Without: once the audit model has applied it.
+    await must('edu-keeper', 'sealDocument', { documentId: id, sealId: 'edu-seal', passphrase: SEAL_PASSPHRASE });
+    await until('edu-clerk', TIMELINE, { d: id }, (d) => d?.timeline.edges.some((e: any) => e.node.type === 'DocumentSealed'));
+    await stillHit('edu-clerk', TIMELINE, otherTimeline, { d: other });
   });
 });
