@@ -2,11 +2,10 @@ import { createHmac, getHashes, hkdfSync, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, type Config } from '../config/config.ts';
-import { generateSm2PrivateKey, isValidSm2PrivateKey, SM2_DEFAULT_USER_ID, sm2PublicKeyOf, sm2Sign, verifySm2Signature } from './sm2.ts';
-import { sm3Hex } from './sm3.ts';
+import { generateSm2PrivateKey, isValidSm2PrivateKey, keyIdOf, SM2_DEFAULT_USER_ID, sm2PublicKeyOf, sm2Sign, verifySm2Signature } from './sm2.ts';
 
 // The SM2 primitives live in sm2.ts; these names stay importable from here for existing callers.
-export { generateSm2PrivateKey, isValidSm2PrivateKey, SM2_DEFAULT_USER_ID, verifySm2Signature };
+export { generateSm2PrivateKey, isValidSm2PrivateKey, keyIdOf, SM2_DEFAULT_USER_ID, verifySm2Signature };
 
 /** The HKDF label for the event MAC key. Changing it invalidates every stored MAC. */
 export const MAC_KEY_INFO = 'gongwen-ledger/v1 event-mac HMAC-SM3';
@@ -41,10 +40,6 @@ export class LedgerKeyError extends ConfigError {
     super(problems);
     this.name = 'LedgerKeyError';
   }
-}
-
-export function keyIdOf(publicKeyHex: string): string {
-  return sm3Hex(Buffer.from(publicKeyHex, 'hex')).slice(0, 16);
 }
 
 /**

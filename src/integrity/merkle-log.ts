@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { EventStore } from '../eventstore/port.ts';
 import { Refusal } from '../domain/refusal.ts';
 import { canonicalLeafText, withCanonicalWriter, writeCanonicalLeaf } from './canonical-json.ts';
-import { verifySm2Signature, type LedgerKey } from './ledger-key.ts';
+import type { LedgerKey } from './ledger-key.ts';
+import { verifySm2Signature } from './sm2.ts';
 import { sm3OfBytes } from './sm3.ts';
 import {
   consistencyProofRanges,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
-import { sm3 } from './sm3.ts';
+import { sm3, sm3Hex } from './sm3.ts';
 
 /**
  * SM2 signatures (GM/T 0003.2 = GB/T 32918.2) for the whole ledger: checkpoints, seal records and
@@ -57,6 +57,11 @@ export function generateSm2PrivateKey(): string {
 export function generateSm2KeyPair(): Sm2KeyPair {
   const privateKeyHex = generateSm2PrivateKey();
   return { privateKeyHex, publicKeyHex: sm2PublicKeyOf(privateKeyHex) };
+}
+
+/** A public key's short id: the first 16 hex digits of the SM3 of its bytes (checkpoints and key files name it). */
+export function keyIdOf(publicKeyHex: string): string {
+  return sm3Hex(Buffer.from(publicKeyHex, 'hex')).slice(0, 16);
 }
 
 /** d·G as 04 ‖ x ‖ y, lower case. Throws a RangeError for anything that is not a valid private key. */

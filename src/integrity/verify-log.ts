@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { keyIdOf } from './ledger-key.ts';
+import { keyIdOf } from './sm2.ts';
 import { checkpointFromRow, leafHash, verifyCheckpoint, type CheckpointRow, type SignedCheckpoint } from './merkle-log.ts';
 import { MerkleFrontier, sm3Merkle } from './merkle.ts';
 import { Findings, NO_PLACE, short, type Mismatch, type MismatchKind } from './verify-findings.ts';

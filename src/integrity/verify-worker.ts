@@ -1,13 +1,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import { checkChains } from './verify-chains.ts';
 import { Findings } from './verify-findings.ts';
 import { checkMerkleLog } from './verify-log.ts';
-import { loadRegistry, type WorkerInput, type WorkerOutput } from './verify-workers.ts';
+import type { RegistryModule, WorkerInput, WorkerOutput } from './verify-workers.ts';
 
-/** Worker-thread entry of `gongwen verify` (see verify-workers.ts). */
+/**
+ * Worker-thread entry of `gongwen verify` (see verify-workers.ts). It imports only what the log
+ * task needs: a chains task loads the chain walk and its registry when it runs.
+ */
 async function run(input: WorkerInput): Promise<WorkerOutput> {
-  const registry = input.task === 'chains' && input.options.registry ? await loadRegistry(input.options.registry) : null;
+  const chains = input.task === 'chains' ? await chainWalk(input.options.registry) : null;
   const client = new pg.Client(input.connection as pg.ClientConfig);
   client.on('error', () => {});
   await client.connect();
@@ -19,8 +21,8 @@ async function run(input: WorkerInput): Promise<WorkerOutput> {
     const findings = new Findings(input.options.maxSamples);
     let output: WorkerOutput;
     if (input.task === 'chains') {
-      const chains = await checkChains(client, { ...input.options, registry }, findings, input.range);
-      output = { ok: true, chains, findings: findings.export() };
+      const counts = await chains!.checkChains(client, { ...input.options, registry: chains!.registry }, findings, input.range);
+      output = { ok: true, chains: counts, findings: findings.export() };
     } else {
       const log = await checkMerkleLog(client, input.options, findings);
       output = { ok: true, log, findings: findings.export() };
@@ -30,6 +32,12 @@ async function run(input: WorkerInput): Promise<WorkerOutput> {
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** The chain walk and the registry it parses with, loaded only by a worker that walks chains. */
+async function chainWalk(ref: RegistryModule | null) {
+  const [{ checkChains }, { loadRegistry }] = await Promise.all([import('./verify-chains.ts'), import('./verify-workers.ts')]);
+  return { checkChains, registry: ref ? await loadRegistry(ref) : null };
 }
 
 run(workerData as WorkerInput).then(

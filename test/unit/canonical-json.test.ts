@@ -55,6 +55,18 @@ test('canonicalJson writes exactly what the canonicalize package writes (RFC 878
   assert.equal(canonicalJson({ x: undefined, y: [undefined], z: new Date(0) }), canonicalize({ x: undefined, y: [undefined], z: new Date(0) }));
 });
 
+test('objects of every key count sort their keys as canonicalize does: the insertion sort up to 32 keys and Array.prototype.sort past it', () => {
+  const r = rng(32);
+  for (let n = 0; n <= 70; n++) {
+    for (let round = 0; round < 20; round++) {
+      const o: Record<string, unknown> = {};
+      // Integer-like keys (which Object.keys lists first, numerically), astral and BMP characters, repeats.
+      for (let i = 0; i < n; i++) o[r() < 0.2 ? String(Math.floor(r() * 200)) : randomString(r) || `k${i}`] = i;
+      assert.equal(canonicalJson(o), canonicalize(o), JSON.stringify(o));
+    }
+  }
+});
+
 test('canonicalJson refuses what RFC 8785 cannot represent, as canonicalize does', () => {
   for (const bad of [NaN, Infinity, -Infinity, '\ud800', 'a\udc00b', { k: '\ud83d' }, { '\udfff': 1 }]) {
     assert.throws(() => canonicalize(bad));
