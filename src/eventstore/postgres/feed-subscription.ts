@@ -1,14 +1,4 @@
 import type { FeedPage, FeedPosition, RecordedEvent, Subscription } from '../port.ts';
-import { compareFeedPositions } from './feed-position.ts';
-
-/**
- * Pauses before reading again while a commit this process made is known but not yet shown: the
- * feed stops below the oldest transaction still open (see the event store), which usually ends
- * within milliseconds — and its end wakes no one. Without these the subscriber slept until the next
- * append or the poll timer (half a second): on the lifecycle bench (#16.3) the delivery of a sent
- * document waited that long in one lifecycle of ten. Then the poll interval again.
- */
-export const HIDDEN_COMMIT_RETRY_MS: readonly number[] = [2, 5, 10, 20, 40, 80];
 
 export interface FeedSubscriptionDeps {
   readPage(from: FeedPosition | null, limit: number): Promise<FeedPage>;
@@ -28,8 +18,6 @@ export class FeedSubscription implements Subscription {
   #closed = false;
   /** Set by every wake-up; a wake-up during a read makes the loop read again instead of sleeping. */
   #woken = false;
-  /** The last commit a local append announced (wake(position)) until a read has shown it, and the quick re-reads made for it. */
-  #awaited: { position: FeedPosition; retries: number } | null = null;
   #sleeper: (() => void) | null = null;
   #consumed: 'events' | 'pages' | null = null;
   #events: AsyncGenerator<RecordedEvent, void, undefined> | null = null;
@@ -46,11 +34,7 @@ export class FeedSubscription implements Subscription {
     return this.#position;
   }
 
-  /** `committed`: the feed position of a commit this process made (it may not be visible yet). */
-  wake(committed?: FeedPosition): void {
-    if (committed !== undefined && (this.#awaited === null || compareFeedPositions(committed, this.#awaited.position) > 0)) {
-      this.#awaited = { position: committed, retries: 0 };
-    }
+  wake(): void {
     this.#woken = true;
     const sleeper = this.#sleeper;
     this.#sleeper = null;
@@ -98,7 +82,6 @@ export class FeedSubscription implements Subscription {
           this.#position = event.position;
           yield event;
         }
-        this.#seen();
         if (page.events.length > 0 || this.#woken) continue;
         await this.#sleep();
       }
@@ -115,7 +98,6 @@ export class FeedSubscription implements Subscription {
         if (this.#closed) return;
         if (page.events.length > 0) {
           this.#position = page.position;
-          this.#seen();
           yield page.events;
           continue;
         }
@@ -127,22 +109,12 @@ export class FeedSubscription implements Subscription {
     }
   }
 
-  /** Forgets the awaited commit once the feed has shown it. */
-  #seen(): void {
-    if (this.#awaited && this.#position !== null && compareFeedPositions(this.#position, this.#awaited.position) >= 0) this.#awaited = null;
-  }
-
-  /** Until the next wake-up or the poll timer; while a known commit is hidden, a short pause. */
   #sleep(): Promise<void> {
-    let ms = this.deps.pollIntervalMs;
-    const pause = this.#awaited ? HIDDEN_COMMIT_RETRY_MS[this.#awaited.retries++] : undefined;
-    if (pause !== undefined) ms = Math.min(pause, ms);
-    else this.#awaited = null;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#sleeper = null;
         resolve();
-      }, ms);
+      }, this.deps.pollIntervalMs);
       this.#sleeper = () => {
         clearTimeout(timer);
         resolve();

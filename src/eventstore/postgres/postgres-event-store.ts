@@ -19,7 +19,7 @@ import {
   type Subscription,
 } from '../port.ts';
 import { inTransaction } from '../../db/transaction.ts';
-import { compareFeedPositions, decodeFeedPosition, encodeFeedPosition } from './feed-position.ts';
+import { decodeFeedPosition, encodeFeedPosition } from './feed-position.ts';
 import { ActorTexts, EVENT_ROW_COLUMNS, eventRowHash, HEX64, type EventRow as FeedRow } from './event-row.ts';
 import { eventMac } from '../../integrity/event-hash.ts';
 import { markHashProven } from '../hash-proof.ts';
@@ -260,7 +260,7 @@ export class PostgresEventStore implements EventStore {
       this.#takeOff();
     });
     if (!result.duplicate) {
-      this.#wakeSubscriptions(result.events.at(-1)?.position);
+      this.#wakeSubscriptions();
       if (!this.#announcedBy.has(result)) this.#announce();
     }
     return result;
@@ -306,8 +306,7 @@ export class PostgresEventStore implements EventStore {
       for (const request of requests) results.push(await this.#append(this.#pool, request, true));
     }
     if (results.some((r) => !r.duplicate)) {
-      const positions = results.flatMap((r) => (r.duplicate ? [] : [r.events.at(-1)?.position ?? null]));
-      this.#wakeSubscriptions(positions.reduce((a, b) => (compareFeedPositions(a, b) >= 0 ? a : b), null) ?? undefined);
+      this.#wakeSubscriptions();
       if (results.some((r) => !r.duplicate && !this.#announcedBy.has(r))) this.#announce();
     }
     return results;
@@ -894,9 +893,8 @@ export class PostgresEventStore implements EventStore {
     })();
   }
 
-  /** `committed`: the last position of a commit this process made (a NOTIFY from elsewhere gives none). */
-  #wakeSubscriptions(committed?: FeedPosition): void {
-    for (const subscription of this.#subscriptions) subscription.wake(committed);
+  #wakeSubscriptions(): void {
+    for (const subscription of this.#subscriptions) subscription.wake();
   }
 
   /** One LISTEN connection per store, started with the first subscription and kept until close. */
