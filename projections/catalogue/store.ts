@@ -157,10 +157,12 @@ export async function writeBatch(
     );
   }
   if (rendered.size > 0) {
+    // The documents also as an array the planner can count: joined to the function's rows alone
+    // (estimated at 100), it chose a sequential scan of every item for each rendering recorded.
     await tx.query(
       `UPDATE catalogue_items i SET pages = r.pages FROM jsonb_to_recordset($1::jsonb) AS r(document_id text, pages int)
-        WHERE i.document_id = r.document_id AND i.pages IS DISTINCT FROM r.pages`,
-      [JSON.stringify([...rendered].map(([document_id, pages]) => ({ document_id, pages })))],
+        WHERE i.document_id = ANY($2::text[]) AND i.document_id = r.document_id AND i.pages IS DISTINCT FROM r.pages`,
+      [JSON.stringify([...rendered].map(([document_id, pages]) => ({ document_id, pages }))), [...rendered.keys()]],
     );
   }
 }

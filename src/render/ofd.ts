@@ -2,6 +2,7 @@ import { ZipArchive } from 'archiver';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { FONT_ROLES, type FontSet, type LoadedFont } from './fonts.ts';
 import { MM, PAGE, type DrawItem, type Layout } from './layout.ts';
+import { sharingReturns } from './cff-subset.ts';
 
 /**
  * Draws a layout as OFD (GB/T 33190-2016, 电子文件存储与交换格式 版式文档): a zip of XML parts —
@@ -66,7 +67,7 @@ export async function writeOfd(layout: Layout, fonts: FontSet, meta: OfdMetadata
     const face = fonts[role];
     let e = faces.get(face.source);
     if (!e) {
-      e = { id: ids.take(), face, subset: face.font.createSubset() as unknown as EmbeddedFace['subset'], glyphs: new Map() };
+      e = { id: ids.take(), face, subset: sharingReturns(face.font.createSubset()) as unknown as EmbeddedFace['subset'], glyphs: new Map() };
       faces.set(face.source, e);
     }
     return e;

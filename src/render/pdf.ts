@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
+import { sharingReturns } from './cff-subset.ts';
 import { FONT_ROLES, type FontRole, type FontSet } from './fonts.ts';
 import { PAGE, type Layout } from './layout.ts';
 
@@ -47,6 +48,9 @@ export async function writePdf(layout: Layout, fonts: FontSet, meta: PdfMetadata
     margin: 0,
     autoFirstPage: false,
     pdfVersion: '1.7',
+    // No default face: pdfkit would read and parse Helvetica's metrics for every document, and no
+    // text is drawn before one of the document's own faces is chosen (an unused face writes nothing).
+    font: null as unknown as string,
     subset: 'PDF/A-2b',
     lang: 'zh-CN',
     tagged: false,
@@ -62,6 +66,8 @@ export async function writePdf(layout: Layout, fonts: FontSet, meta: PdfMetadata
     let embedded = bySource.get(f.source);
     if (!embedded) {
       embedded = withoutShaping(new Embedded(doc, f.font, `F${bySource.size + 1}`) as ShapedFont);
+      const shaped = embedded as { subset: unknown };
+      shaped.subset = sharingReturns(shaped.subset);
       bySource.set(f.source, embedded);
     }
     internals._fontFamilies[role] = embedded;
