@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { deliveryEvents, type DeliveryEvent } from '../../schemas/events/delivery.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import { unitScopesNamedBy } from '../shared/unit-scopes.ts';
 import { schemaFile, type Projection } from '../../src/projections/projection.ts';
 import { countDeltas, writeCountDeltas } from './counts.ts';
 import { foldInbox, inboxKey, type InboxRow } from './inbox-row.ts';
@@ -27,13 +28,7 @@ export const inboxProjection: Projection = {
 
 /** A unit's inbox (list and counts) is its copies' rows: every delivery event names its recipient. */
 export function inboxScopes(events: readonly RecordedEvent[]): ReadonlySet<string> | null {
-  const scopes = new Set<string>();
-  for (const e of events) {
-    const unitId = (e.data as { unitId?: unknown } | null)?.unitId;
-    if (typeof unitId !== 'string') return null;
-    scopes.add(`unit:${unitId}`);
-  }
-  return scopes;
+  return unitScopesNamedBy('unitId', events);
 }
 
 async function applyInbox(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void> {

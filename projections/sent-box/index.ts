@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import { unitScopesNamedBy } from '../shared/unit-scopes.ts';
 import { schemaFile, type Projection } from '../../src/projections/projection.ts';
 import { foldSent, sentBoxEventTypes, summarise, type SentBoxEvent, type SentEntry } from './sent-row.ts';
 import { clearRecipients, loadEntries, writeDocuments, writeRecipients } from './sent-table.ts';
@@ -29,13 +30,7 @@ export const sentBoxProjection: Projection = {
  * so from the events alone those are unknown (null). `apply` knows better: it loads the documents.
  */
 export function sentBoxScopes(events: readonly RecordedEvent[]): ReadonlySet<string> | null {
-  const scopes = new Set<string>();
-  for (const e of events) {
-    const issuerUnitId = (e.data as { issuerUnitId?: unknown } | null)?.issuerUnitId;
-    if (typeof issuerUnitId !== 'string') return null;
-    scopes.add(`unit:${issuerUnitId}`);
-  }
-  return scopes;
+  return unitScopesNamedBy('issuerUnitId', events);
 }
 
 /** Returns the issuers of the documents it wrote (sentBoxScopes' scopes, known for every event here). */
