@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { bigLedger } from './big-ledger.ts';
 import { startServer } from './api.ts';
 import { lifecycleClients } from './api-lifecycles.ts';
-import { topFrames, type CpuProfile } from './cpu-profile.ts';
+import { inclusiveFrames, sampledWithin, topFrames, type CpuProfile } from './cpu-profile.ts';
 import { BENCH_DATA_ROOT } from './data-root.ts';
 import { round } from './server.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -40,48 +40,6 @@ const PROFILE = process.env.BENCH_LIFECYCLE_PROFILE !== '0';
 
 /** Monotonic microseconds: V8 stamps profile samples on the same clock (CLOCK_MONOTONIC). */
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-
-/** The profile's samples within [fromUs, toUs] only (the measured run, not start-up or set-up). */
-function window(profile: CpuProfile & { startTime: number }, fromUs: number, toUs: number): CpuProfile {
-  const samples: number[] = [];
-  const timeDeltas: number[] = [];
-  let t = profile.startTime;
-  profile.samples.forEach((id, i) => {
-    t += profile.timeDeltas[i] ?? 0;
-    if (t >= fromUs && t <= toUs) {
-      samples.push(id);
-      timeDeltas.push(profile.timeDeltas[i] ?? 0);
-    }
-  });
-  return { nodes: profile.nodes, samples, timeDeltas };
-}
-
-/** Inclusive time per function (each sample counted once per function on its stack), as % of busy time. */
-function inclusive(profile: CpuProfile, n = 25) {
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const total = new Map<string, number>();
-  let busy = 0;
-  profile.samples.forEach((id, i) => {
-    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
-    if (byId.get(id)!.callFrame.functionName === '(idle)') return;
-    busy += ms;
-    const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const f = byId.get(at)!.callFrame;
-      if (!f.url) continue;
-      const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '~/').replace(/^.*\/wt-[^/]+\//, '')}:${f.lineNumber + 1}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      total.set(key, (total.get(key) ?? 0) + ms);
-    }
-  });
-  return [...total.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([name, ms]) => ({ name, percent: round((100 * ms) / busy, 1) }));
-}
 
 const l = await bigLedger({ events: EVENTS, seed: SEED, templateDocuments: 80, writers: 8, dataRoot: BENCH_DATA_ROOT });
 const profileDir = PROFILE ? (process.env.BENCH_LIFECYCLE_PROFILE_DIR ?? (await mkdtemp(join(l.dataDir, '..', 'lifecycle-profile-')))) : undefined;
@@ -125,9 +83,9 @@ try {
 const threads = [];
 for (const f of profileDir ? (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile')) : []) {
   const profile = JSON.parse(await readFile(join(profileDir!, f), 'utf8')) as CpuProfile & { startTime: number };
-  const cut = window(profile, from, to);
+  const cut = sampledWithin(profile, from, to);
   const top = topFrames(cut, 25);
   if (top.busyMs < 50) continue; // tsx's loader thread and the like
-  threads.push({ file: f, ...top, inclusive: inclusive(cut) });
+  threads.push({ file: f, ...top, inclusive: inclusiveFrames(cut) });
 }
 console.log(JSON.stringify({ clients: CLIENTS, seconds: SECONDS, code: process.env.BENCH_LIFECYCLE_CODE ?? 'this checkout', run: summary, postgres: pg ?? 'pg_stat_statements not loaded', threads }, null, 1));

@@ -15,6 +15,16 @@ export interface CpuProfile {
 
 const short = (url: string) => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '~/').replace(/^.*\/wt-[^/]+\//, '');
 
+/** A frame as the reports name it: function, then the file (node_modules as `~/`) and line. */
+const frameName = (f: ProfileNode['callFrame']) => `${f.functionName || '(anonymous)'} ${short(f.url) || '(native)'}:${f.lineNumber + 1}`;
+
+/** The n largest of `ms`, as shares of `total` in per cent. */
+const largest = (ms: Map<string, number>, total: number, n: number) =>
+  [...ms.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, m]) => ({ name, percent: Number(((100 * m) / total).toFixed(1)) }));
+
 export function topFrames(profile: CpuProfile, n = 20) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMs = new Map<number, number>();
@@ -28,15 +38,49 @@ export function topFrames(profile: CpuProfile, n = 20) {
     const f = byId.get(id)!.callFrame;
     if (f.functionName === '(idle)') continue;
     const where = short(f.url) || '(native)';
-    const key = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
+    const key = frameName(f);
     fn.set(key, (fn.get(key) ?? 0) + ms);
     const module = where.startsWith('~/') ? where.split('/').slice(0, where.startsWith('~/@') ? 3 : 2).join('/') : where;
     file.set(module, (file.get(module) ?? 0) + ms);
   }
-  const top = (m: Map<string, number>) =>
-    [...m.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([name, ms]) => ({ name, percent: Number(((100 * ms) / total).toFixed(1)) }));
-  return { busyMs: Math.round(total), idleMs: Math.round(idle), functions: top(fn), files: top(file) };
+  return { busyMs: Math.round(total), idleMs: Math.round(idle), functions: largest(fn, total, n), files: largest(file, total, n) };
+}
+
+/** The profile's samples stamped within [fromUs, toUs] (V8's monotonic microseconds) only: a measured run without start-up. */
+export function sampledWithin(profile: CpuProfile & { startTime: number }, fromUs: number, toUs: number): CpuProfile {
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let t = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t >= fromUs && t <= toUs) {
+      samples.push(id);
+      timeDeltas.push(profile.timeDeltas[i] ?? 0);
+    }
+  });
+  return { nodes: profile.nodes, samples, timeDeltas };
+}
+
+/** Inclusive time per JavaScript function (each sample counted once per function on its stack), as shares of the busy time. */
+export function inclusiveFrames(profile: CpuProfile, n = 25) {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const total = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    if (byId.get(id)!.callFrame.functionName === '(idle)') return;
+    busy += ms;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)!.callFrame;
+      if (!f.url) continue;
+      const key = frameName(f);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      total.set(key, (total.get(key) ?? 0) + ms);
+    }
+  });
+  return largest(total, busy, n);
 }
