@@ -1,7 +1,7 @@
 import type { Actor } from '../../schemas/common.ts';
 import { fold, type Decider } from '../domain/decider.ts';
 import { Refusal } from '../domain/refusal.ts';
-import { CommandIdReusedError, ConcurrencyError, type AppendResult, type EventStore, type StreamRead } from '../eventstore/port.ts';
+import { CommandIdReusedError, ConcurrencyError, type AppendOptions, type AppendResult, type EventStore, type StreamRead } from '../eventstore/port.ts';
 import { commandHash } from './command-hash.ts';
 
 export interface DomainEvent {
@@ -66,9 +66,7 @@ export async function handleCommand<S, C extends { type: string; data: unknown }
   const { step } = envelope;
   const idOf = (revision: number | null) =>
     step === undefined ? envelope.commandId : `${envelope.commandId}/${typeof step === 'string' ? step : step(revision)}`;
-  const hash =
-    (step === undefined && envelope.commandHash) ||
-    commandHash(envelope.command.type, envelope.fingerprint ?? envelope.command.data, envelope.requestedBy ?? envelope.actor);
+  const hash = envelopeHash(envelope);
   // The command service has just looked the command's own id up (that is where commandHash comes
   // from); a twin arriving meanwhile is caught by the append itself.
   if (typeof step !== 'function' && !(step === undefined && envelope.commandHash)) {
@@ -83,14 +81,7 @@ export async function handleCommand<S, C extends { type: string; data: unknown }
     const events = spec.decider.decide(envelope.command, state, context);
     if (events.length === 0) return { streamId: spec.streamId, revision: read.revision ?? -1, events: [], duplicate: false };
     try {
-      return await store.append(spec.streamId, events, {
-        expectedRevision: read.revision ?? 'no_stream',
-        commandId,
-        commandHash: hash,
-        actor: envelope.actor,
-        correlationId: envelope.correlationId ?? envelope.commandId,
-        causationId: envelope.causationId ?? null,
-      });
+      return await store.append(spec.streamId, events, appendOptions(envelope, commandId, hash, read.revision));
     } catch (error) {
       if (error instanceof CommandIdReusedError) throw reusedRefusal(envelope.commandId);
       if (!(error instanceof ConcurrencyError)) throw error;
@@ -108,6 +99,27 @@ export async function handleCommand<S, C extends { type: string; data: unknown }
     }
   }
 }
+
+/**
+ * How a command's events are appended (its append id, fingerprint, actor and correlation) on the
+ * stream revision its decision was taken on: handleCommand's, and a batch decided the same way
+ * (the supervision scan's reviews) writes exactly what the command alone would.
+ */
+export function appendOptions(envelope: CommandEnvelope<{ type: string; data: unknown }>, commandId: string, hash: string, revision: number | null): AppendOptions {
+  return {
+    expectedRevision: revision ?? 'no_stream',
+    commandId,
+    commandHash: hash,
+    actor: envelope.actor,
+    correlationId: envelope.correlationId ?? envelope.commandId,
+    causationId: envelope.causationId ?? null,
+  };
+}
+
+/** The fingerprint stored with a command's append (the command service's own, or one of its kind, fingerprint and actor). */
+export const envelopeHash = (envelope: CommandEnvelope<{ type: string; data: unknown }>): string =>
+  (envelope.step === undefined && envelope.commandHash) ||
+  commandHash(envelope.command.type, envelope.fingerprint ?? envelope.command.data, envelope.requestedBy ?? envelope.actor);
 
 /** A recorded outcome is this command's only if its fingerprint is this command's. */
 export function sameCommand(found: AppendResult, hash: string, commandId: string): AppendResult {

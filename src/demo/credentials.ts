@@ -5,7 +5,7 @@ import { newToken } from '../api/api-commands.ts';
 import type { Role } from '../../schemas/common.ts';
 import type { DemoCity } from './city.ts';
 import { SYSTEM, type RunCommand } from './commands.ts';
-import { inParallel } from './parallel.ts';
+import { inParallel } from '../app/in-parallel.ts';
 
 export interface DemoCredential {
   name: string;

@@ -1,7 +1,7 @@
 import type { DemoCity, DemoUnit } from './city.ts';
 import { DEMO_SEAL_PASSPHRASE } from './credentials.ts';
 import { as, SYSTEM, type RunCommand } from './commands.ts';
-import { inParallel } from './parallel.ts';
+import { inParallel } from '../app/in-parallel.ts';
 
 /**
  * Installs the city the way an operator would: the ledger itself (SYSTEM) registers the first unit

@@ -45,6 +45,13 @@ export interface AppendOptions {
   causationId?: string | null;
 }
 
+/** One append of a batch (EventStore.appendBatch). */
+export interface BatchAppend {
+  streamId: string;
+  events: NewEvent[];
+  options: AppendOptions;
+}
+
 export interface RecordedEvent<Data = unknown> {
   eventId: string;
   type: string;
@@ -120,6 +127,12 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
 
 export interface EventStore {
   append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  /**
+   * Many appends in one transaction, where the store can (PostgreSQL): each with exactly the
+   * outcome it would have alone, the whole batch kept or none of it before the appends are made
+   * one by one. Optional: a caller without it appends one by one (appendEach).
+   */
+  appendBatch?(appends: BatchAppend[]): Promise<AppendResult[]>;
   readStream(streamId: string): Promise<StreamRead>;
   /** Events after `from` (null = from the beginning), in feed order, never skipping a late commit. */
   readAll(from: FeedPosition | null, limit: number, opts?: FeedReadOptions): Promise<FeedPage>;
@@ -174,4 +187,13 @@ export class InvalidEventError extends Error {
     super(`event ${type} at ${where} fails its schema: ${issues}`);
     this.name = 'InvalidEventError';
   }
+}
+
+/** The appends through the store's batch where it has one, else one after another in order. */
+export async function appendEach(store: EventStore, appends: BatchAppend[]): Promise<AppendResult[]> {
+  if (appends.length === 0) return [];
+  if (store.appendBatch) return store.appendBatch(appends);
+  const results: AppendResult[] = [];
+  for (const a of appends) results.push(await store.append(a.streamId, a.events, a.options));
+  return results;
 }

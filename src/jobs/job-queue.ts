@@ -64,6 +64,13 @@ export class JobQueue {
     return this.boss.send(name, data, options);
   }
 
+  /** Queues many jobs of one kind in one statement (pg-boss insert): the scan's per-delivery timers. */
+  async sendMany<T extends object>(name: string, jobs: (Omit<PgBoss.JobInsert<T>, 'name'> & { data: T })[]): Promise<void> {
+    if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
+    if (!this.boss) throw new Error('the job queue is not started');
+    if (jobs.length > 0) await this.boss.insert(jobs.map((j) => ({ ...j, name })));
+  }
+
   /** The pg-boss instance, for what this wrapper does not cover (job state look-ups). */
   get pgBoss(): PgBoss {
     if (!this.boss) throw new Error('the job queue is not started');

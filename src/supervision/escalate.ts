@@ -3,7 +3,7 @@ import type { HandlingUrged } from '../../schemas/events/delivery.ts';
 import type { WarningIssued } from '../../schemas/events/supervision.ts';
 import { SYSTEM_ACTOR } from '../app/authorization.ts';
 import { retryPolicy, type CommandDeps } from '../app/commands/deps.ts';
-import { handleCommand } from '../app/handle-command.ts';
+import { handleCommand, type CommandEnvelope } from '../app/handle-command.ts';
 import type { Decider, DecisionContext } from '../domain/decider.ts';
 import { deliveryDecider } from '../domain/delivery/index.ts';
 import type { DeliveryState } from '../domain/delivery/state.ts';
@@ -20,7 +20,7 @@ import { clockStopped, type SupervisionState } from './decide.ts';
  * returns the first outcome instead of urging twice.
  */
 
-type Warning = z.infer<typeof WarningIssued.data>;
+export type Warning = z.infer<typeof WarningIssued.data>;
 type Urged = { type: 'HandlingUrged'; data: z.infer<typeof HandlingUrged.data> };
 interface EscalateCommand {
   type: 'EscalateWarning';
@@ -35,7 +35,7 @@ export function urgeMessage(w: Warning): string {
   return `电子监察${w.escalation}：《${clip(w.title, 120)}》（${w.docNumber}）${what}已超过期限 ${w.dueAt}，${w.level === 'red' ? '逾期已超一个工作日，请单位领导督促' : '请立即'}${what}。`;
 }
 
-const escalationDecider: Decider<DeliveryState, EscalateCommand, Urged, DecisionContext> = {
+export const escalationDecider: Decider<DeliveryState, EscalateCommand, Urged, DecisionContext> = {
   initialState: deliveryDecider.initialState,
   evolve: deliveryDecider.evolve,
   decide(command, state, ctx) {
@@ -46,21 +46,40 @@ const escalationDecider: Decider<DeliveryState, EscalateCommand, Urged, Decision
   },
 };
 
+/** The warnings of a supervision stream still active for their clock's current deadline: each is urged once. */
+export function warningsToUrge(supervisionEvents: readonly RecordedEvent[], state: SupervisionState): RecordedEvent<Warning>[] {
+  return supervisionEvents.filter((e): e is RecordedEvent<Warning> => {
+    if (e.type !== 'WarningIssued') return false;
+    const w = e.data as Warning;
+    const c = state.clocks[w.clock];
+    return c !== undefined && c.active.has(w.level) && c.dueAt === w.dueAt;
+  });
+}
+
+/** The urge of one warning, as a command: its id is the warning's, so it is made once. */
+export function urgeEnvelope(warning: RecordedEvent<Warning>): CommandEnvelope<EscalateCommand> {
+  return {
+    command: { type: 'EscalateWarning', data: { ...warning.data, warningId: warning.eventId } },
+    commandId: `supervision-urge:${warning.eventId}`,
+    fingerprint: { warningId: warning.eventId },
+    actor: SYSTEM_ACTOR,
+    correlationId: warning.correlationId ?? undefined,
+    causationId: warning.eventId,
+  };
+}
+
 /**
  * Urges, on the delivery stream, every warning of the supervision stream still active for the
  * clock's current deadline. Returns the urges appended now (none when all were urged before).
  */
 export async function escalateWarnings(deps: CommandDeps, supervisionEvents: readonly RecordedEvent[], state: SupervisionState): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
-  for (const e of supervisionEvents) {
-    if (e.type !== 'WarningIssued') continue;
-    const w = e.data as Warning;
-    const c = state.clocks[w.clock];
-    if (!c || !c.active.has(w.level) || c.dueAt !== w.dueAt) continue;
+  for (const warning of warningsToUrge(supervisionEvents, state)) {
+    const w = warning.data;
     const outcome = await handleCommand(
       deps.store,
       { streamId: streams.delivery(w.documentId, w.unitId), decider: escalationDecider, context: () => ({ actor: SYSTEM_ACTOR, now: deps.now().toISOString() }) },
-      { command: { type: 'EscalateWarning', data: { ...w, warningId: e.eventId } }, commandId: `supervision-urge:${e.eventId}`, fingerprint: { warningId: e.eventId }, actor: SYSTEM_ACTOR, correlationId: e.correlationId ?? undefined, causationId: e.eventId },
+      urgeEnvelope(warning),
       retryPolicy(deps),
     );
     if (!outcome.duplicate) out.push(...outcome.events);

@@ -3,7 +3,7 @@ import type { CommandDeps } from '../app/commands/deps.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import { WorkingCalendar } from './calendar.ts';
 import { loadPolicy, type DeadlinePolicy } from './policy.ts';
-import { deliveriesToReview, reviewDelivery } from './review.ts';
+import { deliveriesToReview, reviewDeliveries, reviewDelivery } from './review.ts';
 import { recordDailyCheck } from './daily-check.ts';
 import { beijingDay } from './calendar.ts';
 import { deliverNotification, NOTIFY_JOB, queuePending, type Notifier } from './reminders.ts';
@@ -22,37 +22,55 @@ export function loadSupervision(config: Pick<Config, 'GONGWEN_OFFICE_HOURS' | 'G
 export const SCAN_JOB = 'supervision-scan';
 export const REVIEW_JOB = 'supervision-review';
 export const DAILY_CHECK_JOB = 'supervision-daily-check';
+/** Deliveries a scan asks the read model for at a time. */
 const SCAN_BATCH = 500;
+/** Deliveries reviewed in one step (one append batch, one timer insert). */
+const REVIEW_STEP = 100;
+/**
+ * How long the every-minute scan job reviews before it leaves the rest to the next minute's: a
+ * backlog (a ledger opened on a year never reviewed) is worked through in steps that end before
+ * the next scan is due, so scans neither run past pg-boss's expiry nor queue up behind each other.
+ */
+export const SCAN_JOB_BUDGET_MS = 45_000;
 
 type Deps = CommandDeps & { supervision: Supervision };
 
 /**
- * One scan: every delivery that changed or whose warning moment has come is reviewed, and a
- * per-item timer (a pg-boss job starting at that moment, one per delivery and moment) is set for
- * the next moment of each. Returns how many deliveries were reviewed.
+ * One scan: every delivery that changed or whose warning moment has come is reviewed, a step of
+ * deliveries at a time (reviewDeliveries), and a per-item timer (a pg-boss job starting at that
+ * moment, one per delivery and moment) is set for the next moment of each. Stops once nothing is
+ * due, or after the first step that ends past `budgetMs`. Returns how many deliveries were reviewed.
  */
-export async function scanDeadlines(deps: Deps, jobs?: JobQueue): Promise<number> {
+export async function scanDeadlines(deps: Deps, jobs?: JobQueue, budgetMs = Number.POSITIVE_INFINITY): Promise<number> {
+  const started = performance.now();
   let reviewed = 0;
   for (;;) {
     const due = await deliveriesToReview(deps.pool, deps.now(), SCAN_BATCH);
-    for (const { documentId, unitId } of due) {
-      const { nextCheckAt } = await reviewDelivery(deps, documentId, unitId, jobs);
-      if (nextCheckAt && jobs?.started) {
-        await jobs.send(REVIEW_JOB, { documentId, unitId }, { startAfter: new Date(nextCheckAt), singletonKey: `${documentId}.${unitId}@${nextCheckAt}` });
+    for (let i = 0; i < due.length; i += REVIEW_STEP) {
+      const reviews = await reviewDeliveries(deps, due.slice(i, i + REVIEW_STEP), jobs);
+      if (jobs?.started) {
+        await jobs.sendMany(
+          REVIEW_JOB,
+          reviews
+            .filter((r) => r.nextCheckAt !== null)
+            .map(({ documentId, unitId, nextCheckAt }) => ({ data: { documentId, unitId }, startAfter: new Date(nextCheckAt!), singletonKey: `${documentId}.${unitId}@${nextCheckAt}` })),
+        );
       }
+      reviewed += reviews.length;
+      if (performance.now() - started > budgetMs) return reviewed;
     }
-    reviewed += due.length;
     if (due.length < SCAN_BATCH) return reviewed;
   }
 }
+
+/** Attempts per reminder: the first and four retries, 2, 4, 8 and 16 s apart (pg-boss backoff). */
+export const NOTIFY_ATTEMPTS = 5;
 
 /**
  * The supervision jobs on pg-boss: a scan every minute (the safety net, and what picks up new
  * deliveries), per-delivery timers at the moments warnings fall due, and the daily check at the
  * close of every working day. Every handler is idempotent (see review.ts, daily-check.ts).
  */
-/** Attempts per reminder: the first and four retries, 2, 4, 8 and 16 s apart (pg-boss backoff). */
-export const NOTIFY_ATTEMPTS = 5;
 
 export function registerSupervisionJobs(jobs: JobQueue, deps: Deps, notifier: Notifier, beforeScan: () => Promise<void>): void {
   jobs.register({
@@ -62,7 +80,7 @@ export function registerSupervisionJobs(jobs: JobQueue, deps: Deps, notifier: No
     cron: { expression: '* * * * *' },
     handle: async () => {
       await beforeScan();
-      await scanDeadlines(deps, jobs);
+      await scanDeadlines(deps, jobs, SCAN_JOB_BUDGET_MS);
       await queuePending(deps.pool, jobs);
     },
   });

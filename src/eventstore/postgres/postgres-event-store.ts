@@ -9,6 +9,7 @@ import {
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
+  type BatchAppend,
   type FeedBacklog,
   type FeedPage,
   type FeedReadOptions,
@@ -159,13 +160,6 @@ interface BatchRow {
   outcome: AppendRow['outcome'];
   global_positions: (string | number)[] | null;
   transaction_id: string | null;
-}
-
-/** One append of a batch (see appendBatch). */
-export interface BatchAppend {
-  streamId: string;
-  events: NewEvent[];
-  options: AppendOptions;
 }
 
 interface CommandRow {
