@@ -39,14 +39,18 @@ async function must(gql: Gql, token: string, mutation: string, input: Record<str
   return r.data!;
 }
 
-interface Pair {
+export interface Pair {
   c: number;
   sender: { unitId: string; sealId: string; prefix: string; clerk: string; leader: string; keeper: string };
   receiver: { unitId: string; clerk: string; clerkUserId: string; leader: string };
 }
 
-/** The units, users, seals and tokens of `clients` lifecycle clients, through the API as `adminToken`. */
-export async function lifecycleClients(url: string, adminToken: string, clients: number) {
+/**
+ * The units, users, seals and tokens of `clients` lifecycle clients, through the API as `adminToken`.
+ * `receivers`: existing units to send to (client c to receivers[c % n]) instead of a new receiving
+ * unit per client, so that the writes land where the query clients are reading.
+ */
+export async function lifecycleClients(url: string, adminToken: string, clients: number, receivers: Pair['receiver'][] = []) {
   const gql = graphqlClient(url);
   const run = `lc${Date.now().toString(36)}`;
   const now = Date.now();
@@ -56,7 +60,7 @@ export async function lifecycleClients(url: string, adminToken: string, clients:
     const r = `${run}-r${c}`;
     const prefix = `压测${run}${c}`.slice(0, 16);
     await must(gql, adminToken, 'registerUnit', { unitId: s, name: `压测发文单位${c}`, kind: 'CITY_DEPARTMENT', docNumberPrefixes: [prefix] });
-    await must(gql, adminToken, 'registerUnit', { unitId: r, name: `压测收文单位${c}`, kind: 'CITY_DEPARTMENT', docNumberPrefixes: [`压收${run}${c}`.slice(0, 16)] });
+    if (receivers.length === 0) await must(gql, adminToken, 'registerUnit', { unitId: r, name: `压测收文单位${c}`, kind: 'CITY_DEPARTMENT', docNumberPrefixes: [`压收${run}${c}`.slice(0, 16)] });
     const user = async (userId: string, unitId: string, role: string) => {
       await must(gql, adminToken, 'registerUser', { userId, unitId, name: '压测用户', roles: [role] });
       const issued = await must(gql, adminToken, 'issueCredential', { userId, credentialId: `${userId}-bench`, label: 'bench', expiresAt: new Date(now + 86_400_000).toISOString(), waitForReadModels: true }, 'token');
@@ -75,7 +79,7 @@ export async function lifecycleClients(url: string, adminToken: string, clients:
       keeperUserIds: [`${s}-keeper`],
       waitForReadModels: true,
     });
-    const receiver = { unitId: r, clerk: await user(`${r}-clerk`, r, 'CLERK'), clerkUserId: `${r}-clerk`, leader: await user(`${r}-leader`, r, 'LEADER') };
+    const receiver = receivers.length > 0 ? receivers[c % receivers.length]! : { unitId: r, clerk: await user(`${r}-clerk`, r, 'CLERK'), clerkUserId: `${r}-clerk`, leader: await user(`${r}-leader`, r, 'LEADER') };
     pairs.push({ c, sender, receiver });
   }
 

@@ -10,7 +10,8 @@
  *
  * Mutations beside the queries (bench/api-lifecycles.ts): BENCH_API_LIFECYCLE_CLIENTS (4) clients run
  * whole document lifecycles through GraphQL (nine mutations by five users each) while the 50 clients
- * query the inbox; the inbox alone, with the lifecycles, and alone again, interleaved in one run, so
+ * query the inbox (the lifecycles sending to receiving units of their own, then to units the query
+ * clients read, whose kept answers each lifecycle then drops); the inbox alone, with the lifecycles, and alone again, interleaved in one run, so
  * the p50/p99 with and without the mutations come as ratios; and the lifecycles/s alone and under
  * the queries.
  *
@@ -272,8 +273,9 @@ const percentile = (xs: number[], p: number) => {
 };
 
 /**
- * The inbox under the 50 query clients alone, then with the lifecycle clients beside them, then
- * alone again (interleaved, so the ratios hold on a loaded machine); and the lifecycles alone.
+ * The inbox under the 50 query clients alone, then with the lifecycle clients beside them (sending
+ * to units of their own, then to units the query clients read), then alone again (interleaved, so
+ * the ratios hold on a loaded machine); and the lifecycles alone.
  */
 async function queriesWithMutations(url: string, l: BigLedger, units: BenchUnit[] | null) {
   const inboxQuery = queries(l).find((q) => q.name === 'inbox')!;
@@ -286,27 +288,46 @@ async function queriesWithMutations(url: string, l: BigLedger, units: BenchUnit[
   const cacheBefore = await readCacheStats(url);
   const [during, underQueries] = await Promise.all([cannonInbox(), lc.runUntil(Date.now() + SECONDS * 1000)]);
   const hitRateDuring = hitRate(cacheBefore, await readCacheStats(url));
+  // The same, with the documents sent to units the query clients read (one per lifecycle client):
+  // each lifecycle then drops kept answers those clients ask for, not only the timelines of its own.
+  const readers = (units ?? []).filter((u) => u.leader).slice(0, LIFECYCLE_CLIENTS);
+  let onQueriedUnits: (Awaited<ReturnType<typeof cannonInbox>> & { readCacheHitRate: number | null; receivingUnits: number; lifecycles: ReturnType<typeof lifecycles> }) | null = null;
+  if (readers.length > 0) {
+    const toReaders = await lifecycleClients(
+      url,
+      l.tokens.admin,
+      LIFECYCLE_CLIENTS,
+      readers.map((u) => ({ unitId: u.unitId, clerk: u.clerk.token, clerkUserId: u.clerk.userId, leader: u.leader!.token })),
+    );
+    await toReaders.runUntil(Date.now() + 2_000);
+    const cacheBeforeOnQueried = await readCacheStats(url);
+    const [inboxOnQueried, lifecyclesOnQueried] = await Promise.all([cannonInbox(), toReaders.runUntil(Date.now() + SECONDS * 1000)]);
+    onQueriedUnits = { ...inboxOnQueried, readCacheHitRate: hitRate(cacheBeforeOnQueried, await readCacheStats(url)), receivingUnits: readers.length, lifecycles: lifecycles(lifecyclesOnQueried) };
+  }
   const afterwards = await cannonInbox();
   const inboxAlone = { p50Ms: (before.p50Ms + afterwards.p50Ms) / 2, p99Ms: (before.p99Ms + afterwards.p99Ms) / 2, requestsPerSecond: (before.requestsPerSecond + afterwards.requestsPerSecond) / 2 };
-  const lifecycles = (r: typeof alone) => ({
-    perSecond: round(r.lifecycles / r.seconds, 2),
-    mutationsPerSecond: round((r.lifecycles * 9) / r.seconds, 1),
-    seconds: round(r.seconds, 1),
-    p50Ms: percentile(r.msPerLifecycle, 50),
-    p99Ms: percentile(r.msPerLifecycle, 99),
-    medianMsByStep: r.medianMsByStep,
-    failures: r.failures,
-  });
+  function lifecycles(r: typeof alone) {
+    return {
+      perSecond: round(r.lifecycles / r.seconds, 2),
+      mutationsPerSecond: round((r.lifecycles * 9) / r.seconds, 1),
+      seconds: round(r.seconds, 1),
+      p50Ms: percentile(r.msPerLifecycle, 50),
+      p99Ms: percentile(r.msPerLifecycle, 99),
+      medianMsByStep: r.medianMsByStep,
+      failures: r.failures,
+    };
+  }
   return {
     lifecycleClients: LIFECYCLE_CLIENTS,
     queryClients: CLIENTS,
     lifecyclesAlone: lifecycles(alone),
     lifecyclesUnderQueries: lifecycles(underQueries),
-    inbox: { before, during: { ...during, readCacheHitRate: hitRateDuring }, after: afterwards },
+    inbox: { before, during: { ...during, readCacheHitRate: hitRateDuring }, duringOnQueriedUnits: onQueriedUnits, after: afterwards },
     // null where a side had no answer to measure (a ratio to 0 would read as a figure).
     ratios: {
       inboxP50WithMutations: ratio(during.p50Ms, inboxAlone.p50Ms),
       inboxP99WithMutations: ratio(during.p99Ms, inboxAlone.p99Ms),
+      inboxP99WithMutationsOnQueriedUnits: onQueriedUnits ? ratio(onQueriedUnits.p99Ms, inboxAlone.p99Ms) : null,
       inboxRequestsPerSecondWithMutations: ratio(during.requestsPerSecond, inboxAlone.requestsPerSecond),
       lifecyclesUnderQueriesToAlone: ratio(underQueries.lifecycles / underQueries.seconds, alone.lifecycles / alone.seconds),
     },
@@ -321,6 +342,8 @@ export async function benchApi() {
   const server = await startServer(l);
   const db = await openDatabase({ ...l.config, DATABASE_URL: undefined }, { migrate: false });
   try {
+    // The ledger as served: the build's events, the supervision's first scan of them, earlier runs' lifecycles.
+    const { rows: counted } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
     const plans = await checkPlans(db.pool, l);
     console.error('plans', JSON.stringify(plans));
     const perQuery: Record<string, unknown> = {};
@@ -348,7 +371,8 @@ export async function benchApi() {
     if (mutations) console.error('mutations', JSON.stringify(mutations));
     const serverPeakRssMb = server.peakRssMb();
     return {
-      events: l.events,
+      events: counted[0]!.n,
+      eventsBuilt: l.events,
       build: { ...l.build, reused: buildSeconds < 60 },
       clients: CLIENTS,
       readCacheBytes: process.env.GONGWEN_READ_CACHE_BYTES ?? 'default',
