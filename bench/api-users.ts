@@ -1,10 +1,13 @@
 /**
  * Many askers for the API bench (issue #16.3): with a read cache in the server, 50 clients asking
  * as one user with one query would measure nothing but the cache. So the clients are spread over
- * BENCH_API_USERS (24) units of the bench ledger — those that received most — each with its clerk
- * (inbox, sentDocuments, timeline of several of the unit's documents, searchDocuments with several
- * terms) and its leader (unitTimeline), and every request picks its asker and its page at random.
- * The tokens are issued once per data folder (bench-users.json beside bench-ledger.json).
+ * up to BENCH_API_USERS (24) units of the bench ledger — those that received most; the generated
+ * city has 6 receiving units — each with its clerk (inbox, sentDocuments, timeline of several of the
+ * unit's documents, searchDocuments with several terms) and its leader (unitTimeline), and every
+ * request picks its asker and its page at random. The askers are chosen and their tokens issued
+ * once per data folder (bench-users.json beside bench-ledger.json), at its first run: the units the
+ * lifecycle clients create later (bench/api-lifecycles.ts) never join them, so every run of a
+ * folder asks as the same users.
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -29,7 +32,7 @@ export async function benchUsers(l: BigLedger, count: number): Promise<BenchUnit
   const file = join(l.dataDir, 'bench-users.json');
   if (existsSync(file)) {
     const kept = JSON.parse(await readFile(file, 'utf8')) as BenchUnit[];
-    if (kept.length >= count) return kept.slice(0, count);
+    return kept.slice(0, count);
   }
   const db = await openDatabase({ ...l.config, DATABASE_URL: undefined }, { migrate: false });
   const ledger = await createLedger({ ...l.config, DATABASE_URL: undefined }, db);

@@ -37,7 +37,7 @@ import * as sentBox from '../projections/sent-box/queries.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { bigLedger, type BigLedger } from './big-ledger.ts';
 import { lifecycleClients } from './api-lifecycles.ts';
-import { topFrames } from './cpu-profile.ts';
+import { longTasks, topFrames } from './cpu-profile.ts';
 import { round } from './server.ts';
 import { BENCH_DATA_ROOT } from './data-root.ts';
 import { peakRssKb } from './vm-hwm.mjs';
@@ -390,7 +390,11 @@ export async function benchApi() {
       // The main thread's profile is the largest (tsx's loader thread writes one too).
       const files = await Promise.all((await readdir(PROFILE_DIR)).filter((f) => f.endsWith('.cpuprofile')).map(async (f) => ({ f, size: (await stat(join(PROFILE_DIR, f))).size })));
       const main = files.sort((a, b) => b.size - a.size)[0];
-      if (main) console.error(JSON.stringify(topFrames(JSON.parse(await readFile(join(PROFILE_DIR, main.f), 'utf8')), 30), null, 1));
+      if (main) {
+        const profile = JSON.parse(await readFile(join(PROFILE_DIR, main.f), 'utf8'));
+        // The long stretches are what a cached answer waits behind (start-up's among them: read their frames).
+        console.error(JSON.stringify({ top: topFrames(profile, 30), longTasks: longTasks(profile) }, null, 1));
+      }
     }
   }
 }

@@ -84,3 +84,40 @@ export function inclusiveFrames(profile: CpuProfile, n = 25) {
   });
   return largest(total, busy, n);
 }
+
+/**
+ * The stretches in which the thread never went idle (consecutive busy samples): how long a request
+ * arriving then waited for the event loop, whatever each callback was. Counts them by length, and
+ * names the `n` longest by the functions they spent their time in (inclusive, JavaScript only).
+ */
+export function longTasks(profile: CpuProfile, minMs = 20, n = 8) {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const stretches: { ms: number; samples: number[]; deltas: number[] }[] = [];
+  let current: (typeof stretches)[number] | null = null;
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    if (byId.get(id)!.callFrame.functionName === '(idle)') {
+      current = null;
+      return;
+    }
+    busy += ms;
+    if (!current) stretches.push((current = { ms: 0, samples: [], deltas: [] }));
+    current.ms += ms;
+    current.samples.push(id);
+    current.deltas.push(profile.timeDeltas[i] ?? 0);
+  });
+  const over = (limit: number) => stretches.filter((s) => s.ms >= limit);
+  const named = over(minMs)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, n)
+    .map((s) => ({ ms: Math.round(s.ms), frames: inclusiveFrames({ nodes: profile.nodes, samples: s.samples, timeDeltas: s.deltas }, 6) }));
+  return {
+    busyMs: Math.round(busy),
+    stretchesOverMs: Object.fromEntries([10, 25, 50, 100].map((limit) => [limit, over(limit).length])),
+    busyShareInStretchesOver25Ms: busy > 0 ? Number((over(25).reduce((a, s) => a + s.ms, 0) / busy).toFixed(2)) : null,
+    longest: named,
+  };
+}
