@@ -18,6 +18,7 @@ import {
   sm2Sign,
   sm2Verify,
   verifySm2Signature,
+  VerifyTables,
 } from '../../src/integrity/sm2.ts';
 import * as ledgerKey from '../../src/integrity/ledger-key.ts';
 import { sm3 } from '../../src/integrity/sm3.ts';
@@ -278,10 +279,29 @@ describe('signing and verifying', () => {
   test('verifying one key many times (the precomputed table) gives the same answers', () => {
     const { privateKeyHex, publicKeyHex } = generateSm2KeyPair();
     const signature = sm2Sign(privateKeyHex, 'x', publicKeyHex);
-    for (let i = 0; i < 6; i++) {
+    // Plainly at first, then (dense enough) through its table.
+    for (let i = 0; i < 20; i++) {
       assert.ok(sm2Verify(publicKeyHex, 'x', signature), `round ${i}`);
       assert.equal(sm2Verify(publicKeyHex, 'y', signature), false, `round ${i}`);
     }
+  });
+
+  test('a precomputed table goes to a key verified densely, never to keys taking turns, and the least recently used is dropped', () => {
+    const built: string[] = [];
+    // Two tables over the last 32 verifications: a key needs 16 of them.
+    const tables = new VerifyTables((key) => (built.push(key), `table:${key}`), 32, 2);
+    // Twelve seals sealing in turn (a city's units), for a long while: no table is ever built.
+    for (let round = 0; round < 50; round++) for (let k = 0; k < 12; k++) assert.equal(tables.tableFor(`seal-${k}`), null);
+    assert.deepEqual(built, []);
+    // One key verified over and over (the ledger key over every checkpoint): its table from the 16th time.
+    for (let i = 1; i <= 15; i++) assert.equal(tables.tableFor('ledger'), null, `use ${i}`);
+    assert.equal(tables.tableFor('ledger'), 'table:ledger');
+    assert.equal(tables.tableFor('ledger'), 'table:ledger');
+    for (let i = 0; i < 16; i++) tables.tableFor('walk-a');
+    tables.tableFor('ledger'); // used again: now the most recent
+    for (let i = 0; i < 16; i++) tables.tableFor('walk-b');
+    assert.deepEqual(tables.keys(), ['ledger', 'walk-b'], 'walk-a, least recently used, was dropped');
+    assert.deepEqual(built, ['ledger', 'walk-a', 'walk-b'], 'each table built once');
   });
 
   test('invalid private keys are refused, not signed with', () => {
@@ -383,7 +403,7 @@ describe('signature encodings', () => {
       assert.equal(sm2Verify(key, KAT.message, KAT_DER), false, key);
     }
     // The same off-curve key many times, so the precomputed-table path meets it too.
-    for (let i = 0; i < 5; i++) assert.equal(sm2Verify(offCurve, KAT.message, KAT_DER), false);
+    for (let i = 0; i < 20; i++) assert.equal(sm2Verify(offCurve, KAT.message, KAT_DER), false);
     const loose = sm2Verify as (...args: unknown[]) => boolean;
     assert.equal(loose(undefined, KAT.message, KAT_DER), false);
     assert.equal(loose(KAT_PUBLIC, undefined, KAT_DER), false);
