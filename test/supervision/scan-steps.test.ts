@@ -193,3 +193,26 @@ test('the scan job stops after the step that ends past its time budget, and the 
   assert.equal(await scanDeadlines(deps), 0);
   assert.equal(await reviewedRows(), 250);
 });
+
+test('with the job queue running, a scan sets one timer (a supervision-review job at that moment) for every delivery with a moment ahead', async () => {
+  const { ledger, clock } = await ledgerOnClock(bj('2025-11-03', '08:00'));
+  const subjects = await deliver(ledger, 'timed', 30);
+  clock.set(NOW);
+  await ledger.jobs.start();
+  try {
+    assert.equal(await scanDeadlines(jobDeps(ledger), ledger.jobs), 30);
+    const { rows: due } = await ledger.db.pool.query<{ document_id: string; unit_id: string; next_check_at: Date }>(
+      `SELECT document_id, unit_id, next_check_at FROM supervision_reviews WHERE next_check_at IS NOT NULL ORDER BY 1, 2`,
+    );
+    assert.ok(due.length > 0 && due.length < subjects.length, 'some deliveries have a moment ahead, some have raised all they can');
+    const { rows: timers } = await ledger.db.pool.query<{ data: { documentId: string; unitId: string }; start_after: Date; singleton_key: string }>(
+      `SELECT data, start_after, singleton_key FROM pgboss.job WHERE name = 'supervision-review' ORDER BY data->>'documentId', data->>'unitId'`,
+    );
+    assert.deepEqual(
+      timers.map((t) => [t.data.documentId, t.data.unitId, t.start_after.toISOString(), t.singleton_key]),
+      due.map((d) => [d.document_id, d.unit_id, d.next_check_at.toISOString(), `${d.document_id}.${d.unit_id}@${d.next_check_at.toISOString()}`]),
+    );
+  } finally {
+    await ledger.jobs.stop();
+  }
+});
