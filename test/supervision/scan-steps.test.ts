@@ -4,6 +4,8 @@ import { SYSTEM_ACTOR } from '../../src/app/authorization.ts';
 import type { Ledger } from '../../src/app/ledger.ts';
 import { streams } from '../../src/domain/streams.ts';
 import type { EventStore, NewEvent } from '../../src/eventstore/port.ts';
+import { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event-store.ts';
+import { eventRegistry } from '../../schemas/events/index.ts';
 import { reviewDeliveries, reviewDelivery, type Subject } from '../../src/supervision/review.ts';
 import { scanDeadlines } from '../../src/supervision/supervision.ts';
 import { bj, ledgerOnClock } from './support.ts';
@@ -176,6 +178,34 @@ test('a stream moved between a step’s reads and its append: the step is review
   await settle(ledger);
   for (let i = 0; i < count; i++) assert.deepEqual(await outcome(ledger, 'raced', i), await outcome(ledger, 'single', i), `delivery ${i}`);
   assert.ok((await outcome(ledger, 'raced', 8)).supervision.some((e) => e.type === 'ClockPaused'));
+  assert.equal(await scanDeadlines(deps), 0);
+});
+
+test('two servers scanning the same backlog at once (each its own store and stream-tip cache) write each review once', async () => {
+  const { ledger, clock } = await ledgerOnClock(bj('2025-11-03', '08:00'));
+  const count = 120;
+  const single = await deliver(ledger, 'single', count);
+  const shared = await deliver(ledger, 'shared', count);
+  clock.set(NOW);
+  const deps = jobDeps(ledger);
+  for (const s of single) await reviewDelivery(deps, s.documentId, s.unitId);
+  const other = new PostgresEventStore({ pool: ledger.db.pool, registry: eventRegistry, macKey: ledger.key.macKey, clock: () => NOW });
+  try {
+    // The second server takes the same steps in the opposite order, so the two meet in the middle.
+    const steps = [shared.slice(0, 40), shared.slice(40, 80), shared.slice(80)];
+    await Promise.all([
+      (async () => {
+        for (const step of steps) await reviewDeliveries(deps, step);
+      })(),
+      (async () => {
+        for (const step of [...steps].reverse()) await reviewDeliveries(jobDeps(ledger, other), step);
+      })(),
+    ]);
+  } finally {
+    await other.close();
+  }
+  await settle(ledger);
+  for (let i = 0; i < count; i++) assert.deepEqual(await outcome(ledger, 'shared', i), await outcome(ledger, 'single', i), `delivery ${i}`);
   assert.equal(await scanDeadlines(deps), 0);
 });
 
