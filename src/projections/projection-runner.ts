@@ -367,51 +367,52 @@ export class ProjectionRunner extends EventEmitter<{
     let from = earliest(at.values());
     // The next page is read while the current one is applied, and the projections' precompute
     // runs as it arrives: Node works on the next page while PostgreSQL writes the current one.
-    const readPage = (position: FeedPosition | null) =>
-      this.store.readAll(position, limit, this.#readOptions(chosen)).then((page) => {
-        precompute([...at.keys()], page.events);
-        return page;
+    const readPage = (position: FeedPosition | null) => {
+      const page = this.store.readAll(position, limit, this.#readOptions(chosen)).then((read) => {
+        precompute([...at.keys()], read.events);
+        return read;
       });
+      // Awaited only once the current page is applied: a read failing before that (the database
+      // restarting) would be an unhandled rejection, which ends the process. Marked handled here;
+      // awaiting it still throws.
+      page.catch(() => {});
+      return page;
+    };
     let next = from === undefined ? null : readPage(from);
-    try {
-      while (next && at.size > 0 && !stop?.()) {
-        const page = await next;
-        next = null;
-        if (page.events.length === 0) break;
-        const pageFrom = from!;
-        next = readPage(page.position);
-        from = page.position;
-        await Promise.all(
-          [...at].map(async ([p, position]) => {
-            const events = eventsAfter(page.events, position, pageFrom);
-            if (events.length === 0 || compareFeedPositions(position, page.position) >= 0) return;
-            try {
-              await this.applyBatch(p, position, events);
-              at.set(p, page.position);
-              read.set(p, read.get(p)! + events.length);
-              onProgress?.(p.name, read.get(p)!);
-            } catch (error) {
-              if (error instanceof CheckpointMoved) {
-                // Another runner applied it; carry on from wherever that one got to.
-                at.set(p, await this.checkpoint(p.name));
-                return;
-              }
-              at.delete(p);
-              failures.push(error);
+    while (next && at.size > 0 && !stop?.()) {
+      const page = await next;
+      next = null;
+      if (page.events.length === 0) break;
+      const pageFrom = from!;
+      next = readPage(page.position);
+      from = page.position;
+      await Promise.all(
+        [...at].map(async ([p, position]) => {
+          const events = eventsAfter(page.events, position, pageFrom);
+          if (events.length === 0 || compareFeedPositions(position, page.position) >= 0) return;
+          try {
+            await this.applyBatch(p, position, events);
+            at.set(p, page.position);
+            read.set(p, read.get(p)! + events.length);
+            onProgress?.(p.name, read.get(p)!);
+          } catch (error) {
+            if (error instanceof CheckpointMoved) {
+              // Another runner applied it; carry on from wherever that one got to.
+              at.set(p, await this.checkpoint(p.name));
+              return;
             }
-          }),
-        );
-        // Usually every projection now stands at the page's end; if one was moved elsewhere (by
-        // another runner), or none is left behind, the read continues from the earliest.
-        const lowest = earliest(at.values());
-        if (lowest !== undefined && lowest !== from) {
-          void next.catch(() => {});
-          from = lowest;
-          next = readPage(lowest);
-        }
+            at.delete(p);
+            failures.push(error);
+          }
+        }),
+      );
+      // Usually every projection now stands at the page's end; if one was moved elsewhere (by
+      // another runner), or none is left behind, the read continues from the earliest.
+      const lowest = earliest(at.values());
+      if (lowest !== undefined && lowest !== from) {
+        from = lowest;
+        next = readPage(lowest);
       }
-    } finally {
-      void next?.catch(() => {});
     }
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, `${failures.length} projections failed to catch up`);

@@ -207,3 +207,39 @@ test('following the feed in the background: a new event is applied and announced
     await runner.stop();
   }
 });
+
+test('a page read ahead that fails while the current page is applied (the database restarting) fails the catch-up, and is no unhandled rejection', async () => {
+  const ledger = await createTestLedger();
+  await seedCity(ledger);
+  // The second read of the feed fails 10 ms after it is asked for; applying a page takes 100 ms.
+  let reads = 0;
+  const store = new Proxy(ledger.store, {
+    get(target, property) {
+      if (property === 'readAll') {
+        return (...args: Parameters<typeof target.readAll>) =>
+          ++reads === 2 ? new Promise((_, fail) => setTimeout(() => fail(new Error('connection lost')), 10)) : target.readAll(...args);
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const slow: Projection = { ...counting(), async apply(tx, events) {
+    await new Promise((ok) => setTimeout(ok, 100));
+    await counting().apply(tx, events);
+  } };
+  const runner = new ProjectionRunner(ledger.db.pool, store, [slow], { batchSize: 3 });
+  await runner.prepare();
+  const unhandled: unknown[] = [];
+  const note = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', note);
+  try {
+    await assert.rejects(runner.catchUp(), /connection lost/);
+    await new Promise((ok) => setTimeout(ok, 50));
+  } finally {
+    process.off('unhandledRejection', note);
+  }
+  assert.deepEqual(unhandled, [], 'a server would have crashed on it (Node ends the process on an unhandled rejection)');
+  // The next catch-up goes on from the checkpoint.
+  await runner.catchUp();
+  assert.ok((await rows(ledger.db.pool)).every((x) => x.times === 1));
+});

@@ -117,7 +117,8 @@ export async function postgresKillScenario(o: PostgresKillOptions): Promise<Post
         const unitId = `pg${c}-${n}`;
         const input = { commandId, unitId, name: `故障演练单位 ${unitId}`, kind: 'CITY_DEPARTMENT', parentUnitId: 'city-office', docNumberPrefixes: [unitId.replaceAll('-', '')] };
         let resent = false;
-        for (;;) {
+        // Until acknowledged, or the run stops (a ledger that died answers nobody: the report says so).
+        while (!stop) {
           const sentAt = performance.now();
           const a = await send(server.url, token, MUTATION, { input }, hungMs);
           count(a);
@@ -168,6 +169,9 @@ export async function postgresKillScenario(o: PostgresKillOptions): Promise<Post
       }
       const target = outcomes.length + o.acksPerPhase;
       await waitUntil(`${target} mutations acknowledged after the last restart`, () => outcomes.length >= target, 180_000);
+    } catch (error) {
+      // What the ledger said is what explains a wait that never ended.
+      throw new Error(`${(error as Error).message}; the ledger ${server.child.exitCode === null ? 'is running' : `exited (${server.child.exitCode})`}, its last output:\n${server.output().slice(-3000)}`, { cause: error });
     } finally {
       stop = true;
       await Promise.all(clients);
