@@ -175,13 +175,24 @@ describe('the read cache', async () => {
     }
     assert.fail(`${userId}: never shown (a kept answer outlived the write that changed it)`);
   };
-  /** Asks twice; the second must be a hit, the same bytes. Returns the answer. */
+  /**
+   * Asks until an answer is kept: the next ask is a hit, the same bytes. Returns the answer. A
+   * whole-projection drop may come between two asks even after quiet(): this server's runner
+   * reaching batches another process applied first (the tests above) says 'moved', which drops
+   * everything the projection kept — late, and safe. So a first miss is asked again, a few times.
+   */
   const kept = async (userId: string, query: string, variables: Record<string, unknown> = {}) => {
-    const first = await raw(userId, query, variables);
-    const hits = (await stats()).hits;
-    assert.equal((await raw(userId, query, variables)).text, first.text);
-    assert.equal((await stats()).hits, hits + 1, `${userId}: the second ask is a hit`);
-    return first.text;
+    for (let attempt = 1; ; attempt++) {
+      const first = await raw(userId, query, variables);
+      const hits = (await stats()).hits;
+      const second = await raw(userId, query, variables);
+      if ((await stats()).hits === hits + 1) {
+        assert.equal(second.text, first.text, `${userId}: a hit serves the same bytes`);
+        return first.text;
+      }
+      assert.ok(attempt < 5, `${userId}: the second ask is a hit (not kept in ${attempt} tries)`);
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
   };
   /** The kept answer is served again, as a hit. */
   const stillHit = async (userId: string, query: string, text: string, variables: Record<string, unknown> = {}) => {
