@@ -229,14 +229,15 @@ export class VerifyTables<T> {
   /** The key's table, when it has one or has just earned one; else null (verify plainly). */
   tableFor(key: string): T | null {
     this.#recent.push(key);
-    const n = (this.#counts.get(key) ?? 0) + 1;
-    this.#counts.set(key, n);
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     if (this.#recent.length > this.window) {
       const old = this.#recent.shift()!;
       const left = this.#counts.get(old)! - 1;
       if (left === 0) this.#counts.delete(old);
       else this.#counts.set(old, left);
     }
+    // Its uses among the last `window`, this one included (read after the oldest left the window).
+    const n = this.#counts.get(key)!;
     const table = this.#tables.get(key);
     if (table !== undefined) {
       // Most recently used last: eviction takes the first.
