@@ -91,8 +91,6 @@ export function inclusiveFrames(profile: CpuProfile, n = 25) {
  * names the `n` longest by the functions they spent their time in (inclusive, JavaScript only).
  */
 export function longTasks(profile: CpuProfile, minMs = 20, n = 8) {
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const stretches: { ms: number; samples: number[]; deltas: number[] }[] = [];
   let current: (typeof stretches)[number] | null = null;
