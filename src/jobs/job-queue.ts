@@ -59,16 +59,20 @@ export class JobQueue {
 
   /** Queues a job; `singletonKey` (and pg-boss's other send options) keep duplicates out. */
   async send<T extends object>(name: string, data: T, options: PgBoss.SendOptions = {}): Promise<string | null> {
-    if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
-    if (!this.boss) throw new Error('the job queue is not started');
-    return this.boss.send(name, data, options);
+    return this.#queueing(name).send(name, data, options);
   }
 
   /** Queues many jobs of one kind in one statement (pg-boss insert): the scan's per-delivery timers. */
   async sendMany<T extends object>(name: string, jobs: (Omit<PgBoss.JobInsert<T>, 'name'> & { data: T })[]): Promise<void> {
+    const boss = this.#queueing(name);
+    if (jobs.length > 0) await boss.insert(jobs.map((j) => ({ ...j, name })));
+  }
+
+  /** pg-boss, to queue a job of a kind registered here, once started. */
+  #queueing(name: string): PgBoss {
     if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
     if (!this.boss) throw new Error('the job queue is not started');
-    if (jobs.length > 0) await this.boss.insert(jobs.map((j) => ({ ...j, name })));
+    return this.boss;
   }
 
   /** The pg-boss instance, for what this wrapper does not cover (job state look-ups). */
