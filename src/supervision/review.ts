@@ -87,9 +87,7 @@ export async function reviewDelivery(deps: Deps, documentId: string, unitId: str
   const after = await loadState(deps.store, supervisionDecider, streamId);
   // 催办 → 督办 on the document's side too, once per warning (see escalate.ts).
   const urges = await escalateWarnings(deps, after.read.events, after.state);
-  // The urges just appended change no clock: when nothing else came between the delivery read and
-  // them, the next scan need not review the delivery again for them.
-  if (urges.length > 0 && urges.every((u, i) => u.revision === deliveryRevision + 1 + i)) deliveryRevision += urges.length;
+  deliveryRevision = seenWithOwnUrges(deliveryRevision, urges.map((u) => u.revision));
   const next = await remind(deps, jobs, subject, after.state, delivery, people ?? (await unitPeople(deps.pool, unitId)));
   await recordReviews(deps, [{ ...subject, deliveryRevision, nextCheckAt: next }]);
   return { ...subject, events: outcome.duplicate ? [] : outcome.events, nextCheckAt: next };
@@ -154,15 +152,23 @@ export async function reviewDeliveries(deps: Deps, subjects: readonly Subject[],
   let u = 0;
   for (const r of reviewed) {
     const urgeResults = urged.slice(u, (u += r.urges.length)) as AppendResult[];
-    let deliveryRevision = r.delivery.revision ?? -1;
-    // As reviewDelivery: its own urges, appended right after the delivery read, need no second review.
-    if (urgeResults.length > 0 && urgeResults.every((x, i) => !x.duplicate && x.revision === deliveryRevision + 1 + i)) deliveryRevision += urgeResults.length;
+    // An urge found already made (a duplicate) is not this review's own.
+    const deliveryRevision = seenWithOwnUrges(r.delivery.revision ?? -1, urgeResults.some((x) => x.duplicate) ? [] : urgeResults.map((x) => x.revision));
     const next = await remind(deps, jobs, r.subject, r.state, r.deliveryState, people.get(r.subject.unitId)!);
     rows.push({ ...r.subject, deliveryRevision, nextCheckAt: next });
     out.push({ ...r.subject, events: r.result && !r.result.duplicate ? r.result.events : [], nextCheckAt: next });
   }
   await recordReviews(deps, rows);
   return out;
+}
+
+/**
+ * The delivery revision a review has seen: the one it read, and past it the urges it appended
+ * itself (their revisions, in order). Urges change no clock: when nothing else came between the
+ * read and them, the next scan need not review the delivery again for them.
+ */
+function seenWithOwnUrges(read: number, urgeRevisions: readonly number[]): number {
+  return urgeRevisions.length > 0 && urgeRevisions.every((revision, i) => revision === read + 1 + i) ? read + urgeRevisions.length : read;
 }
 
 /** The appends of a step, in order (null entries: nothing to append); null when a stream had moved since it was read. */
